@@ -1,0 +1,569 @@
+#pragma once
+/// \file
+/// The deed engine shared by Doist and DoDoer. Internal: may change any day.
+///
+/// hio keeps running doers ("deeds") in a deque and, every pass, pops each one, runs it if its
+/// retyme has come, and appends it again. The order of the deque is the order doers run in and
+/// the reverse of the order they are closed in, and every deed costs work on every pass.
+///
+/// This engine reproduces that order exactly while touching only the deeds that are due:
+/// - every deed has a place in one doubly linked list, the deque's order, with a 64-bit label
+///   that increases along it (labels are re-spaced when an insertion finds no gap);
+/// - deeds expected to be due on the next pass sit in `ready_`, sorted by label; the others wait
+///   in a min-heap on retyme, `timed_`, and cost nothing until they are due;
+/// - a pass merges the due ones by label and runs them in that order.
+/// A doer added while a pass runs goes where hio's deque would put it: just before the deed
+/// being run. An exception that interrupts a pass leaves a marker at the interrupted place, so
+/// the forced close that follows walks the deeds in hio's (rotated) order.
+/// Removed or destroyed deeds are dropped lazily: entries carry the slot's generation.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <hio/detail/membership.hpp>
+#include <hio/doer.hpp>
+#include <hio/error.hpp>
+#include <hio/tymist.hpp>
+
+namespace hio::detail {
+
+/// Decides what happens when a doer run by a Scheduler throws (DoDoer's failure policies).
+class FailureSink {
+public:
+    /// `doer` has already aborted and exited. Return true to go on with its siblings, false to
+    /// let the exception propagate (hio's behaviour).
+    virtual bool on_failure(Doer& doer, std::exception_ptr error, double tyme) = 0;
+
+protected:
+    FailureSink() = default;
+    FailureSink(const FailureSink&) = default;
+    FailureSink& operator=(const FailureSink&) = default;
+    ~FailureSink() = default;
+};
+
+/// One running doer as seen from outside: hio's deed without the generator.
+struct DeedView {
+    Doer* doer;
+    double retyme;  // tyme at or after which it runs next
+};
+
+class Scheduler final : public Membership {
+public:
+    /// `component` names the owner in error messages ("Doist", "DoDoer").
+    explicit Scheduler(const char* component) noexcept : component_{component} {}
+
+    Scheduler(const Scheduler&) = delete;
+    Scheduler& operator=(const Scheduler&) = delete;
+
+    ~Scheduler() {
+        exit();
+        for (Doer* doer : doers_) {
+            doer->owner_ = nullptr;
+            doer->member_ = false;
+        }
+    }
+
+    /// The listed doers, in the order they were added (hio: .doers).
+    [[nodiscard]] const std::vector<Doer*>& doers() const noexcept { return doers_; }
+
+    /// Number of running doers (hio: len(deeds)).
+    [[nodiscard]] std::size_t deed_count() const noexcept { return live_; }
+
+    /// True while a pass is running.
+    [[nodiscard]] bool in_pass() const noexcept { return current_ != no_slot; }
+
+    /// True between enter() and exit().
+    [[nodiscard]] bool active() const noexcept { return active_; }
+
+    /// The running doers in hio's deque order, with their retymes.
+    [[nodiscard]] std::vector<DeedView> deeds() const {
+        std::vector<DeedView> out;
+        out.reserve(live_);
+        for (std::uint32_t at = head_; at != no_slot; at = slots_[at].next)
+            if (slots_[at].doer != nullptr)
+                out.push_back({slots_[at].doer, slots_[at].retyme});
+        return out;
+    }
+
+    /// Replaces the listed doers (hio: do(doers=...)). Throws hio::Error while doers run.
+    void assign(const std::vector<Doer*>& doers) {
+        if (live_ != 0)
+            throw Error{std::string{component_} + ": cannot replace doers while doers are running"};
+        for (Doer* doer : doers_) {
+            doer->member_ = false;
+            doer->owner_ = nullptr;
+        }
+        doers_.clear();
+        for (Doer* doer : doers)
+            add_member(doer);
+    }
+
+    /// Enters every listed doer in order at `tymist`'s tyme (hio: enter()). A doer that
+    /// finishes during enter gets no deed. An exception propagates after the doer aborted,
+    /// unless `sink` takes it; deeds already made stay (exit() closes them).
+    void enter(const Tymist& tymist, FailureSink* sink = nullptr) {
+        reject_in_pass("enter");
+        if (live_ != 0)
+            throw Error{std::string{component_} + ": enter() while doers are running; exit() first"};
+        clock_ = &tymist;
+        active_ = true;
+        // Copy: a doer's enter may extend or remove.
+        const std::vector<Doer*> doers = doers_;
+        for (Doer* doer : doers)
+            if (doer->member_ && doer->owner_ == this)
+                start(*doer, sink);
+    }
+
+    /// Lists new doers and, once entered, enters them now (hio: extend). Doers already listed
+    /// are skipped. Throws ValidationError for a null doer or one another scheduler holds.
+    void extend(const std::vector<Doer*>& doers, FailureSink* sink = nullptr) {
+        for (Doer* doer : doers) {
+            if (doer == nullptr)
+                throw ValidationError{std::string{component_} + ": extend: null doer"};
+            if (doer->owner_ != nullptr && doer->owner_ != this)
+                throw ValidationError{std::string{component_} +
+                                      ": extend: the doer belongs to another scheduler; remove it there first"};
+        }
+        for (Doer* doer : doers) {
+            if (doer->member_)
+                continue;  // already listed (hio drops duplicates)
+            const bool has_deed = doer->slot_ != no_slot;
+            add_member(doer);
+            if (active_ && !has_deed)
+                start(*doer, sink);
+        }
+    }
+
+    /// Unlists `doers` and force-closes their deeds (hio: remove). Doers not listed here are
+    /// ignored. The doer running right now keeps its deed and runs on until it finishes, as in
+    /// hio. Closing follows hio's deque order (reverse, rotated at a running pass).
+    void remove(const std::vector<Doer*>& doers) {
+        std::vector<std::uint32_t> closing;
+        for (Doer* doer : doers) {
+            if (doer == nullptr || doer->owner_ != this || !doer->member_)
+                continue;
+            doer->member_ = false;
+            doers_.erase(std::find(doers_.begin(), doers_.end(), doer));
+            if (doer->slot_ != no_slot && doer->slot_ != current_)
+                closing.push_back(doer->slot_);
+            else if (doer->slot_ == no_slot)
+                doer->owner_ = nullptr;
+        }
+        close_slots(std::move(closing));
+    }
+
+    /// Force-closes the running deeds of `doers` (close then exit) without unlisting them;
+    /// hio's deque order, as remove().
+    void halt(const std::vector<Doer*>& doers) {
+        std::vector<std::uint32_t> closing;
+        for (Doer* doer : doers)
+            if (doer != nullptr && doer->owner_ == this && doer->slot_ != no_slot && doer->slot_ != current_)
+                closing.push_back(doer->slot_);
+        close_slots(std::move(closing));
+    }
+
+    /// Re-enters a listed doer that is not running (DoDoer's restart policy). Returns false
+    /// when the doer is no longer listed here or already runs.
+    bool reenter(Doer& doer, FailureSink* sink) {
+        if (doer.owner_ != this || !doer.member_ || doer.slot_ != no_slot || clock_ == nullptr)
+            return false;
+        start(doer, sink);
+        return true;
+    }
+
+    /// One pass at `tyme` (hio: recur without the tick). Due deeds run in deque order; a deed
+    /// that yields tock t > 0 is due next at retyme + t, one that yields 0 at tyme + `asap`.
+    /// `horizon` is the tyme of the next pass as far as the caller knows: deeds due by then
+    /// stay in the ready list, the rest wait in the heap. Returns true when no deeds remain.
+    bool pass(double tyme, double asap, double horizon, FailureSink* sink = nullptr) {
+        reject_in_pass("a pass");
+        drop_marker();
+        collect_due(tyme);
+        for (std::size_t i = 0; i < due_.size(); ++i) {
+            const Ref ref = due_[i];
+            if (!alive(ref))
+                continue;  // removed or destroyed earlier in this pass
+            current_ = ref.slot;
+            Doer* doer = slots_[ref.slot].doer;
+            std::optional<double> tock;
+            try {
+                tock = doer->send(tyme);
+            } catch (...) {
+                const std::exception_ptr error = std::current_exception();
+                const bool handled = alive(ref) && !is_interrupt(error) && sink != nullptr &&
+                                     sink->on_failure(*doer, error, tyme);
+                if (handled) {
+                    release(ref.slot);
+                    continue;
+                }
+                interrupt(i, ref);
+                throw;
+            }
+            if (!alive(ref)) {
+                // Destroyed during its own recur: its slot was kept for ordering until now.
+                current_ = no_slot;
+                unlink_free(ref.slot);
+                continue;
+            }
+            if (!tock) {
+                release(ref.slot);
+                continue;
+            }
+            Slot& slot = slots_[ref.slot];  // re-read: extend may have grown slots_
+            const double retyme = *tock > 0.0 ? slot.retyme + *tock : tyme + asap;
+            slot.retyme = retyme;
+            if (retyme <= horizon)
+                next_ready_.push_back(ref);
+            else
+                push_timed(ref, retyme);
+        }
+        current_ = no_slot;
+        merge_into_ready();
+        return live_ == 0;
+    }
+
+    /// Force-closes every running doer (hio: exit): reverse deque order, or hio's rotated
+    /// order after an interrupted pass. Each runs close then exit and ends with done false.
+    void exit() noexcept {
+        std::vector<std::uint32_t> closing;
+        closing.reserve(live_);
+        for (std::uint32_t at = head_; at != no_slot; at = slots_[at].next)
+            if (slots_[at].doer != nullptr && at != current_)  // a running deed finishes its send
+                closing.push_back(at);
+        close_slots(std::move(closing));
+        if (!in_pass())
+            drop_marker();
+        ready_.clear();
+        timed_.clear();
+        active_ = false;
+    }
+
+    /// Calls `fn(doer)` for every running doer in deque order (a snapshot: `fn` may change
+    /// the scheduler).
+    template <class Fn>
+    void visit(Fn&& fn) {
+        std::vector<Ref> refs;
+        refs.reserve(live_);
+        for (std::uint32_t at = head_; at != no_slot; at = slots_[at].next)
+            if (slots_[at].doer != nullptr)
+                refs.push_back({at, slots_[at].gen});
+        for (const Ref ref : refs)
+            if (alive(ref))
+                fn(*slots_[ref.slot].doer);
+    }
+
+    /// Like exit(), but every running doer is aborted with `reason` (abort then exit) instead
+    /// of closed: for doers that outlived a shutdown's grace period.
+    void abort_all(const std::exception_ptr& reason) noexcept {
+        abort_reason_ = reason;
+        exit();
+        abort_reason_ = nullptr;
+    }
+
+    void forget(Doer& doer) noexcept override {
+        if (doer.member_) {
+            doer.member_ = false;
+            doers_.erase(std::find(doers_.begin(), doers_.end(), &doer));
+        }
+        if (doer.slot_ != no_slot) {
+            const std::uint32_t at = doer.slot_;
+            doer.slot_ = no_slot;
+            Slot& slot = slots_[at];
+            slot.doer = nullptr;
+            ++slot.gen;
+            --live_;
+            if (at != current_)  // the running pass unlinks the current slot after its send
+                unlink_free(at);
+        }
+        doer.owner_ = nullptr;
+    }
+
+private:
+    static constexpr std::uint64_t label_step = std::uint64_t{1} << 32;
+
+    struct Slot {
+        Doer* doer = nullptr;  // null: free, marker, or forgotten
+        double retyme = 0.0;
+        std::uint64_t label = 0;
+        std::uint32_t gen = 0;
+        std::uint32_t prev = no_slot;
+        std::uint32_t next = no_slot;
+    };
+    struct Ref {
+        std::uint32_t slot;
+        std::uint32_t gen;
+    };
+    struct Timed {
+        double retyme;
+        Ref ref;
+    };
+
+    static bool later(const Timed& a, const Timed& b) noexcept { return a.retyme > b.retyme; }
+
+    static bool is_interrupt(const std::exception_ptr& error) noexcept {
+        try {
+            std::rethrow_exception(error);
+        } catch (const Interrupt&) {
+            return true;
+        } catch (...) {
+            return false;
+        }
+    }
+
+    [[nodiscard]] bool alive(Ref ref) const noexcept {
+        const Slot& slot = slots_[ref.slot];
+        return slot.gen == ref.gen && slot.doer != nullptr;
+    }
+
+    bool by_label(Ref a, Ref b) const noexcept { return slots_[a.slot].label < slots_[b.slot].label; }
+
+    void reject_in_pass(const char* what) const {
+        if (in_pass())
+            throw Error{std::string{component_} + ": " + what + " cannot start inside its own pass"};
+    }
+
+    void add_member(Doer* doer) {
+        doers_.push_back(doer);
+        doer->member_ = true;
+        doer->owner_ = this;
+    }
+
+    // Enters `doer` and gives it a deed unless it finished during enter.
+    void start(Doer& doer, FailureSink* sink) {
+        bool running = false;
+        try {
+            running = doer.begin(*clock_);
+        } catch (...) {
+            if (is_interrupt(std::current_exception()) || sink == nullptr ||
+                !sink->on_failure(doer, std::current_exception(), clock_->tyme()))
+                throw;
+        }
+        if (running)
+            make_deed(doer, clock_->tyme());
+    }
+
+    void make_deed(Doer& doer, double retyme) {
+        std::uint32_t at;
+        if (!free_.empty()) {
+            at = free_.back();
+            free_.pop_back();
+        } else {
+            at = static_cast<std::uint32_t>(slots_.size());
+            if (at == no_slot)
+                throw Error{std::string{component_} + ": too many doers"};
+            slots_.emplace_back();
+        }
+        Slot& slot = slots_[at];
+        slot.doer = &doer;
+        slot.retyme = retyme;
+        doer.slot_ = at;
+        doer.owner_ = this;
+        ++live_;
+        if (in_pass()) {
+            // hio appends to the deque while the current deed is popped: the new deed lands
+            // just before the current one and first runs on the next pass.
+            link_before(at, current_);
+            incoming_.push_back({at, slot.gen});
+        } else {
+            link_before(at, no_slot);
+            ready_.push_back({at, slot.gen});
+        }
+    }
+
+    // Links `at` before `next` (no_slot: at the tail) and gives it a label between neighbours.
+    void link_before(std::uint32_t at, std::uint32_t next) {
+        const std::uint32_t prev = next == no_slot ? tail_ : slots_[next].prev;
+        slots_[at].prev = prev;
+        slots_[at].next = next;
+        (prev == no_slot ? head_ : slots_[prev].next) = at;
+        (next == no_slot ? tail_ : slots_[next].prev) = at;
+        if (!assign_label(at))
+            relabel();
+    }
+
+    bool assign_label(std::uint32_t at) noexcept {
+        const Slot& slot = slots_[at];
+        const std::uint64_t low = slot.prev == no_slot ? 0 : slots_[slot.prev].label;
+        if (slot.next == no_slot) {
+            if (low > UINT64_MAX - label_step)
+                return false;
+            slots_[at].label = low + label_step;
+            return true;
+        }
+        const std::uint64_t high = slots_[slot.next].label;
+        if (high - low < 2)
+            return false;
+        slots_[at].label = low + (high - low) / 2;
+        return true;
+    }
+
+    // Re-spaces every label evenly; the order, and so every sorted list, is unchanged.
+    void relabel() noexcept {
+        std::uint64_t label = 0;
+        for (std::uint32_t at = head_; at != no_slot; at = slots_[at].next)
+            slots_[at].label = (label += label_step);
+    }
+
+    void unlink_free(std::uint32_t at) noexcept {
+        Slot& slot = slots_[at];
+        (slot.prev == no_slot ? head_ : slots_[slot.prev].next) = slot.next;
+        (slot.next == no_slot ? tail_ : slots_[slot.next].prev) = slot.prev;
+        slot.prev = slot.next = no_slot;
+        slot.doer = nullptr;
+        ++slot.gen;
+        free_.push_back(at);
+    }
+
+    // The deed at `at` is over (finished, closed, aborted): free the slot.
+    void release(std::uint32_t at) noexcept {
+        Doer* doer = slots_[at].doer;
+        doer->slot_ = no_slot;
+        if (!doer->member_)
+            doer->owner_ = nullptr;
+        --live_;
+        unlink_free(at);
+    }
+
+    void push_timed(Ref ref, double retyme) {
+        timed_.push_back({retyme, ref});
+        std::push_heap(timed_.begin(), timed_.end(), later);
+    }
+
+    // Fills due_ with the live deeds whose retyme has come, in deque order.
+    void collect_due(double tyme) {
+        due_.clear();
+        for (const Ref ref : ready_) {
+            if (!alive(ref))
+                continue;
+            const double retyme = slots_[ref.slot].retyme;
+            if (retyme <= tyme)
+                due_.push_back(ref);
+            else
+                push_timed(ref, retyme);  // the tyme moved less than expected
+        }
+        ready_.clear();
+        if (timed_.empty() || timed_.front().retyme > tyme)
+            return;
+        popped_.clear();
+        while (!timed_.empty() && timed_.front().retyme <= tyme) {
+            std::pop_heap(timed_.begin(), timed_.end(), later);
+            const Ref ref = timed_.back().ref;
+            timed_.pop_back();
+            if (alive(ref))
+                popped_.push_back(ref);
+        }
+        const auto order = [this](Ref a, Ref b) { return by_label(a, b); };
+        std::sort(popped_.begin(), popped_.end(), order);
+        merged_.clear();
+        std::merge(due_.begin(), due_.end(), popped_.begin(), popped_.end(), std::back_inserter(merged_),
+                   order);
+        due_.swap(merged_);
+    }
+
+    // After a pass: the next ready list is what stayed due plus what was added meanwhile.
+    void merge_into_ready() {
+        if (incoming_.empty()) {
+            ready_.swap(next_ready_);
+        } else {
+            // A stale entry's slot may hold a newer deed with another label: drop stale ones
+            // first, or the merge would see unsorted input.
+            const auto stale = [this](Ref ref) { return !alive(ref); };
+            std::erase_if(next_ready_, stale);
+            std::erase_if(incoming_, stale);
+            ready_.clear();
+            std::merge(next_ready_.begin(), next_ready_.end(), incoming_.begin(), incoming_.end(),
+                       std::back_inserter(ready_), [this](Ref a, Ref b) { return by_label(a, b); });
+        }
+        next_ready_.clear();
+        incoming_.clear();
+    }
+
+    // An exception left deed i of the pass. hio leaves its marker in the deque there: the
+    // failed deed's slot stays linked as that marker, so a forced close walks hio's rotated
+    // order. The deeds not yet run stay ready for later passes.
+    void interrupt(std::size_t i, Ref ref) {
+        current_ = no_slot;
+        Slot& slot = slots_[ref.slot];
+        if (slot.gen == ref.gen && slot.doer != nullptr) {
+            Doer* doer = slot.doer;
+            doer->slot_ = no_slot;
+            if (!doer->member_)
+                doer->owner_ = nullptr;
+            --live_;
+            slot.doer = nullptr;
+            ++slot.gen;
+        }
+        marker_ = ref.slot;
+        merge_into_ready();
+        // Their labels exceed every label already in ready_, so ready_ stays sorted.
+        for (std::size_t j = i + 1; j < due_.size(); ++j)
+            if (alive(due_[j]))
+                ready_.push_back(due_[j]);
+    }
+
+    void drop_marker() noexcept {
+        if (marker_ == no_slot)
+            return;
+        unlink_free(marker_);
+        marker_ = no_slot;
+    }
+
+    // Closes the deeds at `slots` in hio's order: the part of the deque behind the pivot
+    // (marker or running deed) right to left, then the part in front of it, right to left.
+    void close_slots(std::vector<std::uint32_t> closing) noexcept {
+        const std::uint32_t pivot = in_pass() ? current_ : marker_;
+        const std::uint64_t pivot_label = pivot == no_slot ? UINT64_MAX : slots_[pivot].label;
+        std::sort(closing.begin(), closing.end(), [&](std::uint32_t a, std::uint32_t b) {
+            const bool a_front = slots_[a].label > pivot_label;
+            const bool b_front = slots_[b].label > pivot_label;
+            if (a_front != b_front)
+                return b_front;
+            return slots_[a].label > slots_[b].label;
+        });
+        std::vector<Ref> refs;
+        refs.reserve(closing.size());
+        for (std::uint32_t at : closing)
+            refs.push_back({at, slots_[at].gen});
+        for (const Ref ref : refs) {
+            if (!alive(ref))
+                continue;  // a close earlier in this loop removed or destroyed it
+            Doer* doer = slots_[ref.slot].doer;
+            release(ref.slot);
+            if (abort_reason_) {
+                try {
+                    doer->raise(abort_reason_);
+                } catch (...) {  // raise() rethrows the reason by design; it is not news here
+                }
+            } else {
+                doer->halt();
+            }
+        }
+    }
+
+    const char* component_;
+    const Tymist* clock_ = nullptr;
+    std::vector<Doer*> doers_;
+    std::vector<Slot> slots_;
+    std::vector<std::uint32_t> free_;
+    std::vector<Ref> ready_;       // expected due next pass, by label
+    std::vector<Ref> next_ready_;  // built during a pass
+    std::vector<Ref> incoming_;    // entered during a pass, by label
+    std::vector<Ref> due_;
+    std::vector<Ref> popped_;
+    std::vector<Ref> merged_;
+    std::vector<Timed> timed_;     // min-heap on retyme
+    std::uint32_t head_ = no_slot;
+    std::uint32_t tail_ = no_slot;
+    std::uint32_t current_ = no_slot;
+    std::uint32_t marker_ = no_slot;
+    std::exception_ptr abort_reason_;
+    std::size_t live_ = 0;
+    bool active_ = false;
+};
+
+}  // namespace hio::detail

@@ -1,0 +1,248 @@
+#pragma once
+/// \file
+/// Doer: a task with hio's six lifecycle contexts (hio: base.doing.Doer).
+
+#include <cstdint>
+#include <exception>
+#include <optional>
+
+#include <hio/detail/membership.hpp>
+#include <hio/detail/validate.hpp>
+#include <hio/error.hpp>
+#include <hio/tymee.hpp>
+
+namespace hio {
+
+namespace detail {
+class Scheduler;
+}
+
+/// A task run by a Doist or a DoDoer: a hand-written resumable state machine.
+///
+/// Mirrors hio's Doer. Subclasses override the lifecycle contexts; the scheduler runs them in
+/// exactly hio's order, one of:
+/// - `enter, recur.., clean, exit`  (recur returned true: finished on its own);
+/// - `enter, recur.., close, exit`  (forced: limit reached, removed, parent closed, shutdown);
+/// - `enter, recur.., abort, exit`  (an exception left enter or recur; it propagates);
+/// - `enter, recur.., exit`         (hio::Interrupt left recur; no abort, as KeyboardInterrupt);
+/// - `enter, clean, exit`           (enter called `done(true)`: finished before any recur).
+///
+/// `recur(tyme)` runs once per tock until it returns true. The tock is the doer's own period:
+/// 0 means every pass of its scheduler. Next-run times accumulate as in hio
+/// (`retyme += tock`), so a doer keeps its average rate.
+///
+/// `done_state()` is hio's tri-state flag: nullopt before the first run, false while running or
+/// after a forced close or an abort, true once it finished on its own.
+///
+/// A Doer is not copyable or movable: schedulers hold it by address. It may belong to one
+/// scheduler at a time. Destroying a Doer that a scheduler still lists removes it from that
+/// scheduler without calling its contexts (they can no longer be called safely).
+class Doer : public Tymee {
+public:
+    /// A doer that wants to run every `tock` seconds of tyme (0: every pass).
+    /// Throws ValidationError for a negative, NaN or infinite tock.
+    explicit Doer(double tock = 0.0) : tock_{detail::require_non_negative("Doer", "tock", tock)} {}
+
+    Doer(const Doer&) = delete;
+    Doer& operator=(const Doer&) = delete;
+    ~Doer() override {
+        if (owner_ != nullptr)
+            owner_->forget(*this);
+    }
+
+    /// This doer's period in tyme; 0 means as soon as possible (every pass).
+    [[nodiscard]] double tock() const noexcept { return tock_; }
+
+    /// Changes the period. Takes effect when the doer next yields, as in hio: a doer may
+    /// reschedule itself from inside recur. Throws ValidationError unless finite and >= 0.
+    void tock(double value) { tock_ = detail::require_non_negative("Doer", "tock", value); }
+
+    /// True once the doer finished on its own with a true result.
+    [[nodiscard]] bool done() const noexcept { return done_ == done_true; }
+
+    /// hio's tri-state done flag: nullopt (never run), false, or true.
+    [[nodiscard]] std::optional<bool> done_state() const noexcept {
+        if (done_ == done_none)
+            return std::nullopt;
+        return done_ == done_true;
+    }
+
+    /// True between a successful enter and the exit.
+    [[nodiscard]] bool running() const noexcept { return running_; }
+
+    // --- The dog protocol: how a scheduler drives a doer (hio: the generator from do()). ---
+    // Doist and DoDoer call these; tests and custom schedulers may too.
+
+    /// Winds the doer to `tymist` and runs its enter context (hio: `next(dog)`).
+    /// Returns true when the doer is now running and wants recurs; false when it finished
+    /// during enter (then clean and exit have run). An exception from enter runs abort and
+    /// exit, then propagates. Throws hio::Error when the doer is already running.
+    bool begin(const Tymist& tymist) {
+        if (running_)
+            throw Error{"Doer::begin: the doer is already running"};
+        wind(tymist);
+        done_ = done_false;
+        running_ = true;
+        persistent_ = persistent();
+        bool finished = false;
+        try {
+            if (custom_dog_) {
+                finished = dog_enter();
+            } else {
+                enter();
+                finished = done_ == done_true && !persistent_;
+            }
+        } catch (...) {
+            fail(std::current_exception());
+        }
+        if (finished)
+            complete();
+        return !finished;
+    }
+
+    /// Runs one recur at `tyme` (hio: `dog.send(tyme)`). Returns the tock the doer asks for
+    /// next, or nullopt when it has finished (clean and exit have run) or is not running.
+    /// An exception from recur runs abort and exit (exit alone for hio::Interrupt), then
+    /// propagates.
+    std::optional<double> send(double tyme) {
+        if (!running_)
+            return std::nullopt;
+        double next_tock = tock_;
+        bool finished = false;
+        try {
+            if (custom_dog_) {
+                finished = dog_send(tyme, next_tock);
+            } else {
+                const bool result = recur(tyme);
+                done_ = result ? done_true : done_false;
+                finished = result && !persistent_;
+            }
+        } catch (...) {
+            fail(std::current_exception());
+        }
+        if (finished) {
+            complete();
+            return std::nullopt;
+        }
+        return next_tock;
+    }
+
+    /// Forces the doer to stop (hio: `dog.close()`): runs close then exit and sets done false.
+    /// Does nothing when the doer is not running.
+    void halt() noexcept {
+        if (!running_)
+            return;
+        running_ = false;
+        close();
+        exit();
+        done_ = done_false;
+    }
+
+    /// Called once, in run order, when a graceful shutdown begins (SIGINT, SIGTERM or
+    /// Doist::request_stop() with a grace period). Return true to keep running until recur
+    /// returns true (draining connections, flushing files); such a doer is aborted with
+    /// hio::ShutdownTimeout if the grace period ends first. The default returns false: the doer
+    /// is closed at once.
+    virtual bool wind_down(double tyme) {
+        static_cast<void>(tyme);
+        return false;
+    }
+
+    /// Throws `error` into the running doer (hio: `dog.throw(ex)`): runs abort and exit, then
+    /// rethrows. Does nothing when the doer is not running.
+    void raise(std::exception_ptr error) {
+        if (!running_)
+            return;
+        fail(std::move(error));
+    }
+
+protected:
+    /// Tag for subclasses that implement the dog protocol themselves (CoDoer).
+    struct CustomDog {};
+    Doer(double tock, CustomDog) : Doer{tock} { custom_dog_ = true; }
+
+    /// Runs once when the doer starts. May call `done(true)` to finish before any recur.
+    virtual void enter() {}
+
+    /// Runs once per tock at `tyme`; returning true finishes the doer. The default runs forever.
+    virtual bool recur(double tyme) {
+        static_cast<void>(tyme);
+        return false;
+    }
+
+    /// Runs after recur returned true (normal completion), before exit.
+    virtual void clean() {}
+
+    /// Runs when the doer is stopped by force, before exit.
+    virtual void close() noexcept {}
+
+    /// Runs when an exception left enter or recur, before exit; the exception then propagates.
+    virtual void abort(std::exception_ptr error) noexcept { static_cast<void>(error); }
+
+    /// Runs last, always: after clean, close or abort.
+    virtual void exit() noexcept {}
+
+    /// Sets the done flag; from enter, `done(true)` finishes the doer at once (hio: self.done).
+    void done(bool value) noexcept { done_ = value ? done_true : done_false; }
+
+    /// True for a doer that keeps running while done (hio's DoDoer `always`). Read at begin.
+    [[nodiscard]] virtual bool persistent() const noexcept { return false; }
+
+    /// Lets a persistent doer finish the next time recur returns true (used when winding down).
+    void stop_persisting() noexcept { persistent_ = false; }
+
+private:
+    friend class detail::Scheduler;
+
+    static constexpr std::int8_t done_none = -1;
+    static constexpr std::int8_t done_false = 0;
+    static constexpr std::int8_t done_true = 1;
+
+    /// For CustomDog subclasses: the enter step; returns true when finished (done set).
+    virtual bool dog_enter() { return false; }
+    /// For CustomDog subclasses: one send; returns true when finished, else sets `next_tock`.
+    virtual bool dog_send(double tyme, double& next_tock) {
+        static_cast<void>(tyme);
+        static_cast<void>(next_tock);
+        return true;
+    }
+
+    // Normal completion: clean, then exit always. An exception from clean still runs exit.
+    void complete() {
+        running_ = false;
+        try {
+            clean();
+        } catch (...) {
+            exit();
+            throw;
+        }
+        exit();
+    }
+
+    // An exception left enter or recur: abort and exit (exit only for Interrupt), rethrow.
+    [[noreturn]] void fail(std::exception_ptr error) {
+        running_ = false;
+        done_ = done_false;
+        try {
+            std::rethrow_exception(error);
+        } catch (const Interrupt&) {
+            exit();
+            throw;
+        } catch (...) {
+            abort(error);
+            exit();
+            throw;
+        }
+    }
+
+    double tock_;
+    detail::Membership* owner_ = nullptr;   // the scheduler that lists or runs this doer
+    std::uint32_t slot_ = detail::no_slot;  // its live deed in that scheduler
+    std::int8_t done_ = done_none;
+    bool running_ = false;
+    bool persistent_ = false;
+    bool member_ = false;  // listed in the owner's doers
+    bool custom_dog_ = false;
+};
+
+}  // namespace hio

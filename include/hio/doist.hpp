@@ -1,0 +1,235 @@
+#pragma once
+/// \file
+/// Doist: the root scheduler (hio: base.doing.Doist).
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <hio/detail/scheduler.hpp>
+#include <hio/detail/signals.hpp>
+#include <hio/detail/validate.hpp>
+#include <hio/doer.hpp>
+#include <hio/error.hpp>
+#include <hio/tymer.hpp>
+#include <hio/tymist.hpp>
+
+namespace hio {
+
+/// Settings of a Doist; see the Doist class comment.
+struct DoistOptions {
+    /// Tyme added per pass; also the "as soon as possible" period of doers with tock 0.
+    double tock = Tymist::default_tock;
+    /// Stop once this much tyme has passed since entering; nullopt or 0: no limit.
+    std::optional<double> limit{};
+    /// Starting tyme.
+    double tyme = 0.0;
+    /// Pace passes to the wall clock.
+    bool real = false;
+    /// Tyme given to doers to wind down on a stop request; 0 closes at once.
+    double grace = 0.0;
+    /// In real time, turn SIGINT and SIGTERM into a stop request while running.
+    bool handle_signals = true;
+};
+
+/// The root scheduler: a Tymist whose `run()` enters its doers, runs passes until every doer
+/// is done, the limit is reached or a stop is requested, then closes what is still running.
+///
+/// Mirrors hio's Doist. Each pass runs the due doers in a fixed order (the order they were
+/// entered, as hio's deque) and then advances tyme by one tock. In virtual time passes follow
+/// each other at once (a discrete-event simulation that replays exactly); with `real` each pass
+/// is padded to one tock of wall time, catching up after overruns, and the tymes seen by the
+/// doers are the same as in virtual time.
+///
+/// In real time SIGINT and SIGTERM start an ordered shutdown (hio handles only SIGINT). With
+/// `grace` 0, every running doer is closed at once in reverse order. With `grace` > 0, every
+/// running doer's `wind_down()` is called and the run goes on until they finish or `grace`
+/// tyme has passed; the doers still running are then aborted with hio::ShutdownTimeout. A
+/// second signal during the grace period closes at once. `request_stop()` does the same from
+/// any thread, or from a doer, in either mode.
+class Doist : public Tymist {
+public:
+    using Options = DoistOptions;
+
+    /// A Doist with `options` listing `doers` (not owned: they must outlive it or be removed).
+    /// Throws ValidationError for a bad tock, limit, tyme or grace, a null doer, or a doer that
+    /// another scheduler holds.
+    explicit Doist(Options options = {}, const std::vector<Doer*>& doers = {})
+        : Tymist{options.tyme, options.tock}, real_{options.real},
+          handle_signals_{options.handle_signals} {
+        if (options.limit)
+            limit(*options.limit);
+        grace(options.grace);
+        scheduler_.extend(doers);
+    }
+
+    /// hio: do(). Enters every listed doer, runs passes, then closes what still runs.
+    /// `done()` is true when every doer finished on its own. An exception from a doer aborts
+    /// that doer, closes the others (hio's order) and then propagates; hio::Interrupt instead
+    /// ends the run normally. Throws hio::Error when called while already running.
+    void run() {
+        if (running_)
+            throw Error{"Doist: run() called while already running"};
+        running_ = true;
+        struct Reset {
+            bool& flag;
+            ~Reset() { flag = false; }
+        } reset{running_};
+
+        done_ = 0;
+        stopping_ = false;
+        detail::SignalGuard signals{real_ && handle_signals_};
+        signal_base_ = detail::stop_signals.load(std::memory_order_relaxed);
+        stop_requests_.store(0, std::memory_order_relaxed);
+        handled_requests_ = 0;
+        try {
+            enter();
+            const Tymer limiter{*this, limit_};  // hio: starts after enter
+            auto deadline = std::chrono::steady_clock::now();
+            for (;;) {
+                const bool empty = recur();
+                if (real_) {
+                    deadline += std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                        std::chrono::duration<double>{tock()});
+                    detail::sleep_until(deadline, [this] { return stop_requests() > handled_requests_; });
+                }
+                if (empty) {
+                    done_ = stopping_ ? 0 : 1;  // a shutdown is not "all done"
+                    break;
+                }
+                if (limit_ > 0.0 && limiter.expired())
+                    break;
+                if (!keep_running_after_stop_request())
+                    break;
+            }
+        } catch (const Interrupt&) {
+            // hio's KeyboardInterrupt: a graceful end; exit() below closes the others.
+        } catch (...) {
+            exit();
+            throw;
+        }
+        exit();
+    }
+
+    /// Replaces the listed doers, then runs (hio: do(doers=...)).
+    void run(const std::vector<Doer*>& doers) {
+        scheduler_.assign(doers);
+        run();
+    }
+
+    /// Enters every listed doer at the current tyme (hio: enter). Throws hio::Error while
+    /// doers are running.
+    void enter() { scheduler_.enter(*this); }
+
+    /// One pass: runs the due doers, then ticks (hio: recur). Returns true when no doer is
+    /// left running. An exception skips the tick, as in hio.
+    bool recur() {
+        const double now = tyme();
+        const bool empty = scheduler_.pass(now, tock(), now + tock());
+        tick();
+        return empty;
+    }
+
+    /// Closes every running doer, reverse order (hio: exit).
+    void exit() noexcept { scheduler_.exit(); }
+
+    /// Lists and, once entered, enters new doers (hio: extend).
+    void extend(const std::vector<Doer*>& doers) { scheduler_.extend(doers); }
+
+    /// Unlists doers and force-closes those running (hio: remove).
+    void remove(const std::vector<Doer*>& doers) { scheduler_.remove(doers); }
+
+    /// The listed doers (hio: .doers).
+    [[nodiscard]] const std::vector<Doer*>& doers() const noexcept { return scheduler_.doers(); }
+
+    /// The running doers in hio's deque order with their retymes (hio: .deeds).
+    [[nodiscard]] std::vector<detail::DeedView> deeds() const { return scheduler_.deeds(); }
+    [[nodiscard]] std::size_t deed_count() const noexcept { return scheduler_.deed_count(); }
+
+    /// True once a run ended with every doer finished on its own.
+    [[nodiscard]] bool done() const noexcept { return done_ == 1; }
+
+    /// hio's tri-state done: nullopt before any run, then false or true.
+    [[nodiscard]] std::optional<bool> done_state() const noexcept {
+        if (done_ < 0)
+            return std::nullopt;
+        return done_ == 1;
+    }
+
+    /// The run's tyme budget; 0 means none.
+    [[nodiscard]] double limit() const noexcept { return limit_; }
+    void limit(double value) { limit_ = detail::require_non_negative("Doist", "limit", value); }
+
+    [[nodiscard]] double grace() const noexcept { return grace_; }
+    void grace(double value) { grace_ = detail::require_non_negative("Doist", "grace", value); }
+
+    [[nodiscard]] bool real() const noexcept { return real_; }
+    void real(bool value) noexcept { real_ = value; }
+
+    /// True while a run is in progress.
+    [[nodiscard]] bool running() const noexcept { return running_; }
+
+    /// True once a graceful shutdown has begun in the current run.
+    [[nodiscard]] bool stopping() const noexcept { return stopping_; }
+
+    /// Asks the current run to stop, as SIGTERM would; safe from any thread and from doers.
+    /// Takes effect after the pass in progress.
+    void request_stop() noexcept { stop_requests_.fetch_add(1, std::memory_order_relaxed); }
+
+private:
+    [[nodiscard]] unsigned stop_requests() const noexcept {
+        const unsigned signals = detail::stop_signals.load(std::memory_order_relaxed) - signal_base_;
+        return (real_ && handle_signals_ ? signals : 0U) +
+               stop_requests_.load(std::memory_order_relaxed);
+    }
+
+    // Called after each pass; false ends the loop (exit() then closes what is left).
+    bool keep_running_after_stop_request() {
+        const unsigned requests = stop_requests();
+        if (requests == handled_requests_ && !stopping_)
+            return true;
+        if (!stopping_) {
+            handled_requests_ = requests;
+            if (grace_ <= 0.0)
+                return false;
+            stopping_ = true;
+            shutdown_deadline_ = tyme() + grace_;
+            const double now = tyme();
+            std::vector<Doer*> quick;
+            scheduler_.visit([&](Doer& doer) {
+                if (!doer.wind_down(now))
+                    quick.push_back(&doer);
+            });
+            scheduler_.halt(quick);
+            return scheduler_.deed_count() != 0;
+        }
+        if (requests != handled_requests_)
+            return false;  // asked again: close at once
+        if (tyme() >= shutdown_deadline_) {
+            scheduler_.abort_all(std::make_exception_ptr(ShutdownTimeout{
+                "Doist: doer still running when the shutdown grace period of " +
+                detail::format_number(grace_) + " ended"}));
+            return false;
+        }
+        return true;
+    }
+
+    detail::Scheduler scheduler_{"Doist"};
+    double limit_ = 0.0;
+    double grace_ = 0.0;
+    double shutdown_deadline_ = 0.0;
+    std::atomic<unsigned> stop_requests_{0};
+    unsigned signal_base_ = 0;
+    unsigned handled_requests_ = 0;
+    std::int8_t done_ = -1;
+    bool real_;
+    bool handle_signals_;
+    bool running_ = false;
+    bool stopping_ = false;
+};
+
+}  // namespace hio

@@ -1,0 +1,15 @@
+#pragma once
+/// \file
+/// Umbrella header: includes every public header of hio-cpp and declares nothing.
+
+#include <hio/codoer.hpp>
+#include <hio/deck.hpp>
+#include <hio/dodoer.hpp>
+#include <hio/doer.hpp>
+#include <hio/doist.hpp>
+#include <hio/error.hpp>
+#include <hio/stepper.hpp>
+#include <hio/tymee.hpp>
+#include <hio/tymer.hpp>
+#include <hio/tymist.hpp>
+#include <hio/version.hpp>

@@ -1,0 +1,44 @@
+#pragma once
+/// \file
+/// Tymee: anything that reads a Tymist's clock (hio: base.tyming.Tymee).
+
+#include <hio/error.hpp>
+#include <hio/tymist.hpp>
+
+namespace hio {
+
+/// Reads the tyme of a Tymist it is wound to, without owning it.
+///
+/// Mirrors hio's Tymee: hio injects a `tymth` closure; here the Tymee keeps a pointer to the
+/// Tymist, which must outlive the winding. Reading `tyme()` before `wind()` throws hio::Error
+/// (hio raises TypeError). Subclasses that own other Tymees override `wind()` to pass the
+/// clock on, as hio's do.
+class Tymee {
+public:
+    Tymee() noexcept = default;
+    explicit Tymee(const Tymist& tymist) noexcept : tymist_{&tymist} {}
+    Tymee(const Tymee&) noexcept = default;
+    Tymee& operator=(const Tymee&) noexcept = default;
+    virtual ~Tymee() = default;
+
+    /// Binds this Tymee to `tymist` (hio: wind(tymth)).
+    virtual void wind(const Tymist& tymist) { tymist_ = &tymist; }
+
+    /// True once wound to a Tymist.
+    [[nodiscard]] bool wound() const noexcept { return tymist_ != nullptr; }
+
+    /// The Tymist wound to, or nullptr.
+    [[nodiscard]] const Tymist* tymist() const noexcept { return tymist_; }
+
+    /// The wound Tymist's current tyme. Throws hio::Error when not wound.
+    [[nodiscard]] double tyme() const {
+        if (tymist_ == nullptr)
+            throw Error{"Tymee: tyme read before wind(): not bound to a Tymist"};
+        return tymist_->tyme();
+    }
+
+private:
+    const Tymist* tymist_ = nullptr;
+};
+
+}  // namespace hio

@@ -1,0 +1,59 @@
+#pragma once
+/// \file
+/// Tymist: the virtual clock every doer reads (hio: base.tyming.Tymist).
+
+#include <hio/detail/validate.hpp>
+
+namespace hio {
+
+/// A virtual clock: `tyme` in seconds, advanced by `tick()` one `tock` at a time.
+///
+/// Mirrors hio's Tymist. Tyme arithmetic is hio's to the bit: `tyme += tock` in double
+/// precision, so sums of non-dyadic tocks (0.2 + 0.2 + 0.2) round exactly as in Python.
+/// Doers never hold a copy of the tyme; they read it through their Tymist (hio's tymth
+/// closure), so every reader sees the same value for the whole of a pass.
+class Tymist {
+public:
+    /// hio's default tock: 1/32 s.
+    static constexpr double default_tock = 0.03125;
+
+    /// Starts at `tyme` with period `tock`. Throws ValidationError for a NaN or infinite tyme,
+    /// or a negative, NaN or infinite tock.
+    explicit Tymist(double tyme = 0.0, double tock = default_tock)
+        : tyme_{detail::require_finite("Tymist", "tyme", tyme)},
+          tock_{detail::require_non_negative("Tymist", "tock", tock)} {}
+
+    Tymist(const Tymist&) = delete;
+    Tymist& operator=(const Tymist&) = delete;
+    virtual ~Tymist() = default;
+
+    /// The current virtual time in seconds.
+    [[nodiscard]] double tyme() const noexcept { return tyme_; }
+
+    /// Sets the virtual time (hio: `tymist.tyme = x`). Throws ValidationError unless finite.
+    void tyme(double value) { tyme_ = detail::require_finite("Tymist", "tyme", value); }
+
+    /// The period added by `tick()`.
+    [[nodiscard]] double tock() const noexcept { return tock_; }
+
+    /// Sets the period. Throws ValidationError unless finite and >= 0.
+    void tock(double value) { tock_ = detail::require_non_negative("Tymist", "tock", value); }
+
+    /// Advances tyme by one tock and returns the new tyme.
+    double tick() noexcept {
+        tyme_ += tock_;
+        return tyme_;
+    }
+
+    /// Advances tyme by `tock` (leaving the period unchanged) and returns the new tyme.
+    double tick(double tock) {
+        tyme_ += detail::require_non_negative("Tymist", "tick tock", tock);
+        return tyme_;
+    }
+
+private:
+    double tyme_;
+    double tock_;
+};
+
+}  // namespace hio
