@@ -1,0 +1,116 @@
+// Doer: the dog protocol and the six contexts; scenario S09 of hio-scenarios.md
+// (hio test_doing::test_trydoer_break/close/throw). hio sends strings into the dog; a C++ dog
+// receives the tyme, so the recur feeds here are tymes.
+#include <limits>
+#include <stdexcept>
+
+#include <hio/doer.hpp>
+
+#include "catch.hpp"
+#include "support/recording_doers.hpp"
+
+using hio_test::LogDoer;
+using hio_test::TryDoer;
+
+namespace {
+
+// The common part of S09: enter, two sends with ticks in between.
+void start_common(hio::Tymist& tymist, TryDoer& doer) {
+    REQUIRE(doer.begin(tymist));  // hio: send(None) yields 0.25
+    CHECK(doer.done_state() == false);
+    CHECK(doer.send(tymist.tyme()) == 0.25);
+    tymist.tick();
+    CHECK(doer.send(tymist.tyme()) == 0.25);
+    tymist.tick();
+}
+
+}  // namespace
+
+TEST_CASE("Doer finishes on its own: enter, recurs, exit, and later sends do nothing", "[doer]") {
+    hio::Tymist tymist{0.0, 0.125};
+    TryDoer doer{3, 0.25};
+    CHECK(doer.done_state() == std::nullopt);
+    start_common(tymist, doer);
+    CHECK(doer.send(tymist.tyme()) == 0.25);
+    tymist.tick();
+    CHECK(doer.send(tymist.tyme()) == std::nullopt);  // StopIteration(True)
+    CHECK(doer.done());
+    CHECK_FALSE(doer.running());
+    CHECK(doer.send(tymist.tyme()) == std::nullopt);  // a later send: StopIteration(None)
+    CHECK(doer.done());
+    CHECK(doer.trace() ==
+          "enter@0(\"Default\",0) recur@0(0,1) recur@0.125(0.125,2) recur@0.25(0.25,3) "
+          "recur@0.375(0.375,4) exit@0.375(None,5)");
+}
+
+TEST_CASE("Doer closed by force runs close then exit and is not done", "[doer]") {
+    hio::Tymist tymist{0.0, 0.125};
+    TryDoer doer{3, 0.25};
+    start_common(tymist, doer);
+    doer.halt();
+    CHECK(doer.done_state() == false);
+    CHECK(doer.trace() ==
+          "enter@0(\"Default\",0) recur@0(0,1) recur@0.125(0.125,2) close@0.25(None,3) exit@0.25(None,4)");
+    doer.halt();  // idempotent
+    CHECK(doer.log.records.size() == 5);
+}
+
+TEST_CASE("Doer given an exception aborts, exits and lets the same exception through", "[doer]") {
+    hio::Tymist tymist{0.0, 0.125};
+    TryDoer doer{3, 0.25};
+    start_common(tymist, doer);
+    const auto error = std::make_exception_ptr(std::invalid_argument{"Bad"});
+    try {
+        doer.raise(error);
+        FAIL("raise must rethrow");
+    } catch (const std::invalid_argument& ex) {
+        CHECK(std::string{ex.what()} == "Bad");
+    }
+    CHECK(doer.done_state() == false);
+    CHECK(doer.trace() ==
+          "enter@0(\"Default\",0) recur@0(0,1) recur@0.125(0.125,2) abort@0.25(Bad,3) exit@0.25(None,4)");
+}
+
+TEST_CASE("Doer that finishes in enter runs clean and exit and wants no recur", "[doer]") {
+    hio_test::Journal journal;
+    hio::Tymist tymist;
+    LogDoer doer{journal, "e", {.done_in_enter = true}};
+    CHECK_FALSE(doer.begin(tymist));
+    CHECK(doer.done());
+    CHECK(journal.joined() == "e enter@0, e clean@0, e exit@0");
+}
+
+TEST_CASE("Doer whose enter throws runs abort and exit", "[doer]") {
+    hio_test::Journal journal;
+    hio::Tymist tymist;
+    LogDoer doer{journal, "b", {.raise_in_enter = true}};
+    CHECK_THROWS_WITH(doer.begin(tymist), "b failed in enter");
+    CHECK_FALSE(doer.running());
+    CHECK(journal.joined() == "b enter@0, b abort@0, b exit@0");
+}
+
+TEST_CASE("Doer interrupted in recur exits without abort", "[doer]") {
+    hio_test::Journal journal;
+    hio::Tymist tymist;
+    LogDoer doer{journal, "k", {.interrupt_at = 1}};
+    REQUIRE(doer.begin(tymist));
+    CHECK_THROWS_AS(doer.send(0.0), hio::Interrupt);
+    CHECK(doer.done_state() == false);
+    CHECK(journal.joined() == "k enter@0, k recur@0, k exit@0");
+}
+
+TEST_CASE("Doer cannot begin twice while running and rejects bad tocks", "[doer]") {
+    hio::Tymist tymist;
+    TryDoer doer;
+    REQUIRE(doer.begin(tymist));
+    CHECK_THROWS_AS(doer.begin(tymist), hio::Error);
+    CHECK_THROWS_AS(TryDoer(1, -0.5), hio::ValidationError);
+    CHECK_THROWS_AS(doer.tock(std::numeric_limits<double>::quiet_NaN()), hio::ValidationError);
+    CHECK_THROWS_WITH(doer.tock(-1.0), "Doer: tock must be finite and >= 0, got -1");
+    doer.tock(0.5);
+    CHECK(doer.send(0.0) == 0.5);  // the tock read when it yields
+}
+
+TEST_CASE("Doer keeps its footprint small", "[doer][footprint]") {
+    CHECK(sizeof(hio::Doer) <= 64);
+}

@@ -1,0 +1,462 @@
+// Doist: scenarios S03-S06, S14, S15 of hio-scenarios.md and the lifecycle-ordering rules of
+// hio-spec.md section 3 (exceptions, interrupts, limits, shutdown).
+#include <chrono>
+#include <csignal>
+#include <stdexcept>
+#include <vector>
+
+#include <signal.h>
+
+#include <hio/doist.hpp>
+
+#include "catch.hpp"
+#include "support/recording_doers.hpp"
+
+using hio_test::ExDoer;
+using hio_test::Journal;
+using hio_test::LogDoer;
+using hio_test::TryDoer;
+
+namespace {
+
+std::vector<double> retymes(const hio::Doist& doist) {
+    std::vector<double> out;
+    for (const auto& deed : doist.deeds())
+        out.push_back(deed.retyme);
+    return out;
+}
+
+std::vector<std::optional<bool>> dones(const std::vector<ExDoer*>& doers) {
+    std::vector<std::optional<bool>> out;
+    for (const auto* doer : doers)
+        out.push_back(doer->done_state());
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("S03: manual enter and recur run each doer at its own cumulative tock", "[doist][scenario]") {
+    hio::Doist doist{{.tock = 0.25}};
+    ExDoer d0{0.25};
+    ExDoer d1{0.5};
+    doist.extend({&d0, &d1});
+    doist.enter();
+    CHECK(retymes(doist) == std::vector<double>{0.0, 0.0});
+    CHECK(d0.done_state() == false);
+    CHECK(d1.done_state() == false);
+
+    struct Row {
+        double tyme;
+        std::vector<double> retymes;
+        bool done0, done1;
+    };
+    const std::vector<Row> rows{{0.25, {0.25, 0.5}, false, false}, {0.5, {0.5, 0.5}, false, false},
+                                {0.75, {0.75, 1.0}, false, false}, {1.0, {1.0}, true, false},
+                                {1.25, {1.5}, true, false},        {1.5, {1.5}, true, false},
+                                {1.75, {}, true, true}};
+    for (const Row& row : rows) {
+        doist.recur();
+        CHECK(doist.tyme() == row.tyme);
+        CHECK(retymes(doist) == row.retymes);
+        CHECK(d0.done() == row.done0);
+        CHECK(d1.done() == row.done1);
+    }
+    CHECK(d0.trace() == "enter@0(0,0) recur@0(0,1) recur@0.25(0.25,2) recur@0.5(0.5,3) recur@0.75(0.75,4) "
+                        "exit@0.75(None,5)");
+    CHECK(d1.trace() == "enter@0(0,0) recur@0(0,1) recur@0.5(0.5,2) recur@1(1,3) recur@1.5(1.5,4) "
+                        "exit@1.5(None,5)");
+}
+
+TEST_CASE("S04: run stops at the limit after the tick and closes the slower doer there", "[doist][scenario]") {
+    hio::Doist doist{{.tock = 0.03125}};
+    ExDoer d0{0.03125};
+    ExDoer d1{0.0625};
+    CHECK(d0.done_state() == std::nullopt);
+    CHECK(doist.done_state() == std::nullopt);
+    doist.limit(0.125);
+    doist.run({&d0, &d1});
+    CHECK(doist.tyme() == 0.125);
+    CHECK(doist.done_state() == false);
+    CHECK(d0.done_state() == true);
+    CHECK(d1.done_state() == false);
+    CHECK(doist.deed_count() == 0);
+    CHECK(d0.trace() == "enter@0(0,0) recur@0(0,1) recur@0.03125(0.03125,2) recur@0.0625(0.0625,3) "
+                        "recur@0.09375(0.09375,4) exit@0.09375(None,5)");
+    CHECK(d1.trace() == "enter@0(0,0) recur@0(0,1) recur@0.0625(0.0625,2) close@0.125(None,3) "
+                        "exit@0.125(None,4)");
+}
+
+TEST_CASE("S05: doers that finish on the last pass make the run done despite the limit", "[doist][scenario]") {
+    ExDoer d0;
+    ExDoer d1;
+    hio::Doist doist{{.tock = 0.03125, .limit = 0.125}};
+    doist.run({&d0, &d1});
+    CHECK(doist.tyme() == 0.125);
+    CHECK(doist.done());
+    CHECK(dones({&d0, &d1}) == std::vector<std::optional<bool>>{true, true});
+    const char* expected = "enter@0(0,0) recur@0(0,1) recur@0.03125(0.03125,2) recur@0.0625(0.0625,3) "
+                           "recur@0.09375(0.09375,4) exit@0.09375(None,5)";
+    CHECK(d0.trace() == expected);
+    CHECK(d1.trace() == expected);
+}
+
+TEST_CASE("S05: a low limit closes asap doers before they finish", "[doist][scenario]") {
+    ExDoer d0;
+    ExDoer d1;
+    hio::Doist doist{{.tock = 0.03125, .limit = 0.0625}};
+    doist.run({&d0, &d1});
+    CHECK(doist.tyme() == 0.0625);
+    CHECK(doist.done_state() == false);
+    CHECK(dones({&d0, &d1}) == std::vector<std::optional<bool>>{false, false});
+    CHECK(d0.trace() == "enter@0(0,0) recur@0(0,1) recur@0.03125(0.03125,2) close@0.0625(None,3) "
+                        "exit@0.0625(None,4)");
+}
+
+TEST_CASE("S06: real time gives the virtual-time results, paced to the wall clock", "[doist][scenario][real]") {
+    hio::Doist doist{{.tock = 0.03125, .limit = 0.125, .real = true}};
+    ExDoer d0{0.03125};
+    ExDoer d1{0.0625};
+    const auto start = std::chrono::steady_clock::now();
+    doist.run({&d0, &d1});
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    CHECK(took.count() >= 0.09);  // four paced passes; the last one sleeps too
+    CHECK(doist.tyme() == 0.125);
+    CHECK(d0.done_state() == true);
+    CHECK(d1.done_state() == false);
+    CHECK(d1.trace() == "enter@0(0,0) recur@0(0,1) recur@0.0625(0.0625,2) close@0.125(None,3) "
+                        "exit@0.125(None,4)");
+}
+
+TEST_CASE("S14: repeated runs restart tyme when asked, and extend enters at the current tyme",
+          "[doist][scenario]") {
+    TryDoer t0{1};
+    TryDoer t1{2};
+    TryDoer t2{3};
+    hio::Doist doist{{.tock = 1.0, .limit = 5.0}, {&t0, &t1, &t2}};
+    for (int run = 0; run < 3; ++run) {
+        if (run > 0)
+            doist.tyme(0.0);
+        doist.limit(2.0);
+        doist.run();
+        CHECK(doist.tyme() == 2.0);
+        CHECK(doist.done_state() == false);
+        CHECK(dones({&t0, &t1, &t2}) == std::vector<std::optional<bool>>{true, false, false});
+        CHECK(doist.deed_count() == 0);
+    }
+    doist.tyme(0.0);
+    doist.enter();
+    doist.recur();
+    doist.recur();
+    TryDoer t3{1};
+    TryDoer t4{2};
+    doist.extend({&t3, &t4});
+    const auto deeds = doist.deeds();
+    REQUIRE(deeds.size() == 4);
+    CHECK(deeds[0].doer == &t1);
+    CHECK(deeds[1].doer == &t2);
+    CHECK(deeds[2].doer == &t3);
+    CHECK(deeds[3].doer == &t4);
+    CHECK(retymes(doist) == std::vector<double>{2.0, 2.0, 2.0, 2.0});
+    CHECK(doist.doers().size() == 5);
+    doist.recur();
+    doist.recur();
+    CHECK(doist.tyme() == 4.0);
+    CHECK(dones({&t0, &t1, &t2, &t3, &t4}) == std::vector<std::optional<bool>>{true, true, true, true, false});
+    CHECK(doist.deed_count() == 1);
+    doist.exit();
+    CHECK(dones({&t0, &t1, &t2, &t3, &t4}) == std::vector<std::optional<bool>>{true, true, true, true, false});
+    CHECK(doist.deed_count() == 0);
+    CHECK(t3.trace() == "enter@2(\"Default\",0) recur@2(2,1) recur@3(3,2) exit@3(None,3)");
+    CHECK(t4.trace() == "enter@2(\"Default\",0) recur@2(2,1) recur@3(3,2) close@4(None,3) exit@4(None,4)");
+}
+
+namespace {
+
+// S15's removeDo: removes doers on its first recur, recurs twice more, then finishes.
+class RemoveDoer : public hio::Doer {
+public:
+    RemoveDoer(hio::Doist& doist, std::vector<hio::Doer*> targets) : doist_{doist}, targets_{std::move(targets)} {}
+    void targets(std::vector<hio::Doer*> targets) { targets_ = std::move(targets); }
+
+protected:
+    void enter() override { count_ = 0; }
+    bool recur(double) override {
+        if (++count_ == 1)
+            doist_.remove(targets_);
+        return count_ >= 3;
+    }
+
+private:
+    hio::Doist& doist_;
+    std::vector<hio::Doer*> targets_;
+    int count_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("S15: a doer removes the others; they are closed at once", "[doist][scenario]") {
+    hio::Doist doist{{.tock = 1.0, .limit = 5.0}};
+    std::vector<TryDoer> tries(5);
+    std::vector<hio::Doer*> targets;
+    for (auto& t : tries)
+        targets.push_back(&t);
+    RemoveDoer remover{doist, targets};
+    auto all = targets;
+    all.push_back(&remover);
+    doist.extend(all);
+    doist.enter();
+    const std::size_t expected_deeds[] = {1, 1, 0};
+    for (std::size_t pass = 0; pass < 3; ++pass) {
+        doist.recur();
+        CHECK(doist.doers().size() == 1);
+        CHECK(doist.deed_count() == expected_deeds[pass]);
+        for (const auto& t : tries)
+            CHECK(t.done_state() == false);
+        CHECK(remover.done() == (pass == 2));
+    }
+    CHECK(tries[0].trace() == "enter@0(\"Default\",0) recur@0(0,1) close@0(None,2) exit@0(None,3)");
+}
+
+TEST_CASE("S15: a doer that removes itself too keeps running until it finishes", "[doist][scenario]") {
+    hio::Doist doist{{.tock = 1.0, .limit = 5.0}};
+    std::vector<TryDoer> tries(5);
+    std::vector<hio::Doer*> all;
+    for (auto& t : tries)
+        all.push_back(&t);
+    RemoveDoer remover{doist, {}};
+    all.push_back(&remover);
+    remover.targets(all);
+    doist.extend(all);
+    doist.enter();
+    const std::size_t expected_deeds[] = {1, 1, 0};
+    for (std::size_t pass = 0; pass < 3; ++pass) {
+        doist.recur();
+        CHECK(doist.doers().empty());
+        CHECK(doist.deed_count() == expected_deeds[pass]);
+        CHECK(remover.done() == (pass == 2));
+    }
+    for (const auto& t : tries)
+        CHECK(t.done_state() == false);
+}
+
+TEST_CASE("An exception in recur aborts that doer, closes the others in hio's order, then propagates",
+          "[doist][lifecycle]") {
+    Journal journal;
+    LogDoer a{journal, "a"};
+    LogDoer b{journal, "b"};
+    LogDoer c{journal, "c", {.raise_at = 2}};
+    LogDoer d{journal, "d"};
+    hio::Doist doist{{.tock = 1.0, .limit = 10.0}};
+    CHECK_THROWS_WITH(doist.run({&a, &b, &c, &d}), "c failed");
+    // The pass at 1 was interrupted at c: hio's deque is [d, MARKER, a, b], closed right to left.
+    CHECK(journal.joined() ==
+          "a enter@0, b enter@0, c enter@0, d enter@0, a recur@0, b recur@0, c recur@0, d recur@0, "
+          "a recur@1, b recur@1, c recur@1, c abort@1, c exit@1, "
+          "b close@1, b exit@1, a close@1, a exit@1, d close@1, d exit@1");
+    CHECK(doist.tyme() == 1.0);  // the interrupted pass did not tick
+    CHECK(doist.done_state() == false);
+    CHECK(doist.deed_count() == 0);
+}
+
+TEST_CASE("hio::Interrupt from a doer ends the run normally: it exits without abort", "[doist][lifecycle]") {
+    Journal journal;
+    LogDoer a{journal, "a"};
+    LogDoer b{journal, "b", {.interrupt_at = 2}};
+    LogDoer c{journal, "c"};
+    hio::Doist doist{{.tock = 1.0, .limit = 10.0}};
+    doist.run({&a, &b, &c});
+    CHECK(journal.joined() == "a enter@0, b enter@0, c enter@0, a recur@0, b recur@0, c recur@0, "
+                              "a recur@1, b recur@1, b exit@1, a close@1, a exit@1, c close@1, c exit@1");
+    CHECK(doist.done_state() == false);
+}
+
+TEST_CASE("A doer done in enter gets no deed; an enter that throws closes those entered before",
+          "[doist][lifecycle]") {
+    Journal journal;
+    LogDoer a{journal, "a", {.stop = 1}};
+    LogDoer e{journal, "e", {.done_in_enter = true}};
+    hio::Doist doist{{.tock = 1.0}};
+    doist.run({&a, &e});
+    CHECK(journal.joined() == "a enter@0, e enter@0, e clean@0, e exit@0, a recur@0, a clean@0, a exit@0");
+    CHECK(doist.done());
+
+    Journal second;
+    LogDoer x{second, "x"};
+    LogDoer y{second, "y", {.raise_in_enter = true}};
+    LogDoer z{second, "z"};
+    hio::Doist failing{{.tock = 1.0}};
+    CHECK_THROWS_WITH(failing.run({&x, &y, &z}), "y failed in enter");
+    CHECK(second.joined() == "x enter@0, y enter@0, y abort@0, y exit@0, x close@0, x exit@0");
+}
+
+TEST_CASE("Forced close at the limit goes in reverse order of entry", "[doist][lifecycle]") {
+    Journal journal;
+    LogDoer a{journal, "a"};
+    LogDoer b{journal, "b", {}, 0.5};
+    LogDoer c{journal, "c"};
+    hio::Doist doist{{.tock = 0.25, .limit = 0.5}};
+    doist.run({&a, &b, &c});
+    CHECK(journal.joined() == "a enter@0, b enter@0, c enter@0, a recur@0, b recur@0, c recur@0, "
+                              "a recur@0.25, c recur@0.25, c close@0.5, c exit@0.5, b close@0.5, "
+                              "b exit@0.5, a close@0.5, a exit@0.5");
+}
+
+TEST_CASE("Doist ignores a doer added twice and a removal of a doer it does not hold", "[doist]") {
+    TryDoer a;
+    TryDoer stranger;
+    hio::Doist doist;
+    doist.extend({&a});
+    doist.extend({&a});
+    CHECK(doist.doers().size() == 1);
+    doist.remove({&stranger});
+    CHECK(doist.doers().size() == 1);
+    hio::Doist other;
+    CHECK_THROWS_AS(other.extend({&a}), hio::ValidationError);
+    CHECK_THROWS_AS(other.extend({nullptr}), hio::ValidationError);
+}
+
+TEST_CASE("Doist rejects negative and NaN options with a message naming them", "[doist]") {
+    CHECK_THROWS_WITH(hio::Doist({.tock = -1.0}), "Tymist: tock must be finite and >= 0, got -1");
+    CHECK_THROWS_WITH(hio::Doist({.limit = -2.0}), "Doist: limit must be finite and >= 0, got -2");
+    CHECK_THROWS_AS(hio::Doist({.limit = std::numeric_limits<double>::quiet_NaN()}), hio::ValidationError);
+    CHECK_THROWS_WITH(hio::Doist({.grace = -0.5}), "Doist: grace must be finite and >= 0, got -0.5");
+}
+
+TEST_CASE("A destroyed doer leaves its Doist without a trace", "[doist]") {
+    hio::Doist doist{{.tock = 1.0}};
+    TryDoer keep{5};
+    doist.extend({&keep});
+    {
+        TryDoer gone{5};
+        doist.extend({&gone});
+        doist.enter();
+        doist.recur();
+        CHECK(doist.deed_count() == 2);
+    }
+    CHECK(doist.doers().size() == 1);
+    CHECK(doist.deed_count() == 1);
+    doist.recur();
+    doist.exit();
+    CHECK(keep.log.count == 4);  // enter, 2 recurs, close, exit
+}
+
+namespace {
+
+// Raises `signal` at its `at`-th recur.
+class Signaller : public hio::Doer {
+public:
+    Signaller(int signal, int at) : signal_{signal}, at_{at} {}
+
+protected:
+    bool recur(double) override {
+        if (++count_ == at_)
+            std::raise(signal_);
+        return false;
+    }
+
+private:
+    int signal_;
+    int at_;
+    int count_ = 0;
+};
+
+// A doer that needs `linger` tyme to wind down (never, when negative).
+class Lingerer : public LogDoer {
+public:
+    Lingerer(Journal& journal, std::string name, double linger) : LogDoer{journal, std::move(name)}, linger_{linger} {}
+    bool wind_down(double tyme) override {
+        until_ = linger_ < 0 ? std::numeric_limits<double>::infinity() : tyme + linger_;
+        return true;
+    }
+
+protected:
+    bool recur(double tyme) override {
+        LogDoer::recur(tyme);
+        return tyme >= until_;
+    }
+
+private:
+    double linger_;
+    double until_ = std::numeric_limits<double>::infinity();
+};
+
+// Calls request_stop() on its Doist at tyme `at`.
+class Stopper : public hio::Doer {
+public:
+    Stopper(hio::Doist& doist, double at) : doist_{doist}, at_{at} {}
+
+protected:
+    bool recur(double tyme) override {
+        if (tyme >= at_)
+            doist_.request_stop();
+        return false;
+    }
+
+private:
+    hio::Doist& doist_;
+    double at_;
+};
+
+}  // namespace
+
+TEST_CASE("SIGTERM and SIGINT in real time close every doer in reverse order and restore handlers",
+          "[doist][signals][real]") {
+    for (const int signal : {SIGTERM, SIGINT}) {
+        struct sigaction before {};
+        sigaction(signal, nullptr, &before);
+        Journal journal;
+        LogDoer a{journal, "a"};
+        Signaller s{signal, 3};
+        LogDoer c{journal, "c"};
+        hio::Doist doist{{.tock = 0.01, .limit = 5.0, .real = true}};
+        const auto start = std::chrono::steady_clock::now();
+        doist.run({&a, &s, &c});
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+        CHECK(took.count() < 2.0);
+        CHECK(doist.done_state() == false);
+        CHECK(doist.tyme() == Approx(0.03));
+        const auto& lines = journal.lines;
+        REQUIRE(lines.size() >= 4);
+        CHECK(lines[lines.size() - 4].rfind("c close", 0) == 0);
+        CHECK(lines[lines.size() - 3].rfind("c exit", 0) == 0);
+        CHECK(lines[lines.size() - 2].rfind("a close", 0) == 0);
+        CHECK(lines[lines.size() - 1].rfind("a exit", 0) == 0);
+        struct sigaction after {};
+        sigaction(signal, nullptr, &after);
+        CHECK(after.sa_handler == before.sa_handler);
+    }
+}
+
+TEST_CASE("A stop request with a grace period lets doers wind down, then aborts the stragglers",
+          "[doist][shutdown]") {
+    Journal journal;
+    hio::Doist doist{{.tock = 0.25, .limit = 100.0, .grace = 1.0}};
+    Stopper stopper{doist, 1.0};
+    LogDoer quick{journal, "quick"};
+    Lingerer slow{journal, "slow", 0.5};
+    Lingerer stuck{journal, "stuck", -1.0};
+    doist.run({&stopper, &quick, &slow, &stuck});
+    // The stop is seen after the pass at 1.0, at tyme 1.25: quick is closed at once, slow
+    // finishes at 1.75, stuck is aborted when the grace period ends at 2.25.
+    const std::string log = journal.joined();
+    CHECK(log.find("quick close@1.25, quick exit@1.25") != std::string::npos);
+    CHECK(log.find("slow recur@1.75, slow clean@1.75, slow exit@1.75") != std::string::npos);
+    CHECK(log.find("stuck recur@2, stuck abort@2.25, stuck exit@2.25") != std::string::npos);
+    CHECK(doist.tyme() == 2.25);
+    CHECK(doist.done_state() == false);
+    CHECK(slow.done());
+}
+
+TEST_CASE("A stop request without grace closes everything after the current pass", "[doist][shutdown]") {
+    Journal journal;
+    hio::Doist doist{{.tock = 0.5, .limit = 100.0}};
+    LogDoer a{journal, "a"};
+    Stopper stopper{doist, 1.0};
+    LogDoer c{journal, "c"};
+    doist.run({&a, &stopper, &c});
+    CHECK(doist.tyme() == 1.5);
+    const auto& lines = journal.lines;
+    REQUIRE(lines.size() >= 4);
+    CHECK(lines[lines.size() - 4] == "c close@1.5");
+    CHECK(lines[lines.size() - 1] == "a exit@1.5");
+}
