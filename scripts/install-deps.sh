@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages hio-cpp needs to build, test and run its
+# examples, asking apt-get only for what is missing. Run as root (or with sudo
+# available); does nothing when everything is already installed.
+set -euo pipefail
+
+packages=(
+    cmake make g++ clang            # toolchain: gcc 12 and clang 14 on Debian 12
+    libasio-dev libssl-dev          # standalone Asio headers, OpenSSL 3
+    node-llhttp                     # llhttp C sources (built into hio::llhttp)
+    catch2                          # Catch2 2.13 for the tests
+    openssl curl python3 netcat-openbsd ca-certificates  # real peers used by tests
+)
+
+missing=()
+for package in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+    [[ "$status" == "install ok installed" ]] || missing+=("$package")
+done
+
+if ((${#missing[@]} == 0)); then
+    echo "install-deps: all ${#packages[@]} packages present"
+    exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=()
+if ((EUID != 0)); then
+    sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

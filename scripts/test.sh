@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds and runs hio-cpp's whole test suite twice:
+#   1. gcc, RelWithDebInfo, warnings as errors, with the benchmarks built;
+#   2. clang, Debug, AddressSanitizer + UndefinedBehaviorSanitizer.
+# Build trees go to build/test-gcc and build/test-sanitize (kept between runs
+# for speed; CI=true starts them fresh). Uses 2 parallel jobs; override with JOBS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jobs=${JOBS:-2}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+run_suite() {
+    local name=$1 dir=$2
+    shift 2
+    local start=$SECONDS
+    if [[ "${CI:-}" == "true" ]]; then
+        rm -rf "$dir"
+    fi
+    echo "=== $name: configure"
+    cmake -S . -B "$dir" -DHIO_BUILD_TESTS=ON -DHIO_BUILD_EXAMPLES=ON "$@"
+    echo "=== $name: build"
+    cmake --build "$dir" -j "$jobs"
+    echo "=== $name: test"
+    ctest --test-dir "$dir" -j "$jobs" --output-on-failure --timeout 600
+    echo "=== $name: passed in $((SECONDS - start)) s"
+}
+
+total=$SECONDS
+run_suite "gcc" build/test-gcc \
+    -DCMAKE_CXX_COMPILER=g++ -DCMAKE_C_COMPILER=gcc \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHIO_WERROR=ON -DHIO_BUILD_BENCH=ON
+run_suite "clang + address,undefined sanitizers" build/test-sanitize \
+    -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+    -DCMAKE_BUILD_TYPE=Debug -DHIO_WERROR=ON -DHIO_SANITIZE=address,undefined
+echo "=== all suites passed in $((SECONDS - total)) s"
