@@ -84,7 +84,7 @@ public:
     [[nodiscard]] std::vector<DeedView> deeds() const {
         std::vector<DeedView> out;
         out.reserve(live_);
-        for (std::uint32_t at = head_; at != no_slot; at = slots_[at].next)
+        for (std::uint32_t at = head_; at != no_slot; at = links_[at].next)
             if (slots_[at].doer != nullptr)
                 out.push_back({slots_[at].doer, slots_[at].retyme});
         return out;
@@ -184,12 +184,23 @@ public:
         reject_in_pass("a pass");
         drop_marker();
         collect_due(tyme);
-        for (std::size_t i = 0; i < due_.size(); ++i) {
-            const Ref ref = due_[i];
-            if (!alive(ref))
+        // due_ does not change during the pass. Deeds that will be due again by `horizon` are
+        // compacted in place to its front, due_[0, kept): they stay in deque order and become
+        // the next ready list without a copy.
+        Ref* const due = due_.data();
+        const std::size_t count = due_.size();
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < count; ++i) {
+            const Ref ref = due[i];
+            const Slot& entry = slots_[ref.slot];
+            if (entry.gen != ref.gen)
                 continue;  // removed or destroyed earlier in this pass
+            if (entry.retyme > tyme) {
+                push_timed(ref, entry.retyme);  // expected due, but the tyme moved less than that
+                continue;
+            }
             current_ = ref.slot;
-            Doer* doer = slots_[ref.slot].doer;
+            Doer* doer = entry.doer;
             std::optional<double> tock;
             try {
                 tock = doer->send(tyme);
@@ -201,7 +212,7 @@ public:
                     release(ref.slot);
                     continue;
                 }
-                interrupt(i, ref);
+                interrupt(i, kept, ref);
                 throw;
             }
             if (!alive(ref)) {
@@ -218,10 +229,12 @@ public:
             const double retyme = *tock > 0.0 ? slot.retyme + *tock : tyme + asap;
             slot.retyme = retyme;
             if (retyme <= horizon)
-                next_ready_.push_back(ref);
+                due[kept++] = ref;
             else
                 push_timed(ref, retyme);
         }
+        due_.resize(kept);
+        next_ready_.swap(due_);
         current_ = no_slot;
         merge_into_ready();
         return live_ == 0;
@@ -232,7 +245,7 @@ public:
     void exit() noexcept {
         std::vector<std::uint32_t> closing;
         closing.reserve(live_);
-        for (std::uint32_t at = head_; at != no_slot; at = slots_[at].next)
+        for (std::uint32_t at = head_; at != no_slot; at = links_[at].next)
             if (slots_[at].doer != nullptr && at != current_)  // a running deed finishes its send
                 closing.push_back(at);
         close_slots(std::move(closing));
@@ -249,7 +262,7 @@ public:
     void visit(Fn&& fn) {
         std::vector<Ref> refs;
         refs.reserve(live_);
-        for (std::uint32_t at = head_; at != no_slot; at = slots_[at].next)
+        for (std::uint32_t at = head_; at != no_slot; at = links_[at].next)
             if (slots_[at].doer != nullptr)
                 refs.push_back({at, slots_[at].gen});
         for (const Ref ref : refs)
@@ -286,11 +299,16 @@ public:
 private:
     static constexpr std::uint64_t label_step = std::uint64_t{1} << 32;
 
+    // A deed's state is split in two arrays indexed alike: what every pass reads (Slot) and
+    // the deque order, which only insertions, merges and closes use (Link). Keeping the hot
+    // part at 24 bytes matters once a million deeds no longer fit in cache.
     struct Slot {
         Doer* doer = nullptr;  // null: free, marker, or forgotten
         double retyme = 0.0;
+        std::uint32_t gen = 0;  // bumped whenever the slot stops holding a deed: refs go stale
+    };
+    struct Link {
         std::uint64_t label = 0;
-        std::uint32_t gen = 0;
         std::uint32_t prev = no_slot;
         std::uint32_t next = no_slot;
     };
@@ -315,12 +333,11 @@ private:
         }
     }
 
-    [[nodiscard]] bool alive(Ref ref) const noexcept {
-        const Slot& slot = slots_[ref.slot];
-        return slot.gen == ref.gen && slot.doer != nullptr;
-    }
+    // Every change that empties a slot (finish, close, forget, marker, free) bumps its gen, and
+    // refs are only made to live deeds, so a matching gen means the deed still runs.
+    [[nodiscard]] bool alive(Ref ref) const noexcept { return slots_[ref.slot].gen == ref.gen; }
 
-    bool by_label(Ref a, Ref b) const noexcept { return slots_[a.slot].label < slots_[b.slot].label; }
+    bool by_label(Ref a, Ref b) const noexcept { return links_[a.slot].label < links_[b.slot].label; }
 
     void reject_in_pass(const char* what) const {
         if (in_pass())
@@ -357,6 +374,7 @@ private:
             if (at == no_slot)
                 throw Error{std::string{component_} + ": too many doers"};
             slots_.emplace_back();
+            links_.emplace_back();
         }
         Slot& slot = slots_[at];
         slot.doer = &doer;
@@ -377,43 +395,44 @@ private:
 
     // Links `at` before `next` (no_slot: at the tail) and gives it a label between neighbours.
     void link_before(std::uint32_t at, std::uint32_t next) {
-        const std::uint32_t prev = next == no_slot ? tail_ : slots_[next].prev;
-        slots_[at].prev = prev;
-        slots_[at].next = next;
-        (prev == no_slot ? head_ : slots_[prev].next) = at;
-        (next == no_slot ? tail_ : slots_[next].prev) = at;
+        const std::uint32_t prev = next == no_slot ? tail_ : links_[next].prev;
+        links_[at].prev = prev;
+        links_[at].next = next;
+        (prev == no_slot ? head_ : links_[prev].next) = at;
+        (next == no_slot ? tail_ : links_[next].prev) = at;
         if (!assign_label(at))
             relabel();
     }
 
     bool assign_label(std::uint32_t at) noexcept {
-        const Slot& slot = slots_[at];
-        const std::uint64_t low = slot.prev == no_slot ? 0 : slots_[slot.prev].label;
-        if (slot.next == no_slot) {
+        const Link& link = links_[at];
+        const std::uint64_t low = link.prev == no_slot ? 0 : links_[link.prev].label;
+        if (link.next == no_slot) {
             if (low > UINT64_MAX - label_step)
                 return false;
-            slots_[at].label = low + label_step;
+            links_[at].label = low + label_step;
             return true;
         }
-        const std::uint64_t high = slots_[slot.next].label;
+        const std::uint64_t high = links_[link.next].label;
         if (high - low < 2)
             return false;
-        slots_[at].label = low + (high - low) / 2;
+        links_[at].label = low + (high - low) / 2;
         return true;
     }
 
     // Re-spaces every label evenly; the order, and so every sorted list, is unchanged.
     void relabel() noexcept {
         std::uint64_t label = 0;
-        for (std::uint32_t at = head_; at != no_slot; at = slots_[at].next)
-            slots_[at].label = (label += label_step);
+        for (std::uint32_t at = head_; at != no_slot; at = links_[at].next)
+            links_[at].label = (label += label_step);
     }
 
     void unlink_free(std::uint32_t at) noexcept {
+        Link& link = links_[at];
+        (link.prev == no_slot ? head_ : links_[link.prev].next) = link.next;
+        (link.next == no_slot ? tail_ : links_[link.next].prev) = link.prev;
+        link.prev = link.next = no_slot;
         Slot& slot = slots_[at];
-        (slot.prev == no_slot ? head_ : slots_[slot.prev].next) = slot.next;
-        (slot.next == no_slot ? tail_ : slots_[slot.next].prev) = slot.prev;
-        slot.prev = slot.next = no_slot;
         slot.doer = nullptr;
         ++slot.gen;
         free_.push_back(at);
@@ -434,9 +453,14 @@ private:
         std::push_heap(timed_.begin(), timed_.end(), later);
     }
 
-    // Fills due_ with the live deeds whose retyme has come, in deque order.
+    // Fills due_ with the deeds whose retyme may have come, in deque order. The pass skips
+    // the dead and the not yet due among them.
     void collect_due(double tyme) {
         due_.clear();
+        if (timed_.empty() || timed_.front().retyme > tyme) {
+            due_.swap(ready_);  // the common case: nothing woke up, so no merge is needed
+            return;
+        }
         for (const Ref ref : ready_) {
             if (!alive(ref))
                 continue;
@@ -486,7 +510,7 @@ private:
     // An exception left deed i of the pass. hio leaves its marker in the deque there: the
     // failed deed's slot stays linked as that marker, so a forced close walks hio's rotated
     // order. The deeds not yet run stay ready for later passes.
-    void interrupt(std::size_t i, Ref ref) {
+    void interrupt(std::size_t i, std::size_t kept, Ref ref) {
         current_ = no_slot;
         Slot& slot = slots_[ref.slot];
         if (slot.gen == ref.gen && slot.doer != nullptr) {
@@ -499,11 +523,15 @@ private:
             ++slot.gen;
         }
         marker_ = ref.slot;
+        // due_[0, kept) already ran and stay ready; due_[i + 1, end) have not run yet.
+        std::vector<Ref> not_run(due_.begin() + static_cast<std::ptrdiff_t>(i) + 1, due_.end());
+        due_.resize(kept);
+        next_ready_.swap(due_);
         merge_into_ready();
         // Their labels exceed every label already in ready_, so ready_ stays sorted.
-        for (std::size_t j = i + 1; j < due_.size(); ++j)
-            if (alive(due_[j]))
-                ready_.push_back(due_[j]);
+        for (const Ref later_ref : not_run)
+            if (alive(later_ref))
+                ready_.push_back(later_ref);
     }
 
     void drop_marker() noexcept {
@@ -517,13 +545,13 @@ private:
     // (marker or running deed) right to left, then the part in front of it, right to left.
     void close_slots(std::vector<std::uint32_t> closing) noexcept {
         const std::uint32_t pivot = in_pass() ? current_ : marker_;
-        const std::uint64_t pivot_label = pivot == no_slot ? UINT64_MAX : slots_[pivot].label;
+        const std::uint64_t pivot_label = pivot == no_slot ? UINT64_MAX : links_[pivot].label;
         std::sort(closing.begin(), closing.end(), [&](std::uint32_t a, std::uint32_t b) {
-            const bool a_front = slots_[a].label > pivot_label;
-            const bool b_front = slots_[b].label > pivot_label;
+            const bool a_front = links_[a].label > pivot_label;
+            const bool b_front = links_[b].label > pivot_label;
             if (a_front != b_front)
                 return b_front;
-            return slots_[a].label > slots_[b].label;
+            return links_[a].label > links_[b].label;
         });
         std::vector<Ref> refs;
         refs.reserve(closing.size());
@@ -549,6 +577,7 @@ private:
     const Tymist* clock_ = nullptr;
     std::vector<Doer*> doers_;
     std::vector<Slot> slots_;
+    std::vector<Link> links_;
     std::vector<std::uint32_t> free_;
     std::vector<Ref> ready_;       // expected due next pass, by label
     std::vector<Ref> next_ready_;  // built during a pass
