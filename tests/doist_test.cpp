@@ -460,3 +460,82 @@ TEST_CASE("A stop request without grace closes everything after the current pass
     CHECK(lines[lines.size() - 4] == "c close@1.5");
     CHECK(lines[lines.size() - 1] == "a exit@1.5");
 }
+
+namespace {
+
+// Records its recur tymes; wakes `target` at the tymes listed.
+class Waker : public hio::Doer {
+public:
+    Waker(std::vector<double> at, hio::Doer* target, std::vector<double>& log)
+        : hio::Doer{0.0}, at_{std::move(at)}, target_{target}, log_{log} {}
+
+protected:
+    bool recur(double tyme) override {
+        log_.push_back(-tyme - 100.0);  // the waker's own runs, told apart by sign
+        for (const double when : at_)
+            if (when == tyme)
+                target_->wake();
+        return false;
+    }
+
+private:
+    std::vector<double> at_;
+    hio::Doer* target_;
+    std::vector<double>& log_;
+};
+
+class Sleeper : public hio::Doer {
+public:
+    Sleeper(double tock, std::vector<double>& log) : hio::Doer{tock}, log_{log} {}
+
+protected:
+    bool recur(double tyme) override {
+        log_.push_back(tyme);
+        return false;
+    }
+
+private:
+    std::vector<double>& log_;
+};
+
+std::vector<double> own_runs(const std::vector<double>& log) {
+    std::vector<double> out;
+    for (const double v : log)
+        if (v >= 0.0)
+            out.push_back(v);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("A woken doer runs in the next pass and keeps its own schedule", "[doist][wake]") {
+    std::vector<double> log;
+    Sleeper sleeper{1.0, log};
+    Waker waker{{0.25, 1.5}, &sleeper, log};
+    hio::Doist doist{{.tock = 0.25, .limit = 3.0}, {&sleeper, &waker}};
+    doist.run();
+    // Regular runs at 0, 1, 2; woken at 0.25 -> runs at 0.5; woken at 1.5 -> runs at 1.75.
+    CHECK(own_runs(log) == std::vector<double>{0.0, 0.5, 1.0, 1.75, 2.0});
+}
+
+TEST_CASE("Waking a doer in a DoDoer wakes the DoDoer, in deque order", "[doist][dodoer][wake]") {
+    std::vector<double> log;
+    Sleeper first{1.0, log};
+    Sleeper second{1.0, log};
+    hio::DoDoer group{{&first, &second}, {.tock = 1.0}};
+    Waker waker{{0.5}, &second, log};
+    hio::Doist doist{{.tock = 0.25, .limit = 2.0}, {&group, &waker}};
+    doist.run();
+    // Only `second` was woken: it runs at 0.75 without `first`; both keep their schedules.
+    CHECK(own_runs(log) == std::vector<double>{0.0, 0.0, 0.75, 1.0, 1.0});
+}
+
+TEST_CASE("Waking a doer that is not running does nothing", "[doist][wake]") {
+    std::vector<double> log;
+    Sleeper idle{1.0, log};
+    idle.wake();
+    hio::Doist doist{{.tock = 0.25, .limit = 0.5}, {&idle}};
+    doist.run();
+    idle.wake();
+    CHECK(own_runs(log) == std::vector<double>{0.0});
+}

@@ -67,7 +67,7 @@ struct DoDoerOptions {
 ///
 /// Beyond hio, a DoDoer has a failure policy: `propagate` (hio's, the default), `isolate`, or
 /// `restart` with a back-off in tyme. `failures()` lists what it absorbed.
-class DoDoer : public Doer, private detail::FailureSink {
+class DoDoer : public Doer, private detail::FailureSink, private detail::WakeSink {
 public:
     using Options = DoDoerOptions;
 
@@ -77,6 +77,7 @@ public:
     explicit DoDoer(std::vector<Doer*> doers = {}, Options options = {})
         : Doer{options.tock}, always_{options.always}, policy_{options.on_failure},
           restart_{checked(options.restart)} {
+        scheduler_.wake_sink(this);
         scheduler_.extend(doers);
     }
 
@@ -164,6 +165,9 @@ private:
                                   detail::format_number(policy.factor)};
         return policy;
     }
+
+    // A child was woken: this DoDoer must run too, so it wakes itself in its own scheduler.
+    void on_wake() noexcept override { wake(); }
 
     detail::FailureSink* sink() noexcept {
         return policy_ == FailurePolicy::propagate ? nullptr : this;

@@ -138,6 +138,15 @@ public:
         done_ = done_false;
     }
 
+    /// Asks the scheduler running this doer to run it in its next pass even if it is not due,
+    /// and wakes the schedulers above it. I/O transports call this when a socket becomes
+    /// ready, so a doer with a long tock still answers at once. A woken doer's own schedule
+    /// is kept: with tock > 0 its next retyme does not move. Does nothing when not running.
+    void wake() noexcept {
+        if (owner_ != nullptr && slot_ != detail::no_slot)
+            owner_->wake(*this);
+    }
+
     /// Called once, in run order, when a graceful shutdown begins (SIGINT, SIGTERM or
     /// Doist::request_stop() with a grace period). Return true to keep running until recur
     /// returns true (draining connections, flushing files); such a doer is aborted with

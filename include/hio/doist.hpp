@@ -17,6 +17,7 @@
 #include <hio/error.hpp>
 #include <hio/tymer.hpp>
 #include <hio/tymist.hpp>
+#include <hio/waiter.hpp>
 
 namespace hio {
 
@@ -34,6 +35,9 @@ struct DoistOptions {
     double grace = 0.0;
     /// In real time, turn SIGINT and SIGTERM into a stop request while running.
     bool handle_signals = true;
+    /// Dispatches I/O before each pass and, in real time, waits on it between passes (not
+    /// owned; must outlive the run). nullptr: no I/O, sleep between real-time passes.
+    Waiter* waiter = nullptr;
 };
 
 /// The root scheduler: a Tymist whose `run()` enters its doers, runs passes until every doer
@@ -51,7 +55,7 @@ struct DoistOptions {
 /// tyme has passed; the doers still running are then aborted with hio::ShutdownTimeout. A
 /// second signal during the grace period closes at once. `request_stop()` does the same from
 /// any thread, or from a doer, in either mode.
-class Doist : public Tymist {
+class Doist : public Tymist, private detail::WakeSink {
 public:
     using Options = DoistOptions;
 
@@ -60,7 +64,8 @@ public:
     /// another scheduler holds.
     explicit Doist(Options options = {}, const std::vector<Doer*>& doers = {})
         : Tymist{options.tyme, options.tock}, real_{options.real},
-          handle_signals_{options.handle_signals} {
+          handle_signals_{options.handle_signals}, waiter_{options.waiter} {
+        scheduler_.wake_sink(this);
         if (options.limit)
             limit(*options.limit);
         grace(options.grace);
@@ -91,11 +96,13 @@ public:
             const Tymer limiter{*this, limit_};  // hio: starts after enter
             auto deadline = std::chrono::steady_clock::now();
             for (;;) {
+                if (waiter_ != nullptr)
+                    waiter_->poll();
                 const bool empty = recur();
-                if (real_) {
+                if (real_ && !empty) {
                     deadline += std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                         std::chrono::duration<double>{tock()});
-                    detail::sleep_until(deadline, [this] { return stop_requests() > handled_requests_; });
+                    wait_between_passes(deadline);
                 }
                 if (empty) {
                     done_ = stopping_ ? 0 : 1;  // a shutdown is not "all done"
@@ -178,7 +185,43 @@ public:
 
     /// Asks the current run to stop, as SIGTERM would; safe from any thread and from doers.
     /// Takes effect after the pass in progress.
-    void request_stop() noexcept { stop_requests_.fetch_add(1, std::memory_order_relaxed); }
+    void request_stop() noexcept {
+        stop_requests_.fetch_add(1, std::memory_order_relaxed);
+        if (waiter_ != nullptr)
+            waiter_->interrupt();
+    }
+
+    /// The Waiter that dispatches I/O, or nullptr.
+    [[nodiscard]] Waiter* waiter() const noexcept { return waiter_; }
+
+private:
+    void on_wake() noexcept override {}  // wait_between_passes asks the scheduler instead
+
+    // Real time, between passes: wait for the next pass or for a woken doer. A wake before
+    // the deadline runs a pass at once, at the current tyme and without a tick ("wake pass"),
+    // so replies do not wait for the tock; the tymes doers see stay on the tock grid.
+    void wait_between_passes(std::chrono::steady_clock::time_point deadline) {
+        const auto stop_or_wake = [this] {
+            return scheduler_.has_woken() || stop_requests() > handled_requests_;
+        };
+        for (;;) {
+            if (waiter_ != nullptr)
+                waiter_->wait_until(deadline, stop_or_wake);
+            else
+                detail::sleep_until(deadline, [this] { return stop_requests() > handled_requests_; });
+            if (stop_requests() > handled_requests_ || !scheduler_.has_woken() ||
+                std::chrono::steady_clock::now() >= deadline)
+                return;  // the regular pass runs the woken doers
+            const double now = tyme();
+            if (scheduler_.pass(now, tock(), now + tock()))
+                return;  // nothing left running: let run() finish without waiting
+            ++wake_passes_;
+        }
+    }
+
+public:
+    /// Passes run early because I/O woke a doer (real time only).
+    [[nodiscard]] std::uint64_t wake_passes() const noexcept { return wake_passes_; }
 
 private:
     [[nodiscard]] unsigned stop_requests() const noexcept {
@@ -226,8 +269,10 @@ private:
     unsigned signal_base_ = 0;
     unsigned handled_requests_ = 0;
     std::int8_t done_ = -1;
+    std::uint64_t wake_passes_ = 0;
     bool real_;
     bool handle_signals_;
+    Waiter* waiter_;
     bool running_ = false;
     bool stopping_ = false;
 };

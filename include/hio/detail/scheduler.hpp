@@ -192,13 +192,15 @@ public:
         std::size_t kept = 0;
         for (std::size_t i = 0; i < count; ++i) {
             const Ref ref = due[i];
-            const Slot& entry = slots_[ref.slot];
+            Slot& entry = slots_[ref.slot];
             if (entry.gen != ref.gen)
                 continue;  // removed or destroyed earlier in this pass
-            if (entry.retyme > tyme) {
+            const bool early = entry.retyme > tyme;
+            if (early && !entry.woken) {
                 push_timed(ref, entry.retyme);  // expected due, but the tyme moved less than that
                 continue;
             }
+            entry.woken = false;
             current_ = ref.slot;
             Doer* doer = entry.doer;
             std::optional<double> tock;
@@ -226,7 +228,9 @@ public:
                 continue;
             }
             Slot& slot = slots_[ref.slot];  // re-read: extend may have grown slots_
-            const double retyme = *tock > 0.0 ? slot.retyme + *tock : tyme + asap;
+            // A woken deed that was not due keeps its periodic schedule.
+            const double retyme =
+                *tock > 0.0 ? (early ? slot.retyme : slot.retyme + *tock) : tyme + asap;
             slot.retyme = retyme;
             if (retyme <= horizon)
                 due[kept++] = ref;
@@ -253,6 +257,7 @@ public:
             drop_marker();
         ready_.clear();
         timed_.clear();
+        woken_.clear();
         active_ = false;
     }
 
@@ -276,6 +281,28 @@ public:
         abort_reason_ = reason;
         exit();
         abort_reason_ = nullptr;
+    }
+
+    /// Who hears about wakes: a DoDoer (wakes itself upward) or a Doist (ends its wait).
+    void wake_sink(WakeSink* sink) noexcept { wake_sink_ = sink; }
+
+    /// True when a woken deed waits for the next pass.
+    [[nodiscard]] bool has_woken() const noexcept { return !woken_.empty(); }
+
+    void wake(Doer& doer) noexcept override {
+        if (doer.owner_ != this || doer.slot_ == no_slot)
+            return;
+        Slot& slot = slots_[doer.slot_];
+        if (slot.woken)
+            return;
+        try {
+            woken_.push_back({doer.slot_, slot.gen});
+        } catch (...) {
+            return;  // out of memory: the doer still runs when due
+        }
+        slot.woken = true;
+        if (wake_sink_ != nullptr)
+            wake_sink_->on_wake();
     }
 
     void forget(Doer& doer) noexcept override {
@@ -306,6 +333,7 @@ private:
         Doer* doer = nullptr;  // null: free, marker, or forgotten
         double retyme = 0.0;
         std::uint32_t gen = 0;  // bumped whenever the slot stops holding a deed: refs go stale
+        bool woken = false;     // run in the next pass even if not due
     };
     struct Link {
         std::uint64_t label = 0;
@@ -434,6 +462,7 @@ private:
         link.prev = link.next = no_slot;
         Slot& slot = slots_[at];
         slot.doer = nullptr;
+        slot.woken = false;
         ++slot.gen;
         free_.push_back(at);
     }
@@ -457,7 +486,7 @@ private:
     // the dead and the not yet due among them.
     void collect_due(double tyme) {
         due_.clear();
-        if (timed_.empty() || timed_.front().retyme > tyme) {
+        if (woken_.empty() && (timed_.empty() || timed_.front().retyme > tyme)) {
             due_.swap(ready_);  // the common case: nothing woke up, so no merge is needed
             return;
         }
@@ -471,21 +500,30 @@ private:
                 push_timed(ref, retyme);  // the tyme moved less than expected
         }
         ready_.clear();
-        if (timed_.empty() || timed_.front().retyme > tyme)
-            return;
         popped_.clear();
-        while (!timed_.empty() && timed_.front().retyme <= tyme) {
-            std::pop_heap(timed_.begin(), timed_.end(), later);
-            const Ref ref = timed_.back().ref;
-            timed_.pop_back();
+        for (const Ref ref : woken_)
             if (alive(ref))
                 popped_.push_back(ref);
+        woken_.clear();
+        while (!timed_.empty() && timed_.front().retyme <= tyme) {
+            std::pop_heap(timed_.begin(), timed_.end(), later);
+            const Timed timed = timed_.back();
+            timed_.pop_back();
+            // A woken deed may have run early and been rescheduled: its old entry is stale.
+            if (alive(timed.ref) && slots_[timed.ref.slot].retyme == timed.retyme)
+                popped_.push_back(timed.ref);
         }
+        if (popped_.empty())
+            return;
         const auto order = [this](Ref a, Ref b) { return by_label(a, b); };
         std::sort(popped_.begin(), popped_.end(), order);
         merged_.clear();
         std::merge(due_.begin(), due_.end(), popped_.begin(), popped_.end(), std::back_inserter(merged_),
                    order);
+        // A woken deed can also be ready or timed: run it once.
+        merged_.erase(std::unique(merged_.begin(), merged_.end(),
+                                  [](Ref a, Ref b) { return a.slot == b.slot; }),
+                      merged_.end());
         due_.swap(merged_);
     }
 
@@ -586,6 +624,8 @@ private:
     std::vector<Ref> popped_;
     std::vector<Ref> merged_;
     std::vector<Timed> timed_;     // min-heap on retyme
+    std::vector<Ref> woken_;       // woken since the last pass, in wake order
+    WakeSink* wake_sink_ = nullptr;
     std::uint32_t head_ = no_slot;
     std::uint32_t tail_ = no_slot;
     std::uint32_t current_ = no_slot;

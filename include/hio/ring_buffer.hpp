@@ -1,0 +1,292 @@
+#pragma once
+/// \file
+/// RingBuffer: a bounded byte queue with contiguous spans for zero-copy I/O, and BufferPool.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <hio/error.hpp>
+
+namespace hio {
+
+/// A stack of equal-sized byte blocks that RingBuffers borrow while they hold data.
+///
+/// A server with thousands of idle connections should not pin two full buffers per
+/// connection. Buffers that use a pool take a block when data arrives and give it back when
+/// they drain; in steady state no allocation happens (the pool keeps the blocks it has made,
+/// up to `max_idle_blocks`). The pool must outlive every buffer that uses it.
+class BufferPool {
+public:
+    /// A pool of blocks of `block_size` bytes, keeping at most `max_idle_blocks` unused ones.
+    /// Throws ValidationError for a block size of 0.
+    explicit BufferPool(std::size_t block_size, std::size_t max_idle_blocks = 1024)
+        : block_size_{block_size}, max_idle_{max_idle_blocks} {
+        if (block_size == 0)
+            throw ValidationError{"BufferPool: block_size must be >= 1, got 0"};
+    }
+
+    BufferPool(const BufferPool&) = delete;
+    BufferPool& operator=(const BufferPool&) = delete;
+
+    [[nodiscard]] std::size_t block_size() const noexcept { return block_size_; }
+
+    /// Blocks lent out right now.
+    [[nodiscard]] std::size_t lent() const noexcept { return lent_; }
+
+    /// Unused blocks kept for reuse.
+    [[nodiscard]] std::size_t idle() const noexcept { return idle_.size(); }
+
+    /// A block of block_size() bytes; allocates only when no idle block is left.
+    [[nodiscard]] std::unique_ptr<std::byte[]> acquire() {
+        ++lent_;
+        if (idle_.empty())
+            return std::make_unique_for_overwrite<std::byte[]>(block_size_);
+        auto block = std::move(idle_.back());
+        idle_.pop_back();
+        return block;
+    }
+
+    /// Takes a block back (freed when the pool already keeps max_idle_blocks).
+    void give_back(std::unique_ptr<std::byte[]> block) noexcept {
+        if (!block)
+            return;
+        --lent_;
+        if (idle_.size() < max_idle_) {
+            try {
+                idle_.push_back(std::move(block));
+            } catch (...) {  // out of memory growing the stack: just free the block
+            }
+        }
+    }
+
+private:
+    std::size_t block_size_;
+    std::size_t max_idle_;
+    std::size_t lent_ = 0;
+    std::vector<std::unique_ptr<std::byte[]>> idle_;
+};
+
+/// A bounded FIFO of bytes: what a socket has received and not yet been read, or what is
+/// waiting to be sent.
+///
+/// hio's rxbs and txbs are unbounded bytearrays; this buffer has a capacity and refuses what
+/// does not fit: `write()` returns how many bytes it accepted, so back pressure is visible to
+/// whoever fills it (a full receive buffer means the socket is not read and TCP's window slows
+/// the sender). `write_span()`/`commit()` and `read_span()`/`consume()` expose contiguous
+/// regions so that recv and send move bytes straight in and out without another copy. Every
+/// operation is O(1) apart from the bytes copied, and none allocates, except that storage is
+/// made (or borrowed from a BufferPool) when the first byte arrives. A buffer with a pool gives
+/// its storage back whenever it drains, so an idle connection holds no buffer memory.
+///
+/// Watermarks help producers hold off before the buffer is full: `above_high_watermark()`
+/// turns true at `high_watermark` bytes and, once there, a producer should wait for
+/// `below_low_watermark()`.
+class RingBuffer {
+public:
+    /// Default capacity: 64 KiB, the size of a large socket read.
+    static constexpr std::size_t default_capacity = 64 * 1024;
+
+    /// A buffer holding at most `capacity` bytes, with its own storage (made on first use).
+    /// Watermarks default to the capacity (high) and a quarter of it (low).
+    /// Throws ValidationError for a capacity of 0.
+    explicit RingBuffer(std::size_t capacity = default_capacity)
+        : capacity_{checked_capacity(capacity)}, high_{capacity}, low_{capacity / 4} {}
+
+    /// A buffer that borrows `pool.block_size()` bytes of storage from `pool` while it holds
+    /// data. The pool must outlive the buffer.
+    explicit RingBuffer(BufferPool& pool)
+        : capacity_{pool.block_size()}, high_{capacity_}, low_{capacity_ / 4}, pool_{&pool} {}
+
+    RingBuffer(const RingBuffer&) = delete;
+    RingBuffer& operator=(const RingBuffer&) = delete;
+    RingBuffer(RingBuffer&& other) noexcept
+        : storage_{std::move(other.storage_)}, capacity_{other.capacity_}, head_{other.head_},
+          size_{other.size_}, high_{other.high_}, low_{other.low_}, pool_{other.pool_} {
+        other.head_ = other.size_ = 0;
+    }
+    RingBuffer& operator=(RingBuffer&&) = delete;
+    ~RingBuffer() { release_storage(); }
+
+    [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] std::size_t free_space() const noexcept { return capacity_ - size_; }
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+    [[nodiscard]] bool full() const noexcept { return size_ == capacity_; }
+
+    /// True while storage is held (made, or borrowed from the pool).
+    [[nodiscard]] bool holds_storage() const noexcept { return storage_ != nullptr; }
+
+    /// Sets the watermarks. Throws ValidationError unless low <= high <= capacity().
+    void watermarks(std::size_t low, std::size_t high) {
+        if (low > high || high > capacity_)
+            throw ValidationError{"RingBuffer: watermarks need low <= high <= capacity (" +
+                                  std::to_string(capacity_) + "), got low " + std::to_string(low) +
+                                  ", high " + std::to_string(high)};
+        low_ = low;
+        high_ = high;
+    }
+    [[nodiscard]] std::size_t low_watermark() const noexcept { return low_; }
+    [[nodiscard]] std::size_t high_watermark() const noexcept { return high_; }
+    [[nodiscard]] bool above_high_watermark() const noexcept { return size_ >= high_; }
+    [[nodiscard]] bool below_low_watermark() const noexcept { return size_ <= low_; }
+
+    // --- Writing ---------------------------------------------------------------------------
+
+    /// The largest contiguous free region (empty when full). Fill a prefix, then `commit()`.
+    /// Makes or borrows storage if none is held (the only allocation a buffer ever does).
+    [[nodiscard]] std::span<std::byte> write_span() {
+        if (size_ == capacity_)
+            return {};
+        ensure_storage();
+        if (size_ == 0) {
+            head_ = 0;  // empty: restart at the front for the longest span
+            return {storage_.get(), capacity_};
+        }
+        // Data is [head, tail) or wraps; the free region after tail runs to the end, or up to head.
+        const std::size_t tail = wrap(head_ + size_);
+        const std::size_t end = tail > head_ ? capacity_ : head_;
+        return {storage_.get() + tail, end - tail};
+    }
+
+    /// Marks the first `count` bytes of the last write_span() as written.
+    /// Throws ValidationError when `count` exceeds the free space.
+    void commit(std::size_t count) {
+        if (count > free_space())
+            throw ValidationError{"RingBuffer: commit of " + std::to_string(count) +
+                                  " bytes exceeds the free space of " + std::to_string(free_space())};
+        size_ += count;
+        release_if_empty();
+    }
+
+    /// Copies as much of `data` as fits; returns the number of bytes accepted.
+    std::size_t write(std::span<const std::byte> data) {
+        std::size_t done = 0;
+        while (done < data.size()) {
+            const std::span<std::byte> span = write_span();
+            if (span.empty())
+                break;
+            const std::size_t n = std::min(span.size(), data.size() - done);
+            std::memcpy(span.data(), data.data() + done, n);
+            size_ += n;
+            done += n;
+        }
+        return done;
+    }
+
+    /// Copies as much of `text` as fits; returns the number of bytes accepted.
+    std::size_t write(std::string_view text) { return write(std::as_bytes(std::span{text.data(), text.size()})); }
+
+    // --- Reading ---------------------------------------------------------------------------
+
+    /// The oldest contiguous readable region (empty when the buffer is). Read a prefix, then
+    /// `consume()`. When data wraps around the end, a second call after consume() gives the
+    /// rest.
+    [[nodiscard]] std::span<const std::byte> read_span() const noexcept {
+        if (size_ == 0)
+            return {};
+        return {storage_.get() + head_, std::min(size_, capacity_ - head_)};
+    }
+
+    /// Drops the first `count` bytes. Throws ValidationError when `count` exceeds size().
+    void consume(std::size_t count) {
+        if (count > size_)
+            throw ValidationError{"RingBuffer: consume of " + std::to_string(count) +
+                                  " bytes exceeds the " + std::to_string(size_) + " held"};
+        head_ = wrap(head_ + count);
+        size_ -= count;
+        release_if_empty();
+    }
+
+    /// Copies up to `out.size()` bytes out and consumes them; returns how many.
+    std::size_t read(std::span<std::byte> out) {
+        std::size_t done = 0;
+        while (done < out.size() && size_ != 0) {
+            const std::span<const std::byte> span = read_span();
+            const std::size_t n = std::min(span.size(), out.size() - done);
+            std::memcpy(out.data() + done, span.data(), n);
+            consume(n);
+            done += n;
+        }
+        return done;
+    }
+
+    /// Reads up to `max` bytes (all by default) as a string.
+    std::string read_string(std::size_t max = static_cast<std::size_t>(-1)) {
+        std::string out(std::min(max, size_), '\0');
+        read(std::as_writable_bytes(std::span{out.data(), out.size()}));
+        return out;
+    }
+
+    /// Moves as much as fits from `from` into this buffer; returns the number of bytes moved.
+    std::size_t transfer_from(RingBuffer& from) {
+        std::size_t moved = 0;
+        while (!from.empty() && !full()) {
+            const std::span<const std::byte> span = from.read_span();
+            const std::size_t n = write(span);
+            from.consume(n);
+            moved += n;
+            if (n < span.size())
+                break;
+        }
+        return moved;
+    }
+
+    /// Drops every byte (and gives pooled storage back).
+    void clear() noexcept {
+        head_ = size_ = 0;
+        release_if_empty();
+    }
+
+    /// Frees or gives back the storage when empty; a later write makes or borrows it again.
+    void shrink() noexcept {
+        if (size_ == 0)
+            release_storage();
+    }
+
+private:
+    static std::size_t checked_capacity(std::size_t capacity) {
+        if (capacity == 0)
+            throw ValidationError{"RingBuffer: capacity must be >= 1, got 0"};
+        return capacity;
+    }
+
+    [[nodiscard]] std::size_t wrap(std::size_t at) const noexcept { return at >= capacity_ ? at - capacity_ : at; }
+
+    void ensure_storage() {
+        if (storage_)
+            return;
+        storage_ = pool_ != nullptr ? pool_->acquire() : std::make_unique_for_overwrite<std::byte[]>(capacity_);
+        head_ = 0;
+    }
+
+    void release_if_empty() noexcept {
+        if (size_ == 0) {
+            head_ = 0;
+            if (pool_ != nullptr)
+                release_storage();
+        }
+    }
+
+    void release_storage() noexcept {
+        if (pool_ != nullptr)
+            pool_->give_back(std::move(storage_));
+        storage_.reset();
+        head_ = 0;
+    }
+
+    std::unique_ptr<std::byte[]> storage_;
+    std::size_t capacity_;
+    std::size_t head_ = 0;  // index of the oldest byte
+    std::size_t size_ = 0;
+    std::size_t high_;
+    std::size_t low_;
+    BufferPool* pool_ = nullptr;
+};
+
+}  // namespace hio

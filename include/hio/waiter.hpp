@@ -1,0 +1,43 @@
+#pragma once
+/// \file
+/// Waiter: how a Doist spends the time between passes (the seam to an I/O reactor).
+
+#include <chrono>
+#include <functional>
+
+namespace hio {
+
+/// What a Doist does between passes, and where I/O readiness enters the scheduler.
+///
+/// hio polls: every pass calls recv() and accept() on every socket, and in real time a Doist
+/// sleeps a whole tock, so each message waits up to a tock per hop. A Waiter inverts that: the
+/// Doist calls `poll()` before each pass to dispatch I/O that is ready (a transport wakes the
+/// doers it serves, see Doer::wake()), and in real time `wait_until()` blocks until the next
+/// pass is due *or* a doer is woken, whichever comes first. The Doist then runs a pass at once,
+/// so a reply goes out in the pass where its request arrived. hio::Reactor (reactor.hpp) is the
+/// Asio implementation; a simulated network implements the same interface in virtual time.
+///
+/// Without a Waiter a real-time Doist sleeps between passes, and a virtual one does not wait.
+class Waiter {
+public:
+    virtual ~Waiter() = default;
+
+    /// Dispatches the I/O events that are ready now, without blocking.
+    virtual void poll() = 0;
+
+    /// Dispatches I/O events as they come until `deadline`, or until `stop()` returns true
+    /// (checked before blocking and after each event). Must also return soon after a SIGINT or
+    /// SIGTERM counted by the Doist (see detail/signals.hpp) and after `interrupt()`.
+    virtual void wait_until(std::chrono::steady_clock::time_point deadline,
+                            const std::function<bool()>& stop) = 0;
+
+    /// Makes a blocked `wait_until()` check `stop()` again. Safe from any thread.
+    virtual void interrupt() noexcept = 0;
+
+protected:
+    Waiter() = default;
+    Waiter(const Waiter&) = default;
+    Waiter& operator=(const Waiter&) = default;
+};
+
+}  // namespace hio
