@@ -10,13 +10,27 @@
 #include <mutex>
 
 #include <signal.h>
+#include <unistd.h>
 
 namespace hio::detail {
 
 /// Count of SIGINT and SIGTERM received while a Doist listens; only ever grows.
 inline std::atomic<unsigned> stop_signals{0};
 
-inline void count_stop_signal(int) noexcept { stop_signals.fetch_add(1, std::memory_order_relaxed); }
+/// The write end of a pipe that the signal handler pokes, so that a Waiter blocked on I/O
+/// (hio::Reactor) wakes up; -1 when none listens.
+inline std::atomic<int> signal_wake_fd{-1};
+
+inline void count_stop_signal(int) noexcept {
+    stop_signals.fetch_add(1, std::memory_order_relaxed);
+    const int fd = signal_wake_fd.load(std::memory_order_relaxed);
+    if (fd >= 0) {
+        const int saved = errno;  // a handler must leave errno as it found it
+        const char byte = 1;
+        [[maybe_unused]] const auto ignored = ::write(fd, &byte, 1);  // async-signal-safe
+        errno = saved;
+    }
+}
 
 /// Installs the counting handler for SIGINT and SIGTERM while alive and restores the previous
 /// handlers when the last guard in the process goes away. Without SA_RESTART, so a sleeping

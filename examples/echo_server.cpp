@@ -1,0 +1,115 @@
+// echo_server: a TCP echo server, the first hio program to run.
+//
+// Run:   build/examples/echo_server                  (listens on 127.0.0.1, a free port)
+//        build/examples/echo_server --port 7000 --idle-timeout 30
+// Talk:  nc 127.0.0.1 PORT        (type lines; each comes back; Ctrl-D to end)
+//        build/examples/echo_client --port PORT --count 5
+// Stop:  Ctrl-C or SIGTERM: connections are closed and the program exits 0.
+//
+// One Doist runs one EchoServerDoer. The Doist is in real time and waits in a Reactor
+// between passes: it sleeps in epoll until a socket is ready or the next tock is due, so
+// an idle server uses no CPU and an echo leaves in the pass where its bytes arrived.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include <hio/hio.hpp>
+
+namespace {
+
+struct Settings {
+    hio::tcp::ServerOptions server;
+    double tock = 0.03125;
+    bool quiet = false;
+};
+
+[[noreturn]] void usage(const char* problem) {
+    std::fprintf(stderr,
+                 "echo_server: %s\n"
+                 "usage: echo_server [--host H] [--port P] [--tock SECONDS] [--max-connections N]\n"
+                 "                   [--idle-timeout SECONDS] [--quiet]\n",
+                 problem);
+    std::exit(2);
+}
+
+double number(const char* option, const char* text) {
+    char* end = nullptr;
+    const double value = std::strtod(text, &end);
+    if (end == text || *end != '\0')
+        usage((std::string{option} + " needs a number, got '" + text + "'").c_str());
+    return value;
+}
+
+Settings parse(int argc, char** argv) {
+    Settings settings;
+    for (int i = 1; i < argc; ++i) {
+        const std::string option = argv[i];
+        if (option == "--quiet") {
+            settings.quiet = true;
+            continue;
+        }
+        if (i + 1 >= argc)
+            usage((option + " needs a value").c_str());
+        const char* value = argv[++i];
+        if (option == "--host")
+            settings.server.host = value;
+        else if (option == "--port") {
+            const double port = number("--port", value);
+            if (port < 0 || port > 65535 || port != static_cast<double>(static_cast<int>(port)))
+                usage("--port must be an integer from 0 to 65535");
+            settings.server.port = static_cast<std::uint16_t>(port);
+        } else if (option == "--tock")
+            settings.tock = number("--tock", value);
+        else if (option == "--max-connections") {
+            const double max = number("--max-connections", value);
+            if (max < 1)
+                usage("--max-connections must be >= 1");
+            settings.server.max_connections = static_cast<std::size_t>(max);
+        } else if (option == "--idle-timeout")
+            settings.server.idle_timeout = number("--idle-timeout", value);
+        else
+            usage(("unknown option " + option).c_str());
+    }
+    return settings;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const Settings settings = parse(argc, argv);
+    try {
+        hio::Reactor reactor;                          // waits on the sockets between passes
+        hio::tcp::Network network{reactor};            // real TCP, IPv4 and IPv6
+        hio::tcp::Server server{network, settings.server};
+        if (!settings.quiet) {
+            server.on_open([](hio::Connection& c) {
+                std::printf("open  #%llu %s\n", static_cast<unsigned long long>(c.id()), c.remote_endpoint().c_str());
+                std::fflush(stdout);
+            });
+            server.on_close([](hio::Connection& c) {
+                std::printf("close #%llu %s: %llu bytes echoed%s%s\n", static_cast<unsigned long long>(c.id()),
+                            c.remote_endpoint().c_str(), static_cast<unsigned long long>(c.bytes_sent()),
+                            c.last_error() ? ", " : "", c.last_error() ? c.last_error().message().c_str() : "");
+                std::fflush(stdout);
+            });
+        }
+        hio::tcp::EchoServerDoer echo{server};
+
+        server.open();  // bind now, so the port is known (the doer's enter would open it too)
+        std::printf("listening on %s\n", server.local_endpoint().c_str());
+        std::fflush(stdout);
+
+        hio::Doist doist{{.tock = settings.tock, .real = true, .waiter = &reactor}, {&echo}};
+        doist.run();    // until Ctrl-C or SIGTERM
+        std::printf("stopped: %llu connections served, %llu refused, %llu idle-closed\n",
+                    static_cast<unsigned long long>(server.accepted()),
+                    static_cast<unsigned long long>(server.refused()),
+                    static_cast<unsigned long long>(server.idle_closed()));
+        return 0;
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "echo_server: %s\n", error.what());
+        return 1;
+    }
+}

@@ -1,0 +1,261 @@
+#pragma once
+/// \file
+/// Connection: a Transport with its receive and transmit ring buffers (hio: Remoter/Client).
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include <hio/error.hpp>
+#include <hio/ring_buffer.hpp>
+#include <hio/transport.hpp>
+
+namespace hio {
+
+class Connection;
+
+/// Told when a Connection has something to do: bytes arrived, room to send, closed.
+/// A server marks the connection active and wakes its doer; a client wakes itself.
+class ConnectionObserver {
+public:
+    virtual void on_activity(Connection& connection) noexcept = 0;
+
+protected:
+    ConnectionObserver() = default;
+    ConnectionObserver(const ConnectionObserver&) = default;
+    ConnectionObserver& operator=(const ConnectionObserver&) = default;
+    ~ConnectionObserver() = default;
+};
+
+/// One byte stream and its two bounded buffers: what arrived (`rx_buffer()`, hio: rxbs) and
+/// what waits to leave (`tx_buffer()`, hio: txbs).
+///
+/// Application doers only read rx and write tx; `service()` moves bytes between the buffers
+/// and the transport, and only when the transport said it is ready. When rx is full the
+/// socket is not read, so TCP's flow control slows the sender; when tx is full `send()`
+/// accepts fewer bytes than offered. Trouble is state, not an exception: a reset or other
+/// failure closes the connection and leaves the cause in `last_error()`; a peer's orderly
+/// close sets `peer_closed()` while what it sent stays readable.
+class Connection final : private TransportEvents {
+public:
+    /// A connection over `transport`, open (or connecting, when `connecting`), with buffers of
+    /// `rx` and `tx`. `observer` (may be null) hears of activity; it must outlive this.
+    Connection(std::unique_ptr<Transport> transport, RingBuffer rx, RingBuffer tx,
+               ConnectionObserver* observer, bool connecting = false)
+        : transport_{std::move(transport)}, rx_{std::move(rx)}, tx_{std::move(tx)}, observer_{observer},
+          state_{connecting ? State::connecting : State::open} {
+        if (!transport_)
+            throw ValidationError{"Connection: transport must not be null"};
+        transport_->watch(this);
+        writable_ = !connecting;
+        if (connecting) {
+            transport_->arm_write();  // writable = the connect attempt ended
+        } else {
+            readable_ = true;  // bytes may already wait: try once
+            remote_ = transport_->remote_endpoint();
+        }
+    }
+
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+    ~Connection() { close(); }
+
+    enum class State : std::uint8_t { connecting, open, closed };
+
+    [[nodiscard]] State state() const noexcept { return state_; }
+    /// True while the stream is open (hio: connected / cutoff false).
+    [[nodiscard]] bool connected() const noexcept { return state_ == State::open; }
+    [[nodiscard]] bool closed() const noexcept { return state_ == State::closed; }
+    /// True once the peer ended its side (EOF); what it sent before stays in rx.
+    [[nodiscard]] bool peer_closed() const noexcept { return peer_closed_; }
+    /// Why the connection closed, if by failure (reset, refused, timeout); empty otherwise.
+    [[nodiscard]] std::error_code last_error() const noexcept { return last_error_; }
+
+    /// Received bytes not yet read (hio: rxbs).
+    [[nodiscard]] RingBuffer& rx_buffer() noexcept { return rx_; }
+    /// Bytes waiting to be sent (hio: txbs).
+    [[nodiscard]] RingBuffer& tx_buffer() noexcept { return tx_; }
+
+    /// Queues as much of `data` as fits in tx; returns how many bytes were accepted (fewer
+    /// than offered: back pressure). Nothing is accepted once closed or shut down.
+    std::size_t send(std::string_view data) {
+        if (state_ == State::closed || send_shutdown_)
+            return 0;
+        const std::size_t accepted = tx_.write(data);
+        if (accepted != 0 && state_ == State::open)
+            wants_flush_ = true;
+        return accepted;
+    }
+
+    /// Reads and removes up to `max` received bytes (all by default).
+    std::string receive(std::size_t max = static_cast<std::size_t>(-1)) { return rx_.read_string(max); }
+
+    /// Ends our sending side once tx has drained (TCP half close); receiving goes on.
+    void shutdown_send() noexcept {
+        send_shutdown_ = true;
+        wants_flush_ = true;
+    }
+
+    /// Closes at once; unsent bytes are dropped. Idempotent; noexcept.
+    void close() noexcept {
+        if (state_ == State::closed)
+            return;
+        state_ = State::closed;
+        transport_->watch(nullptr);
+        transport_->close();
+        tx_.clear();
+    }
+
+    /// Moves bytes: receives what is ready and fits in rx, sends what tx holds. Call it when
+    /// the observer was told of activity, and after filling tx. Returns true when it moved
+    /// anything or changed state.
+    bool service() {
+        if (state_ == State::connecting)
+            return finish_connecting();
+        if (state_ != State::open)
+            return false;
+        const bool received = receive_ready();
+        const bool sent = flush();
+        return received || sent;
+    }
+
+    /// True when service() has work it could do now (bytes to send, readable and room).
+    [[nodiscard]] bool wants_service() const noexcept {
+        return state_ == State::connecting ? false
+                                           : state_ == State::open &&
+                                                 ((readable_ && !rx_.full() && !peer_closed_) ||
+                                                  (wants_flush_ && writable_));
+    }
+
+    /// "host:port" of the peer (hio: ha), kept after the close; and of this end.
+    [[nodiscard]] const std::string& remote_endpoint() const noexcept { return remote_; }
+    [[nodiscard]] std::string local_endpoint() const { return transport_->local_endpoint(); }
+
+    /// Totals since the connection opened.
+    [[nodiscard]] std::uint64_t bytes_received() const noexcept { return received_; }
+    [[nodiscard]] std::uint64_t bytes_sent() const noexcept { return sent_; }
+
+    /// Tyme of the last byte moved or of opening; set by whoever services it (idle timeouts).
+    [[nodiscard]] double last_activity() const noexcept { return last_activity_; }
+    void last_activity(double tyme) noexcept { last_activity_ = tyme; }
+
+    /// A number its server gives it, unique per server (0 for clients).
+    [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
+    void id(std::uint64_t value) noexcept { id_ = value; }
+
+private:
+    void on_readable() noexcept override {
+        readable_ = true;
+        notify();
+    }
+
+    void on_writable() noexcept override {
+        writable_ = true;
+        notify();
+    }
+
+    void notify() noexcept {
+        if (observer_ != nullptr)
+            observer_->on_activity(*this);
+    }
+
+    bool finish_connecting() {
+        if (!writable_)
+            return false;
+        if (const std::error_code error = transport_->finish_connect()) {
+            fail(error);
+            return true;
+        }
+        state_ = State::open;
+        readable_ = true;
+        remote_ = transport_->remote_endpoint();
+        flush();
+        return true;
+    }
+
+    // Reads while the transport has bytes and rx has room. A short read means the socket is
+    // drained (its readiness is edge-triggered), so the next read waits for the reactor.
+    bool receive_ready() {
+        bool moved = false;
+        while (readable_ && !peer_closed_ && state_ == State::open) {
+            const std::span<std::byte> room = rx_.write_span();
+            if (room.empty())
+                return moved;  // rx full: leave the bytes in the socket (back pressure)
+            const IoResult result = transport_->receive(room);
+            rx_.commit(result.bytes);
+            received_ += result.bytes;
+            moved = moved || result.bytes != 0;
+            if (result.error) {
+                fail(result.error);
+                return true;
+            }
+            if (result.eof) {
+                peer_closed_ = true;
+                return true;
+            }
+            if (result.would_block || result.bytes < room.size()) {
+                readable_ = false;
+                transport_->arm_read();
+            }
+        }
+        return moved;
+    }
+
+    bool flush() {
+        bool moved = false;
+        while (!tx_.empty() && state_ == State::open) {
+            const std::span<const std::byte> data = tx_.read_span();
+            const IoResult result = transport_->send(data);
+            tx_.consume(result.bytes);
+            sent_ += result.bytes;
+            moved = moved || result.bytes != 0;
+            if (result.error) {
+                fail(result.error);
+                return true;
+            }
+            if (result.would_block || result.bytes < data.size()) {
+                if (tx_.empty())
+                    break;
+                writable_ = false;
+                transport_->arm_write();
+                return moved;
+            }
+        }
+        wants_flush_ = false;
+        if (tx_.empty() && send_shutdown_ && state_ == State::open && !shut_) {
+            shut_ = true;
+            if (const std::error_code error = transport_->shutdown_send())
+                fail(error);
+        }
+        return moved;
+    }
+
+    void fail(const std::error_code& error) noexcept {
+        last_error_ = error;
+        close();
+    }
+
+    std::unique_ptr<Transport> transport_;
+    RingBuffer rx_;
+    RingBuffer tx_;
+    ConnectionObserver* observer_;
+    std::error_code last_error_;
+    std::string remote_;
+    std::uint64_t received_ = 0;
+    std::uint64_t sent_ = 0;
+    std::uint64_t id_ = 0;
+    double last_activity_ = 0.0;
+    State state_;
+    bool readable_ = false;
+    bool writable_ = true;
+    bool wants_flush_ = false;
+    bool peer_closed_ = false;
+    bool send_shutdown_ = false;
+    bool shut_ = false;
+};
+
+}  // namespace hio

@@ -1,0 +1,232 @@
+#pragma once
+/// \file
+/// TCP client: Client (a Connection that connects and reconnects) and ClientDoer
+/// (hio: core.tcp.clienting Client, ClientDoer).
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include <hio/connection.hpp>
+#include <hio/detail/validate.hpp>
+#include <hio/doer.hpp>
+#include <hio/error.hpp>
+#include <hio/ring_buffer.hpp>
+#include <hio/transport.hpp>
+
+namespace hio::tcp {
+
+/// Settings of a Client. Every interval is tyme, so a client behaves the same in virtual time.
+struct ClientOptions {
+    /// Server host name or address ("127.0.0.1", "::1", "localhost").
+    std::string host = "127.0.0.1";
+    /// Server port; must be set.
+    std::uint16_t port = 0;
+    /// Tyme to wait after a refused or lost connection before trying again.
+    double reconnect_interval = 0.125;
+    /// Tyme allowed to get connected, counted from connect(); 0: try forever.
+    double timeout = 2.0;
+    /// Connect again after an established connection is lost (not after our own close).
+    bool reconnect = false;
+    /// Capacity of the rx and tx buffers.
+    std::size_t buffer_size = RingBuffer::default_capacity;
+};
+
+/// A TCP client connection with retries (hio: Client).
+///
+/// `connect(tyme)` starts; `service(tyme)` drives it: it notices a finished connect attempt,
+/// retries a refused one after `reconnect_interval` until `timeout`, and moves bytes once
+/// connected. Trouble is state: `connected()`, `timed_out()`, `last_error()` (refused,
+/// reset, unknown host...). ClientDoer runs it.
+class Client final : private ConnectionObserver {
+public:
+    /// A client on `network` (not owned; must outlive it). Throws ValidationError for a
+    /// port of 0 or a bad interval.
+    Client(Network& network, ClientOptions options) : network_{network}, options_{checked(std::move(options))} {}
+
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+    ~Client() = default;
+
+    /// Starts connecting at `tyme` (forgets an earlier connection).
+    void connect(double tyme) {
+        close();
+        started_ = tyme;
+        timed_out_ = false;
+        last_error_.clear();
+        want_ = true;
+        attempt(tyme);
+    }
+
+    /// Moves the client along at `tyme`: finish or retry connecting, move bytes.
+    void service(double tyme) {
+        if (!want_)
+            return;
+        if (connection_) {
+            if (connection_->service() && connection_->connected())
+                connection_->last_activity(tyme);
+            if (connection_->connected()) {
+                ever_connected_ = true;
+                return;
+            }
+            if (!connection_->closed())
+                return;  // still connecting
+            last_error_ = connection_->last_error();
+            const bool was_connected = ever_connected_;
+            connection_.reset();
+            if (was_connected && !options_.reconnect) {
+                want_ = false;  // lost: stay down
+                return;
+            }
+            if (was_connected) {
+                started_ = tyme;  // a fresh timeout for reconnecting
+                ever_connected_ = false;
+            }
+            retry_at_ = tyme + options_.reconnect_interval;
+        }
+        if (options_.timeout > 0.0 && tyme - started_ >= options_.timeout) {
+            timed_out_ = true;
+            want_ = false;
+            if (!last_error_)
+                last_error_ = std::make_error_code(std::errc::timed_out);
+            return;
+        }
+        if (!connection_ && tyme >= retry_at_)
+            attempt(tyme);
+    }
+
+    /// Closes the connection and stops trying. Idempotent.
+    void close() noexcept {
+        want_ = false;
+        ever_connected_ = false;
+        if (connection_) {
+            connection_->close();
+            connection_.reset();
+        }
+    }
+
+    /// Ends our sending side once tx drains (half close).
+    void shutdown_send() noexcept {
+        if (connection_)
+            connection_->shutdown_send();
+    }
+
+    /// True while connected (hio: connected).
+    [[nodiscard]] bool connected() const noexcept { return connection_ && connection_->connected(); }
+    /// True when the timeout ended the attempts.
+    [[nodiscard]] bool timed_out() const noexcept { return timed_out_; }
+    /// True while connecting or connected (not given up, not closed).
+    [[nodiscard]] bool active() const noexcept { return want_; }
+    /// The last failure: refused, reset, timed out, unknown host; empty if none.
+    [[nodiscard]] std::error_code last_error() const noexcept {
+        return connection_ && connection_->last_error() ? connection_->last_error() : last_error_;
+    }
+    /// Connect attempts made since connect().
+    [[nodiscard]] std::uint64_t attempts() const noexcept { return attempts_; }
+
+    /// The current connection, or nullptr between attempts.
+    [[nodiscard]] Connection* connection() noexcept { return connection_.get(); }
+
+    /// Queues `data` to send; returns the bytes accepted (0 when not connected).
+    std::size_t send(std::string_view data) { return connected() ? connection_->send(data) : 0; }
+
+    /// Reads what was received (also after the peer closed).
+    std::string receive(std::size_t max = static_cast<std::size_t>(-1)) {
+        return connection_ ? connection_->receive(max) : std::string{};
+    }
+
+    /// True once the server closed its side.
+    [[nodiscard]] bool peer_closed() const noexcept { return connection_ && connection_->peer_closed(); }
+
+    /// The doer to wake on socket readiness (ClientDoer sets itself).
+    void attach(Doer* doer) noexcept { doer_ = doer; }
+
+    [[nodiscard]] const ClientOptions& options() const noexcept { return options_; }
+
+private:
+    static ClientOptions checked(ClientOptions options) {
+        if (options.port == 0)
+            throw ValidationError{"tcp::Client: port must be set (1-65535), got 0"};
+        if (options.buffer_size == 0)
+            throw ValidationError{"tcp::Client: buffer_size must be >= 1, got 0"};
+        detail::require_non_negative("tcp::Client", "reconnect_interval", options.reconnect_interval);
+        detail::require_non_negative("tcp::Client", "timeout", options.timeout);
+        return options;
+    }
+
+    void attempt(double tyme) {
+        ++attempts_;
+        retry_at_ = tyme + options_.reconnect_interval;
+        std::error_code error;
+        std::unique_ptr<Transport> transport = network_.connect(options_.host, options_.port, error);
+        if (!transport) {
+            last_error_ = error;  // unknown host, no file descriptors: retried like a refusal
+            return;
+        }
+        connection_ = std::make_unique<Connection>(std::move(transport), RingBuffer{options_.buffer_size},
+                                                   RingBuffer{options_.buffer_size},
+                                                   static_cast<ConnectionObserver*>(this), true);
+        connection_->last_activity(tyme);
+    }
+
+    void on_activity(Connection&) noexcept override {
+        if (doer_ != nullptr)
+            doer_->wake();
+    }
+
+    Network& network_;
+    ClientOptions options_;
+    std::unique_ptr<Connection> connection_;
+    std::error_code last_error_;
+    Doer* doer_ = nullptr;
+    std::uint64_t attempts_ = 0;
+    double started_ = 0.0;
+    double retry_at_ = 0.0;
+    bool want_ = false;
+    bool ever_connected_ = false;
+    bool timed_out_ = false;
+};
+
+/// A doer that runs a Client: connects on enter, services every recur, closes on exit
+/// (hio: ClientDoer). Subclasses override `talk()` to use the connection.
+class ClientDoer : public Doer {
+public:
+    /// Runs `client` (not owned; must outlive the doer) with period `tock` (0: every pass).
+    explicit ClientDoer(Client& client, double tock = 0.0) : Doer{tock}, client_{client} {}
+
+    [[nodiscard]] Client& client() noexcept { return client_; }
+
+protected:
+    void enter() override {
+        client_.attach(this);
+        client_.connect(tyme());
+    }
+
+    bool recur(double tyme) override {
+        client_.service(tyme);
+        const bool finished = talk(tyme);
+        client_.service(tyme);  // send what talk() queued in this same pass
+        return finished;
+    }
+
+    void exit() noexcept override {
+        client_.close();
+        client_.attach(nullptr);
+    }
+
+    /// Called every recur after servicing; return true to finish the doer. The default
+    /// finishes when the client gave up (timed out, or lost without reconnect).
+    virtual bool talk(double tyme) {
+        static_cast<void>(tyme);
+        return !client_.active();
+    }
+
+private:
+    Client& client_;
+};
+
+}  // namespace hio::tcp

@@ -1,0 +1,126 @@
+#pragma once
+/// \file
+/// Transport: the narrow seam between a Connection's buffers and whatever carries its bytes.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <system_error>
+
+namespace hio {
+
+/// The outcome of one receive or send on a Transport.
+struct IoResult {
+    std::size_t bytes = 0;     ///< bytes moved
+    bool would_block = false;  ///< nothing more can move now; arm and wait for readiness
+    bool eof = false;          ///< receive: the peer closed its sending side (FIN)
+    std::error_code error{};   ///< a failure: the connection is over (reset, TLS alert, ...)
+};
+
+/// Told when an armed Transport becomes readable or writable.
+class TransportEvents {
+public:
+    virtual void on_readable() noexcept = 0;
+    virtual void on_writable() noexcept = 0;
+
+protected:
+    TransportEvents() = default;
+    TransportEvents(const TransportEvents&) = default;
+    TransportEvents& operator=(const TransportEvents&) = default;
+    ~TransportEvents() = default;
+};
+
+/// A non-blocking byte stream: a TCP socket, a TLS session, or a simulated link.
+///
+/// Connections (and so every doer) talk to this interface only, never to Asio: the same doers
+/// run over real sockets in real or virtual time, and over a simulated network that feeds the
+/// same buffers. Readiness is one-shot: after `arm_read()` the transport calls
+/// `on_readable()` once, when a receive would make progress (likewise for writes).
+class Transport {
+public:
+    virtual ~Transport() = default;
+
+    /// Receives into `into` without blocking.
+    virtual IoResult receive(std::span<std::byte> into) = 0;
+
+    /// Sends from `from` without blocking; may send a prefix.
+    virtual IoResult send(std::span<const std::byte> from) = 0;
+
+    /// Ends the sending side (TCP FIN, TLS close_notify); receiving goes on.
+    virtual std::error_code shutdown_send() noexcept = 0;
+
+    /// Closes at once; no more events are delivered. Idempotent.
+    virtual void close() noexcept = 0;
+
+    /// Where readiness events go (nullptr: nowhere). The target must outlive the arming.
+    virtual void watch(TransportEvents* events) noexcept = 0;
+
+    /// Asks for one on_readable() / on_writable() when ready.
+    virtual void arm_read() = 0;
+    virtual void arm_write() = 0;
+
+    /// For a transport from Network::connect(): once writable, whether the connection was
+    /// made (empty error) or refused, unreachable, timed out.
+    virtual std::error_code finish_connect() noexcept = 0;
+
+    /// "host:port" of the peer, and of this end (hio: ha).
+    [[nodiscard]] virtual std::string remote_endpoint() const = 0;
+    [[nodiscard]] virtual std::string local_endpoint() const = 0;
+
+protected:
+    Transport() = default;
+    Transport(const Transport&) = default;
+    Transport& operator=(const Transport&) = default;
+};
+
+/// A listening endpoint that hands out one Transport per accepted peer.
+class Listener {
+public:
+    virtual ~Listener() = default;
+
+    /// The next pending peer, or nullptr with `error` empty when none is waiting (would block),
+    /// or nullptr with `error` set (out of file descriptors, ...).
+    virtual std::unique_ptr<Transport> accept(std::error_code& error) = 0;
+
+    /// Where readiness goes (on_readable: a peer is waiting), and one-shot arming.
+    virtual void watch(TransportEvents* events) noexcept = 0;
+    virtual void arm_accept() = 0;
+
+    /// "host:port" actually bound (the port is real when 0 was asked for).
+    [[nodiscard]] virtual std::string local_endpoint() const = 0;
+    [[nodiscard]] virtual std::uint16_t port() const = 0;
+
+    /// Stops listening. Idempotent.
+    virtual void close() noexcept = 0;
+
+protected:
+    Listener() = default;
+    Listener(const Listener&) = default;
+    Listener& operator=(const Listener&) = default;
+};
+
+/// Makes listeners and outgoing connections: real TCP (hio::tcp::Network) or a simulation.
+class Network {
+public:
+    virtual ~Network() = default;
+
+    /// Listens on `host`:`port` (0: any free port). Throws hio::Error naming the address and
+    /// the cause (address in use, cannot resolve, permission).
+    virtual std::unique_ptr<Listener> listen(const std::string& host, std::uint16_t port,
+                                             int backlog) = 0;
+
+    /// Starts connecting to `host`:`port` without blocking; the transport becomes writable
+    /// when the attempt ends (see Transport::finish_connect). Returns nullptr with `error`
+    /// set when the attempt cannot even start (unknown host, out of file descriptors).
+    virtual std::unique_ptr<Transport> connect(const std::string& host, std::uint16_t port,
+                                               std::error_code& error) = 0;
+
+protected:
+    Network() = default;
+    Network(const Network&) = default;
+    Network& operator=(const Network&) = default;
+};
+
+}  // namespace hio
