@@ -29,6 +29,14 @@ inline std::string format_endpoint(const asio::ip::tcp::endpoint& endpoint) {
     return host + ":" + std::to_string(endpoint.port());
 }
 
+/// Asio reports system errors in its own category; hio reports them in
+/// std::system_category(), so that `error == std::errc::connection_refused` holds.
+inline std::error_code to_std(const std::error_code& error) noexcept {
+    if (error && error.category() == asio::error::get_system_category())
+        return {error.value(), std::system_category()};
+    return error;
+}
+
 /// Shared between a socket's owner and its pending waits, so a wait that completes after the
 /// owner is gone (its socket closed) finds `events` null instead of a dead object.
 struct WaitToken {
@@ -163,7 +171,7 @@ private:
         else if (error == asio::error::eof)
             result.eof = true;
         else
-            result.error = error;
+            result.error = to_std(error);
     }
 
     asio::ip::tcp::socket socket_;
@@ -189,8 +197,9 @@ public:
         error.clear();
         asio::ip::tcp::socket socket{io_};
         acceptor_.accept(socket, error);
-        if (error == asio::error::would_block || error == asio::error::try_again ||
-            error == asio::error::connection_aborted) {
+        error = to_std(error);
+        if (error == std::errc::operation_would_block || error == std::errc::resource_unavailable_try_again ||
+            error == std::errc::connection_aborted) {
             error.clear();  // nothing waiting, or a peer that left before we got to it
             return nullptr;
         }

@@ -51,8 +51,10 @@ public:
     std::unique_ptr<Transport> connect(const std::string& host, std::uint16_t port,
                                        std::error_code& error) override {
         const auto endpoints = resolve(host, port, {}, error);
-        if (error)
+        if (error) {
+            error = detail::to_std(error);
             return nullptr;
+        }
         for (const auto& entry : endpoints) {
             asio::ip::tcp::socket socket{reactor_.context()};
             socket.open(entry.endpoint().protocol(), error);
@@ -68,8 +70,7 @@ public:
                 return std::make_unique<detail::AsioTcpTransport>(std::move(socket));
             }
         }
-        if (!error)
-            error = std::make_error_code(std::errc::address_not_available);
+        error = error ? detail::to_std(error) : std::make_error_code(std::errc::address_not_available);
         return nullptr;
     }
 

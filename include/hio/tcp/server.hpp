@@ -126,13 +126,17 @@ public:
     /// ones, and forgets closed ones (after `on_close`, if set, saw them).
     void finish(double tyme) {
         for (Connection* connection : current_) {
+            const std::uint64_t received = connection->bytes_received();
             if (connection->service())
                 connection->last_activity(tyme);
             // Peer done and nothing left to say: close our side too.
             if (connection->peer_closed() && connection->rx_buffer().empty() && connection->tx_buffer().empty())
                 connection->close();
-            if (connection->wants_service())
-                mark_active(*connection);  // rx has room again, or more to send: next pass
+            // Bytes read just now, an EOF not yet acted on, rx room with more to read, or more to
+            // send: the application must see this connection again in the next pass.
+            if (!connection->closed() && (connection->bytes_received() != received ||
+                                          connection->peer_closed() || connection->wants_service()))
+                mark_active(*connection);
         }
         if (options_.idle_timeout > 0.0 && tyme >= next_idle_check_) {
             next_idle_check_ = tyme + options_.idle_timeout / 8.0;

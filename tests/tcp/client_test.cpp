@@ -1,0 +1,210 @@
+// tcp::Client and ClientDoer over real loopback sockets: exchange, retries, timeouts, resets.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+
+#include <hio/hio.hpp>
+
+#include "catch.hpp"
+#include "support/net.hpp"
+
+using hio_test::NetRig;
+using hio_test::Until;
+
+namespace {
+
+// Answers "ping N" with "pong N" on every connection.
+class PongServer : public hio::tcp::ServerDoer {
+public:
+    using ServerDoer::ServerDoer;
+
+protected:
+    void serve(hio::Connection& connection, double) override {
+        std::string text = connection.receive();
+        for (std::size_t at; (at = text.find("ping")) != std::string::npos;)
+            text.replace(at, 4, "pong");
+        connection.send(text);
+    }
+};
+
+// Sends three pings, one per reply, and records the replies.
+class Pinger : public hio::tcp::ClientDoer {
+public:
+    using ClientDoer::ClientDoer;
+    std::string replies;
+
+protected:
+    bool talk(double) override {
+        hio::tcp::Client& c = client();
+        if (!c.active())
+            return true;
+        if (!c.connected())
+            return false;
+        replies += c.receive();
+        if (sent_ == replies.size() / 7 && sent_ < 3)
+            c.send("ping " + std::to_string(++sent_) + "\n");
+        return replies.size() == 21;
+    }
+
+private:
+    std::size_t sent_ = 0;
+};
+
+// A port that nobody listens on: bound then closed.
+std::uint16_t closed_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+}  // namespace
+
+TEST_CASE("A client doer and a server doer in one Doist exchange data both ways", "[tcp][client]") {
+    NetRig rig;
+    hio::tcp::Server server{rig.network, {.port = 0}};
+    PongServer pong{server};
+    server.open();
+    hio::tcp::Client client{rig.network, {.port = server.port()}};
+    Pinger pinger{client};
+    CHECK(rig.run_until({&pong, &pinger}, [&] { return pinger.done(); }, 5.0));
+    CHECK(pinger.replies == "pong 1\npong 2\npong 3\n");
+}
+
+TEST_CASE("Client and server work over IPv6 loopback", "[tcp][client][ipv6]") {
+    NetRig rig;
+    hio::tcp::Server server{rig.network, {.host = "::1", .port = 0}};
+    PongServer pong{server};
+    try {
+        server.open();
+    } catch (const hio::Error& error) {
+        WARN("IPv6 loopback unavailable here: " << error.what());
+        return;
+    }
+    CHECK(server.local_endpoint().rfind("[::1]:", 0) == 0);
+    hio::tcp::Client client{rig.network, {.host = "::1", .port = server.port()}};
+    Pinger pinger{client};
+    CHECK(rig.run_until({&pong, &pinger}, [&] { return pinger.done(); }, 5.0));
+    CHECK(pinger.replies == "pong 1\npong 2\npong 3\n");
+}
+
+TEST_CASE("A refused client retries until the server appears", "[tcp][client]") {
+    NetRig rig;
+    const std::uint16_t port = closed_port();
+    hio::tcp::Server server{rig.network, {.port = port}};
+    PongServer pong{server};
+    hio::tcp::Client client{rig.network, {.port = port, .reconnect_interval = 0.05, .timeout = 5.0}};
+    Pinger pinger{client};
+    // The server starts 0.3 s (of tyme) after the client.
+    hio::Doist* doist_ptr = nullptr;
+    bool started = false;
+    Until starter{[&] {
+        if (!started && doist_ptr->tyme() >= 0.3) {
+            started = true;
+            doist_ptr->extend({&pong});
+        }
+        if (pinger.done())
+            doist_ptr->request_stop();  // the server never finishes on its own
+        return false;
+    }};
+    hio::Doist doist{{.tock = 0.01, .limit = 10.0, .real = true, .waiter = &rig.reactor}, {&pinger, &starter}};
+    doist_ptr = &doist;
+    doist.run();
+    CHECK(pinger.replies == "pong 1\npong 2\npong 3\n");
+    CHECK(client.attempts() >= 3);
+}
+
+TEST_CASE("A client times out when no server ever appears", "[tcp][client]") {
+    NetRig rig;
+    hio::tcp::Client client{rig.network, {.port = closed_port(), .reconnect_interval = 0.05, .timeout = 0.3}};
+    hio::tcp::ClientDoer doer{client};
+    CHECK(rig.run({&doer}, 5.0));
+    CHECK(client.timed_out());
+    CHECK_FALSE(client.connected());
+    CHECK(client.last_error() == std::errc::connection_refused);
+    CHECK(client.attempts() >= 3);
+}
+
+TEST_CASE("An unknown host is a clear error, not a crash", "[tcp][client]") {
+    NetRig rig;
+    hio::tcp::Client client{rig.network, {.host = "no-such-host.invalid", .port = 9, .timeout = 0.1}};
+    hio::tcp::ClientDoer doer{client};
+    rig.run({&doer}, 5.0);
+    CHECK(client.timed_out());
+    CHECK(client.last_error());
+    CHECK_THROWS_AS((hio::tcp::Client{rig.network, {.port = 0}}), hio::ValidationError);
+    hio::tcp::Server busy{rig.network, {.port = 0}};
+    busy.open();
+    hio::tcp::Server clash{rig.network, {.port = busy.port()}};
+    CHECK_THROWS_WITH(clash.open(), Catch::Contains("cannot listen on 127.0.0.1:") &&
+                                        Catch::Contains("in use"));
+}
+
+TEST_CASE("A peer reset mid-transfer closes the connection with the cause", "[tcp][client]") {
+    NetRig rig;
+    // A raw listener that accepts, then resets the connection (SO_LINGER 0).
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(listener, 4) == 0);
+    socklen_t length = sizeof address;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+
+    hio::tcp::Client client{rig.network, {.port = ntohs(address.sin_port)}};
+    hio::tcp::ClientDoer doer{client};
+    int accepted = -1;
+    bool reset = false;
+    Until resetter{[&] {
+        if (!client.connected() && !reset)
+            return false;
+        if (accepted < 0) {
+            accepted = ::accept(listener, nullptr, nullptr);
+            client.send(std::string(100000, 'x'));
+            return false;
+        }
+        if (!reset) {
+            linger hard{1, 0};
+            ::setsockopt(accepted, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+            ::close(accepted);  // unread data + linger 0: RST
+            reset = true;
+        }
+        return !client.active() || client.connection() == nullptr || client.connection()->closed();
+    }};
+    rig.run({&doer, &resetter}, 5.0);
+    ::close(listener);
+    CHECK(reset);
+    CHECK(client.last_error() == std::errc::connection_reset);
+}
+
+TEST_CASE("Half close: the echo server returns everything, then closes", "[tcp][client][echo]") {
+    NetRig rig;
+    hio::tcp::Server server{rig.network, {.port = 0}};
+    hio::tcp::EchoServerDoer echo{server};
+    server.open();
+    hio::tcp::Client client{rig.network, {.port = server.port()}};
+    hio::tcp::ClientDoer doer{client};
+    std::string back;
+    bool sent = false;
+    Until talker{[&] {
+        if (!client.connected() && !client.peer_closed())
+            return !client.active();
+        if (!sent) {
+            sent = client.send("last words") == 10;
+            client.shutdown_send();
+        }
+        back += client.receive();
+        return client.peer_closed();
+    }};
+    CHECK(rig.run_until({&echo, &doer, &talker}, [&] { return talker.done(); }, 5.0));
+    CHECK(back == "last words");
+    CHECK(sent);
+}

@@ -1,0 +1,248 @@
+// tcp::Server, ServerDoer and EchoServerDoer over real loopback sockets, with clients of our
+// own and clients we did not write (python3's socket module, nc).
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <hio/hio.hpp>
+
+#include "catch.hpp"
+#include "support/net.hpp"
+
+using hio_test::NetRig;
+using hio_test::pattern;
+using hio_test::ProcessDoer;
+using hio_test::Until;
+
+namespace {
+
+// Sends `data` (in pieces as tx takes it), checks every echoed byte, finishes when all came
+// back (or the connection is lost: then ok() stays false).
+class Checker : public hio::tcp::ClientDoer {
+public:
+    Checker(hio::tcp::Client& client, std::string data) : ClientDoer{client}, data_{std::move(data)} {}
+
+    bool ok() const noexcept { return ok_; }
+    std::size_t received() const noexcept { return received_; }
+    std::size_t mismatch_at() const noexcept { return mismatch_; }
+
+protected:
+    bool talk(double) override {
+        hio::tcp::Client& c = client();
+        if (!c.active())
+            return true;
+        if (!c.connected())
+            return false;
+        if (sent_ < data_.size())
+            sent_ += c.send(std::string_view{data_}.substr(sent_));
+        const std::string echoed = c.receive();
+        for (std::size_t i = 0; i < echoed.size() && mismatch_ == npos; ++i)
+            if (echoed[i] != data_[received_ + i])
+                mismatch_ = received_ + i;
+        received_ += echoed.size();
+        if (received_ >= data_.size()) {
+            ok_ = mismatch_ == npos && received_ == data_.size();
+            return true;
+        }
+        return c.peer_closed();
+    }
+
+private:
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+    std::string data_;
+    std::size_t sent_ = 0;
+    std::size_t received_ = 0;
+    std::size_t mismatch_ = npos;
+    bool ok_ = false;
+};
+
+// Owns a client and its checker.
+struct CheckedClient {
+    hio::tcp::Client client;
+    Checker checker;
+    CheckedClient(hio::Network& network, std::uint16_t port, std::string data)
+        : client{network, {.port = port}}, checker{client, std::move(data)} {}
+};
+
+}  // namespace
+
+TEST_CASE("Echo server returns 10 MB byte-exact to 100 concurrent clients", "[tcp][server][echo]") {
+    NetRig rig;
+    hio::tcp::Server server{rig.network, {.port = 0, .max_connections = 200}};
+    hio::tcp::EchoServerDoer echo{server};
+    server.open();
+    const std::uint16_t port = server.port();
+    REQUIRE(port != 0);
+
+    std::vector<std::unique_ptr<CheckedClient>> clients;
+    std::vector<hio::Doer*> checkers;
+    for (unsigned i = 0; i < 100; ++i) {
+        clients.push_back(std::make_unique<CheckedClient>(rig.network, port, pattern(100 * 1024, i)));
+        checkers.push_back(&clients.back()->checker);
+    }
+    hio::DoDoer all_clients{checkers};
+    CHECK(rig.run_until({&echo, &all_clients}, [&] { return all_clients.done(); }, 60.0));
+
+    std::size_t ok = 0;
+    for (const auto& c : clients) {
+        ok += c->checker.ok() ? 1U : 0U;
+        if (!c->checker.ok())
+            UNSCOPED_INFO("client got " << c->checker.received() << " bytes, first mismatch at "
+                                        << c->checker.mismatch_at() << ", error "
+                                        << c->client.last_error().message());
+    }
+    CHECK(ok == 100);
+    CHECK(server.accepted() == 100);
+}
+
+TEST_CASE("Python's socket module talks to the echo server", "[tcp][server][echo][peer]") {
+    NetRig rig;
+    hio::tcp::Server server{rig.network, {.port = 0}};
+    hio::tcp::EchoServerDoer echo{server};
+    server.open();
+    const std::string script =
+        "import socket, sys, threading\n"
+        "data = bytes((i * 7 + 3) % 256 for i in range(300000))\n"
+        "s = socket.create_connection(('127.0.0.1', " + std::to_string(server.port()) + "), timeout=10)\n"
+        "threading.Thread(target=lambda: (s.sendall(data), s.shutdown(socket.SHUT_WR))).start()\n"
+        "got = bytearray()\n"
+        "while True:\n"
+        "    chunk = s.recv(65536)\n"
+        "    if not chunk: break\n"
+        "    got += chunk\n"
+        "sys.exit(0 if bytes(got) == data else 1)\n";
+    ProcessDoer python{{"python3", "-c", script}};
+    CHECK(rig.run_until({&echo, &python}, [&] { return python.done(); }, 20.0));
+    CHECK(python.exit_code() == 0);  // every byte back, then our close after its half close
+}
+
+TEST_CASE("nc sends a file through the echo server and gets it back", "[tcp][server][echo][peer]") {
+    NetRig rig;
+    hio::tcp::Server server{rig.network, {.port = 0}};
+    hio::tcp::EchoServerDoer echo{server};
+    server.open();
+    const std::string input = hio_test::temp_path("nc_in");
+    const std::string output = hio_test::temp_path("nc_out");
+    const std::string data = pattern(200000, 42);
+    {
+        std::FILE* file = std::fopen(input.c_str(), "wb");
+        REQUIRE(file != nullptr);
+        std::fwrite(data.data(), 1, data.size(), file);
+        std::fclose(file);
+    }
+    // -N: shut down the sending side at end of input; the server's close then ends nc.
+    ProcessDoer nc{{"nc", "-N", "127.0.0.1", std::to_string(server.port())}, input, output};
+    CHECK(rig.run_until({&echo, &nc}, [&] { return nc.done(); }, 20.0));
+    CHECK(nc.exit_code() == 0);
+    CHECK(hio_test::slurp(output) == data);
+    std::remove(input.c_str());
+    std::remove(output.c_str());
+}
+
+TEST_CASE("An idle connection is closed after the idle timeout", "[tcp][server]") {
+    NetRig rig;
+    hio::tcp::Server server{rig.network, {.port = 0, .idle_timeout = 0.2}};
+    hio::tcp::ServerDoer serving{server};
+    server.open();
+    hio::tcp::Client client{rig.network, {.port = server.port()}};
+    hio::tcp::ClientDoer talking{client};
+    bool peer_closed = false;
+    std::size_t open_after = 99;
+    Until closed{[&] {
+        peer_closed = client.peer_closed();
+        open_after = server.connection_count();
+        return peer_closed || !client.active();
+    }};
+    CHECK(rig.run_until({&serving, &talking, &closed}, [&] { return closed.done(); }, 5.0));
+    CHECK(server.idle_closed() == 1);
+    CHECK(open_after == 0);
+    CHECK(peer_closed);  // the client saw the server's close
+}
+
+TEST_CASE("Peers beyond max_connections are closed at once and counted", "[tcp][server]") {
+    NetRig rig;
+    hio::tcp::Server server{rig.network, {.port = 0, .max_connections = 2}};
+    hio::tcp::EchoServerDoer echo{server};
+    server.open();
+    std::vector<std::unique_ptr<hio::tcp::Client>> clients;
+    std::vector<std::unique_ptr<hio::tcp::ClientDoer>> doers;
+    std::vector<hio::Doer*> list{&echo};
+    for (int i = 0; i < 3; ++i) {
+        clients.push_back(std::make_unique<hio::tcp::Client>(rig.network, hio::tcp::ClientOptions{.port = server.port()}));
+        doers.push_back(std::make_unique<hio::tcp::ClientDoer>(*clients.back()));
+        list.push_back(doers.back().get());
+    }
+    std::size_t open_connections = 0;
+    Until settled{[&] {
+        open_connections = server.connection_count();
+        return server.refused() == 1 && open_connections == 2;
+    }};
+    list.push_back(&settled);
+    CHECK(rig.run_until(list, [&] { return settled.done(); }, 5.0));
+    CHECK(server.refused() == 1);
+    CHECK(open_connections == 2);
+    CHECK(server.accepted() == 2);
+}
+
+TEST_CASE("A peer that does not read its echoes fills its own buffers and slows only itself",
+          "[tcp][server][backpressure]") {
+    NetRig rig;
+    hio::tcp::Server server{rig.network, {.port = 0, .buffer_size = 4096}};
+    hio::tcp::EchoServerDoer echo{server};
+    server.open();
+
+    // The stubborn peer sends 32 MB (more than loopback socket buffers hold) and reads nothing
+    // until told to.
+    hio::tcp::Client stubborn{rig.network, {.port = server.port()}};
+    const std::string flood = pattern(32 * 1024 * 1024, 7);
+    std::size_t flood_sent = 0;
+    bool reading = false;
+    std::size_t flood_back = 0;
+    bool flood_ok = true;
+    bool saw_back_pressure = false;
+    class Stubborn : public hio::tcp::ClientDoer {
+    public:
+        using Talk = std::function<bool()>;
+        Stubborn(hio::tcp::Client& c, Talk talk) : ClientDoer{c}, talk_{std::move(talk)} {}
+
+    protected:
+        bool talk(double) override { return talk_(); }
+
+    private:
+        Talk talk_;
+    };
+    Stubborn stubborn_doer{stubborn, [&] {
+        if (!stubborn.connected())
+            return !stubborn.active();
+        if (flood_sent < flood.size())
+            flood_sent += stubborn.send(std::string_view{flood}.substr(flood_sent));
+        for (std::uint64_t id = 1; id <= 2; ++id) {
+            hio::Connection* remote = server.connection(id);
+            if (remote != nullptr && remote->rx_buffer().full() && remote->tx_buffer().full())
+                saw_back_pressure = true;  // the server holds off reading this peer
+        }
+        if (reading) {
+            const std::string got = stubborn.receive();
+            for (std::size_t i = 0; i < got.size(); ++i)
+                flood_ok = flood_ok && got[i] == flood[flood_back + i];
+            flood_back += got.size();
+        }
+        return flood_back == flood.size();
+    }};
+
+    // Meanwhile a polite client is served normally.
+    auto polite = std::make_unique<CheckedClient>(rig.network, server.port(), pattern(100000, 9));
+    Until start_reading{[&] {
+        if (saw_back_pressure && polite->checker.done())
+            reading = true;  // now drain: everything must still arrive
+        return reading;
+    }};
+    Until all_back{[&] { return flood_back == flood.size(); }};
+    CHECK(rig.run_until({&echo, &stubborn_doer, &polite->checker, &start_reading, &all_back},
+                        [&] { return all_back.done(); }, 60.0));
+    CHECK(saw_back_pressure);
+    CHECK(polite->checker.ok());  // served while the stubborn peer was stalled
+    CHECK(flood_ok);
+    CHECK(flood_back == flood.size());
+}
