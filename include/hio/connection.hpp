@@ -197,7 +197,7 @@ private:
                 peer_closed_ = true;
                 return true;
             }
-            if (result.would_block || result.bytes < room.size()) {
+            if (result.would_block || (result.bytes < room.size() && !result.more)) {
                 readable_ = false;
                 transport_->arm_read();
             }

@@ -1,54 +1,124 @@
 #pragma once
 /// \file
-/// Reactor: the Asio-backed Waiter that lets a Doist sleep on socket readiness.
+/// Reactor: the epoll-based Waiter that lets a Doist sleep on socket readiness.
 
 #include <fcntl.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
+#include <ctime>
 #include <functional>
 #include <system_error>
 
-#include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
-#include <asio/posix/stream_descriptor.hpp>
-#include <asio/post.hpp>
-#include <asio/steady_timer.hpp>
 
 #include <hio/detail/signals.hpp>
 #include <hio/error.hpp>
+#include <hio/transport.hpp>
 #include <hio/waiter.hpp>
 
 namespace hio {
 
-/// An Asio io_context that a Doist waits in between passes.
+class Reactor;
+
+namespace detail {
+
+/// One file descriptor registered with a Reactor, edge-triggered. Owned by a transport or
+/// listener; must be removed (or destroyed) before the descriptor is closed.
+class Watch {
+public:
+    Watch() = default;
+    Watch(const Watch&) = delete;
+    Watch& operator=(const Watch&) = delete;
+    inline ~Watch();
+
+    /// Registers `fd` for input readiness, reporting to `events` (may be null for now).
+    inline void add(Reactor& reactor, int fd);
+    /// Unregisters; no event is delivered afterwards. Idempotent.
+    inline void remove() noexcept;
+
+    void events(TransportEvents* events) noexcept { events_ = events; }
+
+    /// True once the peer hung up (or the socket failed): read on until EOF or the error.
+    [[nodiscard]] bool hangup() const noexcept { return hangup_; }
+
+    /// Readable: reported on every input edge, so an edge is never lost.
+    void arm_read() noexcept { read_armed_ = true; }
+    /// Writable: adds output interest on first use, then reports the next output edge.
+    inline void arm_write();
+
+private:
+    friend class hio::Reactor;
+
+    void dispatch(std::uint32_t ready) noexcept {
+        if (events_ == nullptr)
+            return;
+        const bool failed = (ready & (EPOLLERR | EPOLLHUP)) != 0;
+        if ((ready & EPOLLRDHUP) != 0 || failed)
+            hangup_ = true;  // the edge is gone: a short read no longer means "drained"
+        if ((ready & (EPOLLIN | EPOLLRDHUP)) != 0 || failed) {
+            read_armed_ = false;
+            events_->on_readable();
+        }
+        if (((ready & EPOLLOUT) != 0 || failed) && write_armed_) {
+            write_armed_ = false;
+            events_->on_writable();
+        }
+    }
+
+    Reactor* reactor_ = nullptr;
+    TransportEvents* events_ = nullptr;
+    int fd_ = -1;
+    bool read_armed_ = false;
+    bool write_armed_ = false;
+    bool output_registered_ = false;
+    bool hangup_ = false;
+};
+
+}  // namespace detail
+
+/// What a real-time Doist waits in between passes: epoll over every socket of its transports.
 ///
-/// Transports (TCP, TLS) register their sockets with `context()` and ask for readiness with
-/// `async_wait`; when a socket becomes ready its handler wakes the doer that serves it, the
-/// Reactor's wait returns and the Doist runs a pass at once. An idle server therefore blocks
-/// in epoll_wait and uses no CPU, and a request is answered in the pass where it arrives.
-/// Only one thread runs the Doist and its Reactor; `interrupt()` may be called from any.
+/// A transport registers its socket once (edge-triggered); when bytes arrive the Reactor tells
+/// the connection, which wakes the doer that serves it; the wait returns and the Doist runs a
+/// pass at once. An idle server therefore sleeps in epoll_wait and uses no CPU, a request is
+/// answered in the pass where it arrives, and a busy connection costs about one recv and one
+/// send per message, with no epoll_ctl. Sockets themselves are Asio's (`context()`), used in
+/// non-blocking mode; Asio's own handlers are not run by the Reactor.
+///
+/// Only one thread runs the Doist and its Reactor; `interrupt()` may be called from any, and
+/// SIGINT/SIGTERM (while a Doist handles signals) end a wait at once.
 ///
 /// ```
 /// hio::Reactor reactor;
-/// hio::tcp::Server server{reactor, {.port = 0}};
-/// hio::Doist doist{{.tock = 0.03125, .real = true, .waiter = &reactor}, {&echo}};
+/// hio::tcp::Network network{reactor};
+/// hio::Doist doist{{.tock = 0.03125, .real = true, .waiter = &reactor}, {&server_doer}};
 /// ```
 class Reactor final : public Waiter {
 public:
-    /// A Reactor with its own io_context. Throws hio::Error when the wake-up pipe cannot be
-    /// made (out of file descriptors).
-    Reactor() : work_{asio::make_work_guard(io_)}, timer_{io_}, signal_pipe_{io_} {
+    /// Throws hio::Error when epoll or the wake-up pipe cannot be made (out of descriptors).
+    Reactor() {
+        epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+        if (epoll_fd_ < 0)
+            throw Error{"Reactor: cannot create epoll: " + std::error_code{errno, std::system_category()}.message()};
         std::array<int, 2> fds{-1, -1};
-        if (::pipe2(fds.data(), O_NONBLOCK | O_CLOEXEC) != 0)
-            throw Error{"Reactor: cannot create the signal wake-up pipe: " +
-                        std::error_code{errno, std::system_category()}.message()};
-        signal_pipe_.assign(fds[0]);
-        signal_write_fd_ = fds[1];
+        if (::pipe2(fds.data(), O_NONBLOCK | O_CLOEXEC) != 0) {
+            const std::error_code error{errno, std::system_category()};
+            ::close(epoll_fd_);
+            throw Error{"Reactor: cannot create the wake-up pipe: " + error.message()};
+        }
+        wake_read_fd_ = fds[0];
+        wake_write_fd_ = fds[1];
+        epoll_event event{};
+        event.events = EPOLLIN;
+        event.data.ptr = nullptr;  // null: the wake-up pipe
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_read_fd_, &event);
         int none = -1;
-        owns_signal_fd_ = detail::signal_wake_fd.compare_exchange_strong(none, signal_write_fd_);
-        arm_signal_pipe();
+        owns_signal_fd_ = detail::signal_wake_fd.compare_exchange_strong(none, wake_write_fd_);
     }
 
     Reactor(const Reactor&) = delete;
@@ -57,75 +127,135 @@ public:
     ~Reactor() override {
         if (owns_signal_fd_)
             detail::signal_wake_fd.store(-1);
-        std::error_code ignored;
-        signal_pipe_.close(ignored);
-        ::close(signal_write_fd_);
+        ::close(wake_read_fd_);
+        ::close(wake_write_fd_);
+        ::close(epoll_fd_);
     }
 
-    /// The io_context that transports register their sockets with.
+    /// The io_context that owns the Asio socket objects (and resolves names).
     [[nodiscard]] asio::io_context& context() noexcept { return io_; }
 
-    /// Runs every ready handler without blocking.
-    void poll() override {
-        restart_if_stopped();
-        io_.poll();
-    }
+    /// Dispatches the readiness that is there now, without blocking.
+    void poll() override { wait_for(0); }
 
-    /// Runs handlers as they become ready until `deadline` or `stop()`.
+    /// Dispatches readiness as it comes until `deadline` or `stop()`.
     void wait_until(std::chrono::steady_clock::time_point deadline,
                     const std::function<bool()>& stop) override {
-        restart_if_stopped();
-        io_.poll();  // what is ready already, without arming the timer
-        if (stop() || std::chrono::steady_clock::now() >= deadline)
-            return;
-        bool fired = false;
-        timer_.expires_at(deadline);
-        timer_.async_wait([&fired](const std::error_code&) { fired = true; });
-        while (!fired && !stop()) {
-            if (io_.run_one() == 0)
-                break;  // stopped from outside
-        }
-        if (!fired) {
-            timer_.cancel();
-            // The cancelled wait still completes, and its handler refers to `fired`.
-            while (!fired && io_.run_one() != 0) {
-            }
+        for (;;) {
+            if (stop())
+                return;
+            const auto now = std::chrono::steady_clock::now();
+            if (now >= deadline)
+                return;
+            wait_for(std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - now).count());
         }
     }
 
-    /// Makes a blocked wait check its stop condition. Safe from any thread.
+    /// Ends a blocked wait so it checks its stop condition. Safe from any thread.
     void interrupt() noexcept override {
-        try {
-            asio::post(io_, [] {});
-        } catch (...) {  // out of memory: the wait still ends at its deadline
-        }
+        const char byte = 1;
+        [[maybe_unused]] const auto ignored = ::write(wake_write_fd_, &byte, 1);
     }
+
+    /// Descriptors registered now.
+    [[nodiscard]] std::size_t watched() const noexcept { return watched_; }
 
 private:
-    void restart_if_stopped() {
-        if (io_.stopped())
-            io_.restart();
+    friend class detail::Watch;
+
+    // One epoll wait of at most `nanoseconds` (0: do not block); dispatches what it got.
+    void wait_for(long long nanoseconds) {
+        std::array<epoll_event, 256> events{};
+        int count;
+        if (nanoseconds <= 0) {
+            count = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), 0);
+        } else {
+            timespec timeout{};
+            timeout.tv_sec = static_cast<std::time_t>(nanoseconds / 1'000'000'000);
+            timeout.tv_nsec = static_cast<long>(nanoseconds % 1'000'000'000);
+            count = wait_precise(events.data(), static_cast<int>(events.size()), timeout);
+        }
+        if (count < 0)
+            return;  // EINTR: a signal; the caller checks its stop condition
+        for (int i = 0; i < count; ++i) {
+            // Handlers only set flags and wake doers; nothing is destroyed during dispatch.
+            auto* watch = static_cast<detail::Watch*>(events[static_cast<std::size_t>(i)].data.ptr);
+            if (watch == nullptr)
+                drain_wake_pipe();
+            else
+                watch->dispatch(events[static_cast<std::size_t>(i)].events);
+        }
     }
 
-    // The signal handler writes a byte; reading it ends the blocked run_one() so the Doist
-    // sees the signal at once.
-    void arm_signal_pipe() {
-        signal_pipe_.async_wait(asio::posix::stream_descriptor::wait_read, [this](const std::error_code& error) {
-            if (error)
-                return;  // closed: the Reactor is going away
-            std::array<char, 64> drain{};
-            while (::read(signal_pipe_.native_handle(), drain.data(), drain.size()) > 0) {
-            }
-            arm_signal_pipe();
-        });
+    // epoll_pwait2 takes a nanosecond timeout (Linux 5.11); older kernels get epoll_wait with
+    // the timeout rounded up to whole milliseconds, so a wait never ends early and spins.
+    int wait_precise(epoll_event* events, int size, const timespec& timeout) {
+        if (pwait2_available_) {
+            const int count = ::epoll_pwait2(epoll_fd_, events, size, &timeout, nullptr);
+            if (count >= 0 || errno != ENOSYS)
+                return count;
+            pwait2_available_ = false;
+        }
+        const long long ms = static_cast<long long>(timeout.tv_sec) * 1000 + (timeout.tv_nsec + 999'999) / 1'000'000;
+        return ::epoll_wait(epoll_fd_, events, size, static_cast<int>(ms > 1'000'000 ? 1'000'000 : ms));
+    }
+
+    void drain_wake_pipe() noexcept {
+        std::array<char, 64> drain{};
+        while (::read(wake_read_fd_, drain.data(), drain.size()) > 0) {
+        }
     }
 
     asio::io_context io_{1};
-    asio::executor_work_guard<asio::io_context::executor_type> work_;
-    asio::steady_timer timer_;
-    asio::posix::stream_descriptor signal_pipe_;
-    int signal_write_fd_ = -1;
+    int epoll_fd_ = -1;
+    int wake_read_fd_ = -1;
+    int wake_write_fd_ = -1;
+    std::size_t watched_ = 0;
     bool owns_signal_fd_ = false;
+    bool pwait2_available_ = true;
 };
+
+namespace detail {
+
+inline Watch::~Watch() { remove(); }
+
+inline void Watch::add(Reactor& reactor, int fd) {
+    remove();
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+    event.data.ptr = this;
+    if (::epoll_ctl(reactor.epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0)
+        throw Error{"Reactor: cannot watch descriptor " + std::to_string(fd) + ": " +
+                    std::error_code{errno, std::system_category()}.message()};
+    reactor_ = &reactor;
+    fd_ = fd;
+    output_registered_ = false;
+    hangup_ = false;
+    ++reactor.watched_;
+}
+
+inline void Watch::remove() noexcept {
+    if (reactor_ == nullptr)
+        return;
+    ::epoll_ctl(reactor_->epoll_fd_, EPOLL_CTL_DEL, fd_, nullptr);
+    --reactor_->watched_;
+    reactor_ = nullptr;
+    fd_ = -1;
+    read_armed_ = write_armed_ = false;
+}
+
+inline void Watch::arm_write() {
+    write_armed_ = true;
+    if (output_registered_ || reactor_ == nullptr)
+        return;
+    // Output interest only once a send would block: most connections never need it.
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLRDHUP | EPOLLOUT | EPOLLET;
+    event.data.ptr = this;
+    if (::epoll_ctl(reactor_->epoll_fd_, EPOLL_CTL_MOD, fd_, &event) == 0)
+        output_registered_ = true;
+}
+
+}  // namespace detail
 
 }  // namespace hio

@@ -16,6 +16,8 @@ struct IoResult {
     std::size_t bytes = 0;     ///< bytes moved
     bool would_block = false;  ///< nothing more can move now; arm and wait for readiness
     bool eof = false;          ///< receive: the peer closed its sending side (FIN)
+    bool more = false;         ///< receive: more input or an EOF is known to wait, even after a
+                               ///< short read (an edge-triggered hang-up was seen)
     std::error_code error{};   ///< a failure: the connection is over (reset, TLS alert, ...)
 };
 

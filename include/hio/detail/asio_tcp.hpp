@@ -1,8 +1,8 @@
 #pragma once
 /// \file
 /// TCP transports and listeners on Asio sockets in non-blocking mode. Internal: use
-/// hio::tcp::Network. Only the readiness machinery of Asio is used (async_wait); bytes move
-/// with plain non-blocking read_some/write_some calls straight into the ring buffers.
+/// hio::tcp::Network. Readiness comes from hio::Reactor (epoll, edge-triggered, registered
+/// once per socket); bytes move with plain non-blocking calls straight into the ring buffers.
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -18,6 +18,7 @@
 #include <asio/ip/v6_only.hpp>
 #include <asio/socket_base.hpp>
 
+#include <hio/reactor.hpp>
 #include <hio/transport.hpp>
 
 namespace hio::detail {
@@ -37,67 +38,15 @@ inline std::error_code to_std(const std::error_code& error) noexcept {
     return error;
 }
 
-/// Shared between a socket's owner and its pending waits, so a wait that completes after the
-/// owner is gone (its socket closed) finds `events` null instead of a dead object.
-struct WaitToken {
-    TransportEvents* events = nullptr;
-};
-
-/// Arms one-shot readiness waits on an Asio socket or acceptor.
-template <class Socket>
-class Readiness {
-public:
-    explicit Readiness(Socket& socket) : socket_{socket}, token_{std::make_shared<WaitToken>()} {}
-    Readiness(const Readiness&) = delete;
-    Readiness& operator=(const Readiness&) = delete;
-    ~Readiness() { token_->events = nullptr; }
-
-    void watch(TransportEvents* events) noexcept { token_->events = events; }
-
-    void arm_read() {
-        if (read_armed_)
-            return;
-        read_armed_ = true;
-        socket_.async_wait(Socket::wait_read, [this, token = token_](const std::error_code& error) {
-            if (token->events == nullptr)
-                return;  // the owner is gone; `this` with it
-            read_armed_ = false;
-            if (error != asio::error::operation_aborted)
-                token->events->on_readable();
-        });
-    }
-
-    void arm_write() {
-        if (write_armed_)
-            return;
-        write_armed_ = true;
-        socket_.async_wait(Socket::wait_write, [this, token = token_](const std::error_code& error) {
-            if (token->events == nullptr)
-                return;
-            write_armed_ = false;
-            if (error != asio::error::operation_aborted)
-                token->events->on_writable();
-        });
-    }
-
-    // Called before the socket closes: pending waits complete with operation_aborted and must
-    // not call back.
-    void detach() noexcept { token_->events = nullptr; }
-
-private:
-    Socket& socket_;
-    std::shared_ptr<WaitToken> token_;
-    bool read_armed_ = false;
-    bool write_armed_ = false;
-};
-
 /// A connected (or connecting) TCP socket as a Transport.
 class AsioTcpTransport final : public Transport {
 public:
-    explicit AsioTcpTransport(asio::ip::tcp::socket socket) : socket_{std::move(socket)}, readiness_{socket_} {
+    /// Takes `socket` (connected or connecting) and watches it with `reactor`.
+    AsioTcpTransport(asio::ip::tcp::socket socket, Reactor& reactor) : socket_{std::move(socket)} {
         std::error_code ignored;
         socket_.non_blocking(true, ignored);
         socket_.set_option(asio::ip::tcp::no_delay{true}, ignored);  // small echoes leave at once
+        watch_.add(reactor, socket_.native_handle());
     }
     ~AsioTcpTransport() override { close(); }
 
@@ -108,6 +57,7 @@ public:
         std::error_code error;
         result.bytes = socket_.read_some(asio::buffer(into.data(), into.size()), error);
         classify(error, result);
+        result.more = watch_.hangup();
         return result;
     }
 
@@ -132,14 +82,14 @@ public:
     }
 
     void close() noexcept override {
-        readiness_.detach();
+        watch_.remove();
         std::error_code ignored;
         socket_.close(ignored);
     }
 
-    void watch(TransportEvents* events) noexcept override { readiness_.watch(events); }
-    void arm_read() override { readiness_.arm_read(); }
-    void arm_write() override { readiness_.arm_write(); }
+    void watch(TransportEvents* events) noexcept override { watch_.events(events); }
+    void arm_read() override { watch_.arm_read(); }
+    void arm_write() override { watch_.arm_write(); }
 
     std::error_code finish_connect() noexcept override {
         int value = 0;
@@ -175,14 +125,14 @@ private:
     }
 
     asio::ip::tcp::socket socket_;
-    Readiness<asio::ip::tcp::socket> readiness_;
+    Watch watch_;
 };
 
 /// A listening TCP socket as a Listener.
 class AsioTcpListener final : public Listener {
 public:
-    AsioTcpListener(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint, int backlog)
-        : io_{io}, acceptor_{io}, readiness_{acceptor_} {
+    AsioTcpListener(Reactor& reactor, const asio::ip::tcp::endpoint& endpoint, int backlog)
+        : reactor_{reactor}, acceptor_{reactor.context()} {
         acceptor_.open(endpoint.protocol());
         acceptor_.set_option(asio::socket_base::reuse_address{true});
         if (endpoint.protocol() == asio::ip::tcp::v6())
@@ -190,12 +140,13 @@ public:
         acceptor_.bind(endpoint);
         acceptor_.listen(backlog);
         acceptor_.non_blocking(true);
+        watch_.add(reactor_, acceptor_.native_handle());
     }
     ~AsioTcpListener() override { close(); }
 
     std::unique_ptr<Transport> accept(std::error_code& error) override {
         error.clear();
-        asio::ip::tcp::socket socket{io_};
+        asio::ip::tcp::socket socket{reactor_.context()};
         acceptor_.accept(socket, error);
         error = to_std(error);
         if (error == std::errc::operation_would_block || error == std::errc::resource_unavailable_try_again ||
@@ -205,11 +156,11 @@ public:
         }
         if (error)
             return nullptr;
-        return std::make_unique<AsioTcpTransport>(std::move(socket));
+        return std::make_unique<AsioTcpTransport>(std::move(socket), reactor_);
     }
 
-    void watch(TransportEvents* events) noexcept override { readiness_.watch(events); }
-    void arm_accept() override { readiness_.arm_read(); }
+    void watch(TransportEvents* events) noexcept override { watch_.events(events); }
+    void arm_accept() override { watch_.arm_read(); }
 
     [[nodiscard]] std::string local_endpoint() const override {
         std::error_code error;
@@ -224,15 +175,15 @@ public:
     }
 
     void close() noexcept override {
-        readiness_.detach();
+        watch_.remove();
         std::error_code ignored;
         acceptor_.close(ignored);
     }
 
 private:
-    asio::io_context& io_;
+    Reactor& reactor_;
     asio::ip::tcp::acceptor acceptor_;
-    Readiness<asio::ip::tcp::acceptor> readiness_;
+    Watch watch_;
 };
 
 }  // namespace hio::detail

@@ -40,7 +40,7 @@ public:
         std::string last = "no address";
         for (const auto& entry : endpoints) {
             try {
-                return std::make_unique<detail::AsioTcpListener>(reactor_.context(), entry.endpoint(), backlog);
+                return std::make_unique<detail::AsioTcpListener>(reactor_, entry.endpoint(), backlog);
             } catch (const std::system_error& failure) {
                 last = failure.code().message();
             }
@@ -67,7 +67,7 @@ public:
             // In progress (or already done, on loopback): the transport reports when writable.
             if (!error || error == asio::error::in_progress || error == asio::error::would_block) {
                 error.clear();
-                return std::make_unique<detail::AsioTcpTransport>(std::move(socket));
+                return std::make_unique<detail::AsioTcpTransport>(std::move(socket), reactor_);
             }
         }
         error = error ? detail::to_std(error) : std::make_error_code(std::errc::address_not_available);
