@@ -49,6 +49,12 @@ struct DoistOptions {
 /// is padded to one tock of wall time, catching up after overruns, and the tymes seen by the
 /// doers are the same as in virtual time.
 ///
+/// With a Waiter (hio::Reactor) the Doist dispatches I/O readiness before each pass, and in
+/// real time it sleeps in the Waiter instead of a plain sleep: when a socket wakes a doer
+/// (Doer::wake) before the next tock, a "wake pass" runs at once at the current tyme, without
+/// a tick, in which the woken doers (and any that are due) run in their usual order. Replies
+/// thus leave in the pass where their requests arrived, and an idle Doist uses no CPU.
+///
 /// In real time SIGINT and SIGTERM start an ordered shutdown (hio handles only SIGINT). With
 /// `grace` 0, every running doer is closed at once in reverse order. With `grace` > 0, every
 /// running doer's `wind_down()` is called and the run goes on until they finish or `grace`
