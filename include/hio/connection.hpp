@@ -86,8 +86,10 @@ public:
         if (state_ == State::closed || send_shutdown_)
             return 0;
         const std::size_t accepted = tx_.write(data);
-        if (accepted != 0 && state_ == State::open)
+        if (accepted != 0 && state_ == State::open && !wants_flush_) {
             wants_flush_ = true;
+            notify();  // another doer may have queued this: its owner must flush it soon
+        }
         return accepted;
     }
 

@@ -51,8 +51,9 @@ struct DoistOptions {
 ///
 /// With a Waiter (hio::Reactor) the Doist dispatches I/O readiness before each pass, and in
 /// real time it sleeps in the Waiter instead of a plain sleep: when a socket wakes a doer
-/// (Doer::wake) before the next tock, a "wake pass" runs at once at the current tyme, without
-/// a tick, in which the woken doers (and any that are due) run in their usual order. Replies
+/// (Doer::wake) before the next tock, a "wake pass" runs at once at the tyme of the pass just
+/// run (the wall clock is still inside that tock), in which the woken doers (and any that are
+/// due) run in their usual order. Replies
 /// thus leave in the pass where their requests arrived, and an idle Doist uses no CPU.
 ///
 /// In real time SIGINT and SIGTERM start an ordered shutdown (hio handles only SIGINT). With
@@ -104,12 +105,14 @@ public:
             for (;;) {
                 if (waiter_ != nullptr)
                     waiter_->poll();
-                const bool empty = recur();
+                const double now = tyme();
+                const bool empty = scheduler_.pass(now, tock(), now + tock());
                 if (real_ && !empty) {
                     deadline += std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                         std::chrono::duration<double>{tock()});
-                    wait_between_passes(deadline);
+                    wait_between_passes(deadline);  // wake passes run at `now`
                 }
+                tick();
                 if (empty) {
                     done_ = stopping_ ? 0 : 1;  // a shutdown is not "all done"
                     break;
@@ -204,8 +207,9 @@ private:
     void on_wake() noexcept override {}  // wait_between_passes asks the scheduler instead
 
     // Real time, between passes: wait for the next pass or for a woken doer. A wake before
-    // the deadline runs a pass at once, at the current tyme and without a tick ("wake pass"),
-    // so replies do not wait for the tock; the tymes doers see stay on the tock grid.
+    // the deadline runs a pass at once ("wake pass") at the tyme of the pass just run, since
+    // the wall clock is still inside that tock; the tick follows the wait. Replies therefore
+    // do not wait for the tock, and the tymes doers see stay on the tock grid.
     void wait_between_passes(std::chrono::steady_clock::time_point deadline) {
         const auto stop_or_wake = [this] {
             return scheduler_.has_woken() || stop_requests() > handled_requests_;

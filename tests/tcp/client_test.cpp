@@ -208,3 +208,43 @@ TEST_CASE("Half close: the echo server returns everything, then closes", "[tcp][
     CHECK(back == "last words");
     CHECK(sent);
 }
+
+TEST_CASE("In real time a reply arrives in a wake pass, not a tock later", "[tcp][client][wake]") {
+    NetRig rig;
+    hio::tcp::Server server{rig.network, {.port = 0}};
+    hio::tcp::EchoServerDoer echo{server};
+    server.open();
+    hio::tcp::Client client{rig.network, {.port = server.port()}};
+    hio::Doist doist{{.tock = 0.5, .limit = 5.0, .real = true, .waiter = &rig.reactor}};
+
+    class Timed : public hio::tcp::ClientDoer {
+    public:
+        Timed(hio::tcp::Client& c, hio::Doist& d) : ClientDoer{c}, doist_{d} {}
+        double sent_at = -1.0;
+        double echoed_at = -1.0;
+
+    protected:
+        bool talk(double tyme) override {
+            if (!client().connected())
+                return !client().active();
+            if (sent_at < 0.0 && client().send("now") == 3)
+                sent_at = tyme;
+            if (client().receive() == "now") {
+                echoed_at = tyme;
+                doist_.request_stop();
+                return true;
+            }
+            return false;
+        }
+
+    private:
+        hio::Doist& doist_;
+    } timed{client, doist};
+
+    doist.run({&echo, &timed});
+    REQUIRE(timed.echoed_at >= 0.0);
+    // With a tock of 0.5 a polled design needs at least a pass per hop (1.0 of tyme); here the
+    // request and its echo each wake a pass at once, at the same tyme.
+    CHECK(timed.echoed_at == timed.sent_at);
+    CHECK(doist.wake_passes() >= 2);
+}
