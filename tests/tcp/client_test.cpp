@@ -248,3 +248,35 @@ TEST_CASE("In real time a reply arrives in a wake pass, not a tock later", "[tcp
     CHECK(timed.echoed_at == timed.sent_at);
     CHECK(doist.wake_passes() >= 2);
 }
+
+TEST_CASE("With reconnect, a client connects again after the server drops it", "[tcp][client]") {
+    NetRig rig;
+    hio::tcp::Server server{rig.network, {.port = 0, .idle_timeout = 0.1}};  // drops idle peers
+    hio::tcp::ServerDoer serving{server};
+    server.open();
+    hio::tcp::Client client{rig.network,
+                            {.port = server.port(), .reconnect_interval = 0.05, .timeout = 5.0, .reconnect = true}};
+    hio::tcp::ClientDoer doer{client};
+    CHECK(rig.run_until({&serving, &doer}, [&] { return server.accepted() >= 3; }, 10.0));
+    CHECK(server.idle_closed() >= 2);
+    CHECK(client.attempts() >= 3);
+}
+
+TEST_CASE("Connect timeouts and retries are measured in tyme, also in virtual time", "[tcp][client][virtual]") {
+    NetRig rig;
+    hio::tcp::Client client{rig.network, {.port = closed_port(), .reconnect_interval = 0.25, .timeout = 1.0}};
+    hio::tcp::ClientDoer doer{client};
+    // Virtual time: passes follow at once; the Reactor is polled before each pass.
+    hio::Doist doist{{.tock = 0.125, .limit = 10.0, .waiter = &rig.reactor}, {&doer}};
+    // Each refused attempt needs its RST delivered; give loopback a moment per pass.
+    hio_test::Until pace{[] {
+        usleep(2000);
+        return false;
+    }};
+    doist.extend({&pace});
+    doist.run();
+    CHECK(client.timed_out());
+    // Attempts at tyme 0, 0.25, 0.5, 0.75 (retry interval), then the timeout at 1.0.
+    CHECK(client.attempts() == 4);
+    CHECK(doer.done());
+}

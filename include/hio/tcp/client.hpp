@@ -71,7 +71,14 @@ public:
                 connection_->last_activity(tyme);
             if (connection_->connected()) {
                 ever_connected_ = true;
-                return;
+                // The server closed its side and everything it sent has been read: the
+                // connection is over (lost, for the reconnect rule).
+                const bool over = connection_->peer_closed() && connection_->rx_buffer().empty() &&
+                                  connection_->tx_buffer().empty();
+                if (!over)
+                    return;
+                peer_closed_ = true;
+                connection_->close();
             }
             if (!connection_->closed())
                 return;  // still connecting
@@ -139,8 +146,11 @@ public:
         return connection_ ? connection_->receive(max) : std::string{};
     }
 
-    /// True once the server closed its side.
-    [[nodiscard]] bool peer_closed() const noexcept { return connection_ && connection_->peer_closed(); }
+    /// True once the server closed its side (stays true after the connection is dropped,
+    /// until the next connect attempt).
+    [[nodiscard]] bool peer_closed() const noexcept {
+        return connection_ ? connection_->peer_closed() : peer_closed_;
+    }
 
     /// The doer to wake on socket readiness (ClientDoer sets itself).
     void attach(Doer* doer) noexcept { doer_ = doer; }
@@ -160,6 +170,7 @@ private:
 
     void attempt(double tyme) {
         ++attempts_;
+        peer_closed_ = false;
         retry_at_ = tyme + options_.reconnect_interval;
         std::error_code error;
         std::unique_ptr<Transport> transport = network_.connect(options_.host, options_.port, error);
@@ -189,6 +200,7 @@ private:
     bool want_ = false;
     bool ever_connected_ = false;
     bool timed_out_ = false;
+    bool peer_closed_ = false;
 };
 
 /// A doer that runs a Client: connects on enter, services every recur, closes on exit
