@@ -70,6 +70,11 @@ public:
     /// True while the stream is open (hio: connected / cutoff false).
     [[nodiscard]] bool connected() const noexcept { return state_ == State::open; }
     [[nodiscard]] bool closed() const noexcept { return state_ == State::closed; }
+    /// True once the stream carries application bytes (after the TLS handshake, if any).
+    [[nodiscard]] bool established() const noexcept { return state_ == State::open && transport_->established(); }
+    /// Tyme the connection opened (set by whoever services it).
+    [[nodiscard]] double opened_at() const noexcept { return opened_at_; }
+    void opened_at(double tyme) noexcept { opened_at_ = tyme; }
     /// True once the peer ended its side (EOF); what it sent before stays in rx.
     [[nodiscard]] bool peer_closed() const noexcept { return peer_closed_; }
     /// Why the connection closed, if by failure (reset, refused, timeout); empty otherwise.
@@ -219,9 +224,9 @@ private:
                 fail(result.error);
                 return true;
             }
-            if (result.would_block || result.bytes < data.size()) {
-                if (tx_.empty())
-                    break;
+            // Only would-block means "wait for writable": a short write is normal for TLS (a
+            // record at a time), and for TCP the next send then reports would-block.
+            if (result.would_block) {
                 writable_ = false;
                 transport_->arm_write();
                 return moved;
@@ -251,6 +256,7 @@ private:
     std::uint64_t sent_ = 0;
     std::uint64_t id_ = 0;
     double last_activity_ = 0.0;
+    double opened_at_ = 0.0;
     State state_;
     bool readable_ = false;
     bool writable_ = true;

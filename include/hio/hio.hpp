@@ -15,6 +15,8 @@
 #include <hio/tcp/client.hpp>
 #include <hio/tcp/network.hpp>
 #include <hio/tcp/server.hpp>
+#include <hio/tls/context.hpp>
+#include <hio/tls/network.hpp>
 #include <hio/transport.hpp>
 #include <hio/tymee.hpp>
 #include <hio/tymer.hpp>

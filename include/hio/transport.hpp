@@ -71,6 +71,10 @@ public:
     [[nodiscard]] virtual std::string remote_endpoint() const = 0;
     [[nodiscard]] virtual std::string local_endpoint() const = 0;
 
+    /// True once the stream carries application bytes: at once for TCP, after the handshake
+    /// for TLS. Servers close connections that stay unestablished past a timeout.
+    [[nodiscard]] virtual bool established() const noexcept { return true; }
+
 protected:
     Transport() = default;
     Transport(const Transport&) = default;

@@ -68,6 +68,7 @@ protected:
         posix_spawn_file_actions_addopen(&actions, 0, input_.empty() ? "/dev/null" : input_.c_str(), O_RDONLY, 0);
         posix_spawn_file_actions_addopen(&actions, 1, output_.empty() ? "/dev/null" : output_.c_str(),
                                          O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);  // peers are chatty
         std::vector<char*> args;
         for (std::string& arg : argv_)
             args.push_back(arg.data());

@@ -46,7 +46,7 @@ class Client final : private ConnectionObserver {
 public:
     /// A client on `network` (not owned; must outlive it). Throws ValidationError for a
     /// port of 0 or a bad interval.
-    Client(Network& network, ClientOptions options) : network_{network}, options_{checked(std::move(options))} {}
+    Client(hio::Network& network, ClientOptions options) : network_{network}, options_{checked(std::move(options))} {}
 
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
@@ -189,7 +189,7 @@ private:
             doer_->wake();
     }
 
-    Network& network_;
+    hio::Network& network_;
     ClientOptions options_;
     std::unique_ptr<Connection> connection_;
     std::error_code last_error_;

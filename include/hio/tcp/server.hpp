@@ -38,6 +38,9 @@ struct ServerOptions {
     std::size_t max_connections = 1024;
     /// Tyme a connection may stay without moving a byte before it is closed; 0: never.
     double idle_timeout = 0.0;
+    /// Tyme a connection may take to become established (the TLS handshake) before it is
+    /// closed; 0: never. A peer that stalls a handshake cannot hold a connection forever.
+    double handshake_timeout = 10.0;
     /// Capacity of each connection's rx and tx buffers. Storage is borrowed from a pool only
     /// while bytes are held, so idle connections cost no buffer memory.
     std::size_t buffer_size = RingBuffer::default_capacity;
@@ -56,7 +59,7 @@ class Server final : private TransportEvents, private ConnectionObserver {
 public:
     /// A server on `network` (not owned; must outlive it). Call open() to listen.
     /// Throws ValidationError for bad options.
-    Server(Network& network, ServerOptions options)
+    Server(hio::Network& network, ServerOptions options)
         : network_{network}, options_{checked(std::move(options))}, rx_pool_{options_.buffer_size},
           tx_pool_{options_.buffer_size} {}
 
@@ -138,14 +141,22 @@ public:
                                           connection->peer_closed() || connection->wants_service()))
                 mark_active(*connection);
         }
-        if (options_.idle_timeout > 0.0 && tyme >= next_idle_check_) {
-            next_idle_check_ = tyme + options_.idle_timeout / 8.0;
-            for (auto& [id, connection] : connections_)
-                if (!connection->closed() && tyme - connection->last_activity() >= options_.idle_timeout) {
+        if (timeouts_apply() && tyme >= next_idle_check_) {
+            next_idle_check_ = tyme + check_interval();
+            for (auto& [id, connection] : connections_) {
+                if (connection->closed())
+                    continue;
+                if (options_.idle_timeout > 0.0 && tyme - connection->last_activity() >= options_.idle_timeout) {
                     connection->close();
                     ++idle_closed_;
                     closing_.push_back(id);
+                } else if (options_.handshake_timeout > 0.0 && !connection->established() &&
+                           tyme - connection->opened_at() >= options_.handshake_timeout) {
+                    connection->close();
+                    ++handshake_timeouts_;
+                    closing_.push_back(id);
                 }
+            }
         }
         for (Connection* connection : current_)
             if (connection->closed())
@@ -179,6 +190,8 @@ public:
     [[nodiscard]] std::uint64_t refused() const noexcept { return refused_; }
     /// Connections closed by the idle timeout.
     [[nodiscard]] std::uint64_t idle_closed() const noexcept { return idle_closed_; }
+    /// Connections closed because they were not established in time (TLS handshake).
+    [[nodiscard]] std::uint64_t handshake_timeouts() const noexcept { return handshake_timeouts_; }
     /// Connections accepted in all.
     [[nodiscard]] std::uint64_t accepted() const noexcept { return accepted_; }
     /// The last accept failure (out of file descriptors, ...); empty if none.
@@ -195,7 +208,21 @@ private:
         if (options.accepts_per_service == 0)
             throw ValidationError{"tcp::Server: accepts_per_service must be >= 1, got 0"};
         detail::require_non_negative("tcp::Server", "idle_timeout", options.idle_timeout);
+        detail::require_non_negative("tcp::Server", "handshake_timeout", options.handshake_timeout);
         return options;
+    }
+
+    [[nodiscard]] bool timeouts_apply() const noexcept {
+        return options_.idle_timeout > 0.0 || options_.handshake_timeout > 0.0;
+    }
+
+    // Timeouts are checked by a scan every eighth of the shortest one: the cost is one pass
+    // over the connections now and then, not a timer per connection.
+    [[nodiscard]] double check_interval() const noexcept {
+        double shortest = options_.idle_timeout > 0.0 ? options_.idle_timeout : options_.handshake_timeout;
+        if (options_.handshake_timeout > 0.0 && options_.handshake_timeout < shortest)
+            shortest = options_.handshake_timeout;
+        return shortest / 8.0;
     }
 
     void accept_waiting(double tyme) {
@@ -223,6 +250,7 @@ private:
                                                            static_cast<ConnectionObserver*>(this));
             connection->id(id);
             connection->last_activity(tyme);
+            connection->opened_at(tyme);
             Connection& added = *connections_.emplace(id, std::move(connection)).first->second;
             active_.push_back(id);  // read what may already have arrived
             if (on_open_)
@@ -249,7 +277,7 @@ private:
     }
     void on_writable() noexcept override {}
 
-    Network& network_;
+    hio::Network& network_;
     ServerOptions options_;
     BufferPool rx_pool_;
     BufferPool tx_pool_;
@@ -265,6 +293,7 @@ private:
     std::uint64_t last_id_ = 0;
     std::uint64_t refused_ = 0;
     std::uint64_t idle_closed_ = 0;
+    std::uint64_t handshake_timeouts_ = 0;
     std::uint64_t accepted_ = 0;
     double next_idle_check_ = 0.0;
     bool accept_ready_ = false;

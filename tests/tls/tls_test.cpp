@@ -1,0 +1,246 @@
+// TLS over the TCP doers: real OpenSSL peers (s_client, s_server), our client and server with
+// mutual TLS, and failures that must be clean: untrusted, wrong name, expired, no client
+// certificate, plain TCP or garbage on the TLS port, a stalled handshake.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include <hio/hio.hpp>
+
+#include "catch.hpp"
+#include "support/net.hpp"
+
+using hio_test::NetRig;
+using hio_test::ProcessDoer;
+using hio_test::Until;
+
+namespace {
+
+// Test certificates, made with the openssl command line in a temporary directory when the
+// tests run (nothing secret is committed): a CA; server certificates for localhost and
+// 127.0.0.1 (valid, expired, and one from another CA); a client certificate.
+class Pki {
+public:
+    Pki() : dir_{hio_test::temp_path("pki")} {
+        const std::string script =
+            "set -e; mkdir -p '" + dir_ + "'; cd '" + dir_ + "'\n"
+            "key() { openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout $1.key "
+            "-out $1.csr -subj /CN=$2 2>/dev/null; }\n"
+            "ca() { openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout $1.key "
+            "-out $1.pem -days 2 -subj /CN=$1 2>/dev/null; }\n"
+            "sign() { openssl x509 -req -in $1.csr -CA $2.pem -CAkey $2.key -CAcreateserial -out $3.pem "
+            "-days $4 -extfile ext 2>/dev/null; }\n"
+            "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > ext\n"
+            "ca ca; ca other_ca\n"
+            "key server localhost; sign server ca server 2; sign server ca expired -1; "
+            "sign server other_ca untrusted 2\n"
+            "key client hio-test-client; sign client ca client 2\n";
+        const std::string script_path = dir_ + ".sh";
+        std::FILE* file = std::fopen(script_path.c_str(), "w");
+        REQUIRE(file != nullptr);
+        std::fputs(script.c_str(), file);
+        std::fclose(file);
+        REQUIRE(std::system(("bash '" + script_path + "'").c_str()) == 0);
+        std::remove(script_path.c_str());
+    }
+    Pki(const Pki&) = delete;
+    Pki& operator=(const Pki&) = delete;
+    ~Pki() { [[maybe_unused]] const int ignored = std::system(("rm -rf '" + dir_ + "'").c_str()); }
+
+    std::string path(const std::string& name) const { return dir_ + "/" + name; }
+
+    hio::tls::Config server(const std::string& certificate = "server.pem") const {
+        return {.certificate_file = path(certificate), .key_file = path("server.key")};
+    }
+    hio::tls::Config client() const { return {.ca_file = path("ca.pem")}; }
+
+private:
+    std::string dir_;
+};
+
+const Pki& pki() {
+    static const Pki shared;
+    return shared;
+}
+
+// A TLS echo server on a free port, in one bundle.
+struct TlsEcho {
+    NetRig& rig;
+    hio::tls::Context context;
+    hio::tls::Network network;
+    hio::tcp::Server server;
+    hio::tcp::EchoServerDoer echo;
+    TlsEcho(NetRig& r, hio::tls::Config config, hio::tcp::ServerOptions options = {})
+        : rig{r}, context{hio::tls::Role::server, std::move(config)}, network{rig.network, context},
+          server{network, options}, echo{server} {
+        server.open();
+    }
+};
+
+// Sends a message over a TLS client and waits for the echo or a failure.
+class Talker : public hio::tcp::ClientDoer {
+public:
+    Talker(hio::tcp::Client& client, std::string message) : ClientDoer{client}, message_{std::move(message)} {}
+    std::string echoed;
+    std::error_code error;
+
+protected:
+    bool talk(double) override {
+        hio::tcp::Client& c = client();
+        if (c.connection() != nullptr && c.connection()->last_error())
+            error = c.connection()->last_error();
+        if (!c.active()) {
+            if (!error)
+                error = c.last_error();
+            return true;
+        }
+        if (!c.connected())
+            return false;
+        if (sent_ < message_.size())
+            sent_ += c.send(std::string_view{message_}.substr(sent_));
+        echoed += c.receive();
+        return echoed.size() >= message_.size() || c.peer_closed();
+    }
+
+private:
+    std::string message_;
+    std::size_t sent_ = 0;
+};
+
+// Runs a Talker against `port` with `config`; returns it for inspection.
+struct TlsClientRun {
+    hio::tls::Context context;
+    hio::tls::Network network;
+    hio::tcp::Client client;
+    Talker talker;
+    TlsClientRun(NetRig& rig, hio::tls::Config config, std::uint16_t port, std::string message,
+                 std::string host = "127.0.0.1")
+        : context{hio::tls::Role::client, std::move(config)}, network{rig.network, context},
+          client{network, {.host = std::move(host), .port = port, .timeout = 5.0}}, talker{client, std::move(message)} {}
+};
+
+std::uint16_t free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+}  // namespace
+
+TEST_CASE("openssl s_client talks to our TLS echo server", "[tls][peer]") {
+    NetRig rig;
+    TlsEcho tls{rig, pki().server()};
+    const std::string output = hio_test::temp_path("s_client_out");
+    // -verify_return_error: s_client refuses our certificate unless it checks against the CA.
+    ProcessDoer s_client{{"sh", "-c",
+                          "(printf 'hello over tls\\n'; sleep 1) | openssl s_client -connect 127.0.0.1:" +
+                              std::to_string(tls.server.port()) + " -CAfile " + pki().path("ca.pem") +
+                              " -verify_hostname localhost -verify_return_error -quiet -no_ign_eof"},
+                         {},
+                         output};
+    CHECK(rig.run_until({&tls.echo, &s_client}, [&] { return s_client.done(); }, 20.0));
+    CHECK(s_client.exit_code() == 0);
+    CHECK(hio_test::slurp(output) == "hello over tls\n");
+    std::remove(output.c_str());
+}
+
+TEST_CASE("Our TLS client talks to openssl s_server", "[tls][peer]") {
+    NetRig rig;
+    const std::uint16_t port = free_port();
+    ProcessDoer s_server{{"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
+                          pki().path("server.pem"), "-key", pki().path("server.key"), "-rev", "-quiet",
+                          "-naccept", "1"}};
+    hio::tls::Context context{hio::tls::Role::client, pki().client()};
+    hio::tls::Network network{rig.network, context};
+    hio::tcp::Client client{network, {.host = "localhost", .port = port, .reconnect_interval = 0.05, .timeout = 10.0}};
+    Talker talker{client, "hello\n"};
+    CHECK(rig.run_until({&s_server, &talker}, [&] { return talker.echoed.size() >= 6 || talker.done(); }, 20.0));
+    CHECK(talker.echoed == "olleh\n");  // s_server -rev reverses each line
+    CHECK_FALSE(talker.error);
+}
+
+TEST_CASE("Our TLS client and server talk with mutual TLS", "[tls][mtls]") {
+    NetRig rig;
+    hio::tls::Config server_config = pki().server();
+    server_config.ca_file = pki().path("ca.pem");
+    server_config.require_client_certificate = true;
+    TlsEcho tls{rig, server_config};
+    hio::tls::Config client_config = pki().client();
+    client_config.certificate_file = pki().path("client.pem");
+    client_config.key_file = pki().path("client.key");
+    TlsClientRun run{rig, client_config, tls.server.port(), std::string(200000, 'm')};
+    CHECK(rig.run_until({&tls.echo, &run.talker}, [&] { return run.talker.done(); }, 20.0));
+    CHECK(run.talker.echoed == std::string(200000, 'm'));
+    CHECK_FALSE(run.talker.error);
+}
+
+TEST_CASE("TLS failures are clean, name their cause, and the server serves others", "[tls][failure]") {
+    NetRig rig;
+    hio::tls::Config mtls = pki().server();
+    mtls.ca_file = pki().path("ca.pem");
+    mtls.require_client_certificate = true;
+    TlsEcho strict{rig, mtls};
+    TlsEcho expired{rig, pki().server("expired.pem")};
+    TlsEcho untrusted{rig, pki().server("untrusted.pem")};
+    TlsEcho normal{rig, pki().server(), {.handshake_timeout = 0.3}};
+
+    TlsClientRun to_untrusted{rig, pki().client(), untrusted.server.port(), "x"};
+    TlsClientRun to_expired{rig, pki().client(), expired.server.port(), "x"};
+    hio::tls::Config wrong_name = pki().client();
+    wrong_name.server_name = "not-the-server.example";
+    TlsClientRun misnamed{rig, wrong_name, normal.server.port(), "x"};
+    TlsClientRun without_certificate{rig, pki().client(), strict.server.port(), "x"};
+
+    // Plain TCP, garbage, and a silent peer on the TLS port, then a good client.
+    hio::tcp::Client plain{rig.network, {.port = normal.server.port()}};
+    Talker plain_talker{plain, "GET / HTTP/1.0\r\n\r\n"};
+    hio::tcp::Client silent{rig.network, {.port = normal.server.port()}};
+    hio::tcp::ClientDoer silent_doer{silent};
+    TlsClientRun good{rig, pki().client(), normal.server.port(), "still serving"};
+
+    std::vector<hio::Doer*> doers{&strict.echo, &expired.echo, &untrusted.echo, &normal.echo,
+                                  &to_untrusted.talker, &to_expired.talker, &misnamed.talker,
+                                  &without_certificate.talker, &plain_talker, &silent_doer, &good.talker};
+    CHECK(rig.run_until(doers,
+                        [&] {
+                            return to_untrusted.talker.done() && to_expired.talker.done() && misnamed.talker.done() &&
+                                   without_certificate.talker.done() && plain_talker.done() && good.talker.done() &&
+                                   normal.server.handshake_timeouts() >= 1;
+                        },
+                        20.0));
+
+    CHECK_THAT(to_untrusted.talker.error.message(), Catch::Contains("unable to get local issuer certificate"));
+    CHECK_THAT(to_expired.talker.error.message(), Catch::Contains("certificate has expired"));
+    CHECK_THAT(misnamed.talker.error.message(), Catch::Contains("hostname mismatch"));
+    CHECK(without_certificate.talker.echoed.empty());  // refused: no echo without a certificate
+    CHECK(plain_talker.echoed.empty());                // a plain client gets no HTTP answer
+    CHECK(good.talker.echoed == "still serving");
+    CHECK(normal.server.handshake_timeouts() >= 1);    // the silent peer was cut off
+}
+
+TEST_CASE("A TLS context reports unreadable files and mismatched keys by name", "[tls][config]") {
+    CHECK_THROWS_WITH((hio::tls::Context{hio::tls::Role::server,
+                                         {.certificate_file = "/nonexistent.pem", .key_file = "/nonexistent.key"}}),
+                      Catch::Contains("cannot load certificate chain /nonexistent.pem"));
+    CHECK_THROWS_WITH((hio::tls::Context{hio::tls::Role::server,
+                                         {.certificate_file = pki().path("client.pem"),
+                                          .key_file = pki().path("server.key")}}),
+                      Catch::Contains("key values mismatch"));
+    CHECK_THROWS_AS((hio::tls::Context{hio::tls::Role::server, {}}), hio::ValidationError);
+    hio::tls::Context context{hio::tls::Role::server, pki().server()};
+    const auto before = context.native();
+    context.reload();  // new connections get a fresh context; old ones keep theirs
+    CHECK(context.native() != before);
+    CHECK_THROWS((context.reload({.certificate_file = "/nonexistent.pem", .key_file = "/x"})));
+    CHECK(context.config().certificate_file == pki().path("server.pem"));  // kept on failure
+}
