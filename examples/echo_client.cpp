@@ -3,6 +3,7 @@
 // Run:   build/examples/echo_client --port PORT                 (lines from stdin)
 //        build/examples/echo_client --port PORT --count 5       (five numbered messages)
 //        build/examples/echo_client --host ::1 --port PORT --count 1
+//        build/examples/echo_client --tls --ca ca.pem --host localhost --port PORT --count 3
 // Exits 0 when every byte came back, 1 on a mismatch, refusal or timeout.
 //
 // One Doist runs one ClientDoer subclass: it connects (retrying for up to --timeout seconds),
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include <hio/hio.hpp>
@@ -58,11 +60,27 @@ private:
 
 int main(int argc, char** argv) {
     hio::tcp::ClientOptions options;
+    hio::tls::Config tls_config;
+    bool tls = false;
     long count = -1;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; ++i) {
         const std::string option = argv[i];
-        const char* value = argv[i + 1];
-        if (option == "--host")
+        if (option == "--tls") {
+            tls = true;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            std::fprintf(stderr, "echo_client: %s needs a value\n", option.c_str());
+            return 2;
+        }
+        const char* value = argv[++i];
+        if (option == "--ca")
+            tls_config.ca_file = value;
+        else if (option == "--cert")
+            tls_config.certificate_file = value;
+        else if (option == "--key")
+            tls_config.key_file = value;
+        else if (option == "--host")
             options.host = value;
         else if (option == "--port")
             options.port = static_cast<std::uint16_t>(std::strtoul(value, nullptr, 10));
@@ -71,7 +89,8 @@ int main(int argc, char** argv) {
         else if (option == "--timeout")
             options.timeout = std::strtod(value, nullptr);
         else {
-            std::fprintf(stderr, "usage: echo_client --port P [--host H] [--count N] [--timeout SECONDS]\n");
+            std::fprintf(stderr, "usage: echo_client --port P [--host H] [--count N] [--timeout SECONDS]\n"
+                                 "                   [--tls [--ca FILE] [--cert FILE --key FILE]]\n");
             return 2;
         }
     }
@@ -87,8 +106,16 @@ int main(int argc, char** argv) {
         return 0;
     try {
         hio::Reactor reactor;
-        hio::tcp::Network network{reactor};
-        hio::tcp::Client client{network, options};
+        hio::tcp::Network tcp{reactor};
+        std::optional<hio::tls::Context> tls_context;
+        std::optional<hio::tls::Network> tls_network;
+        hio::Network* network = &tcp;
+        if (tls) {
+            tls_context.emplace(hio::tls::Role::client, tls_config);
+            tls_network.emplace(tcp, *tls_context);
+            network = &*tls_network;
+        }
+        hio::tcp::Client client{*network, options};
         EchoTalker talker{client, message};
         hio::Doist doist{{.tock = 0.03125, .real = true, .waiter = &reactor}, {&talker}};
         doist.run();

@@ -2,18 +2,24 @@
 //
 // Run:   build/examples/echo_server                  (listens on 127.0.0.1, a free port)
 //        build/examples/echo_server --port 7000 --idle-timeout 30
+//        build/examples/echo_server --tls --cert cert.pem --key key.pem [--ca ca.pem --require-client-cert]
 // Talk:  nc 127.0.0.1 PORT        (type lines; each comes back; Ctrl-D to end)
 //        build/examples/echo_client --port PORT --count 5
+//        openssl s_client -connect 127.0.0.1:PORT -CAfile ca.pem   (with --tls)
+// TLS:   SIGHUP reloads the certificate files for new connections.
 // Stop:  Ctrl-C or SIGTERM: connections are closed and the program exits 0.
 //
 // One Doist runs one EchoServerDoer. The Doist is in real time and waits in a Reactor
 // between passes: it sleeps in epoll until a socket is ready or the next tock is due, so
 // an idle server uses no CPU and an echo leaves in the pass where its bytes arrived.
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <hio/hio.hpp>
 
@@ -23,13 +29,43 @@ struct Settings {
     hio::tcp::ServerOptions server;
     double tock = 0.03125;
     bool quiet = false;
+    bool tls = false;
+    hio::tls::Config tls_config;
+};
+
+volatile std::sig_atomic_t reload_requested = 0;
+extern "C" void on_sighup(int) { reload_requested = 1; }
+
+// With --tls: reloads the certificate files when SIGHUP arrived (checked every pass).
+class Reloader : public hio::Doer {
+public:
+    explicit Reloader(hio::tls::Context& context) : context_{context} {}
+
+protected:
+    bool recur(double) override {
+        if (reload_requested != 0) {
+            reload_requested = 0;
+            try {
+                context_.reload();
+                std::printf("reloaded certificates\n");
+            } catch (const hio::Error& error) {
+                std::printf("reload failed, keeping the old certificates: %s\n", error.what());
+            }
+            std::fflush(stdout);
+        }
+        return false;
+    }
+
+private:
+    hio::tls::Context& context_;
 };
 
 [[noreturn]] void usage(const char* problem) {
     std::fprintf(stderr,
                  "echo_server: %s\n"
                  "usage: echo_server [--host H] [--port P] [--tock SECONDS] [--max-connections N]\n"
-                 "                   [--idle-timeout SECONDS] [--quiet]\n",
+                 "                   [--idle-timeout SECONDS] [--quiet]\n"
+                 "                   [--tls --cert FILE --key FILE [--ca FILE --require-client-cert]]\n",
                  problem);
     std::exit(2);
 }
@@ -46,8 +82,11 @@ Settings parse(int argc, char** argv) {
     Settings settings;
     for (int i = 1; i < argc; ++i) {
         const std::string option = argv[i];
-        if (option == "--quiet") {
-            settings.quiet = true;
+        if (option == "--quiet" || option == "--tls" || option == "--require-client-cert") {
+            settings.quiet = settings.quiet || option == "--quiet";
+            settings.tls = settings.tls || option == "--tls";
+            if (option == "--require-client-cert")
+                settings.tls_config.require_client_certificate = true;
             continue;
         }
         if (i + 1 >= argc)
@@ -69,9 +108,19 @@ Settings parse(int argc, char** argv) {
             settings.server.max_connections = static_cast<std::size_t>(max);
         } else if (option == "--idle-timeout")
             settings.server.idle_timeout = number("--idle-timeout", value);
+        else if (option == "--cert")
+            settings.tls_config.certificate_file = value;
+        else if (option == "--key")
+            settings.tls_config.key_file = value;
+        else if (option == "--ca")
+            settings.tls_config.ca_file = value;
         else
             usage(("unknown option " + option).c_str());
     }
+    if (settings.tls && (settings.tls_config.certificate_file.empty() || settings.tls_config.key_file.empty()))
+        usage("--tls needs --cert and --key");
+    if (settings.tls_config.require_client_certificate && settings.tls_config.ca_file.empty())
+        usage("--require-client-cert needs --ca");
     return settings;
 }
 
@@ -81,8 +130,18 @@ int main(int argc, char** argv) {
     const Settings settings = parse(argc, argv);
     try {
         hio::Reactor reactor;                          // waits on the sockets between passes
-        hio::tcp::Network network{reactor};            // real TCP, IPv4 and IPv6
-        hio::tcp::Server server{network, settings.server};
+        hio::tcp::Network tcp{reactor};                // real TCP, IPv4 and IPv6
+        // With --tls the same server runs over TLS: only the Network changes.
+        std::optional<hio::tls::Context> tls_context;
+        std::optional<hio::tls::Network> tls_network;
+        hio::Network* network = &tcp;
+        if (settings.tls) {
+            tls_context.emplace(hio::tls::Role::server, settings.tls_config);
+            tls_network.emplace(tcp, *tls_context);
+            network = &*tls_network;
+            std::signal(SIGHUP, on_sighup);
+        }
+        hio::tcp::Server server{*network, settings.server};
         if (!settings.quiet) {
             server.on_open([](hio::Connection& c) {
                 std::printf("open  #%llu %s\n", static_cast<unsigned long long>(c.id()), c.remote_endpoint().c_str());
@@ -101,7 +160,13 @@ int main(int argc, char** argv) {
         std::printf("listening on %s\n", server.local_endpoint().c_str());
         std::fflush(stdout);
 
-        hio::Doist doist{{.tock = settings.tock, .real = true, .waiter = &reactor}, {&echo}};
+        std::optional<Reloader> reloader;
+        std::vector<hio::Doer*> doers{&echo};
+        if (tls_context) {
+            reloader.emplace(*tls_context);
+            doers.push_back(&*reloader);
+        }
+        hio::Doist doist{{.tock = settings.tock, .real = true, .waiter = &reactor}, doers};
         doist.run();    // until Ctrl-C or SIGTERM
         std::printf("stopped: %llu connections served, %llu refused, %llu idle-closed\n",
                     static_cast<unsigned long long>(server.accepted()),

@@ -111,6 +111,10 @@ public:
     void close() noexcept {
         if (state_ == State::closed)
             return;
+        // Best effort, without waiting: TLS sends close_notify, so the peer sees an orderly
+        // close rather than a truncation.
+        if (state_ == State::open && transport_->established())
+            static_cast<void>(transport_->shutdown_send());
         state_ = State::closed;
         transport_->watch(nullptr);
         transport_->close();
