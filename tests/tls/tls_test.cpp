@@ -244,3 +244,24 @@ TEST_CASE("A TLS context reports unreadable files and mismatched keys by name", 
     CHECK_THROWS((context.reload({.certificate_file = "/nonexistent.pem", .key_file = "/x"})));
     CHECK(context.config().certificate_file == pki().path("server.pem"));  // kept on failure
 }
+
+TEST_CASE("Hundreds of TLS connections come and go without leaking", "[tls][leak]") {
+    // Run under ASan (the sanitized suite): LeakSanitizer fails the run on any SSL object left.
+    NetRig rig;
+    TlsEcho tls{rig, pki().server()};
+    constexpr std::size_t clients = 300;
+    std::vector<std::unique_ptr<TlsClientRun>> runs;
+    std::vector<hio::Doer*> doers{&tls.echo};
+    for (std::size_t i = 0; i < clients; ++i) {
+        runs.push_back(std::make_unique<TlsClientRun>(rig, pki().client(), tls.server.port(),
+                                                      "client " + std::to_string(i)));
+        doers.push_back(&runs.back()->talker);
+    }
+    hio::DoDoer all{std::vector<hio::Doer*>(doers.begin() + 1, doers.end())};
+    REQUIRE(rig.run_until({&tls.echo, &all}, [&] { return all.done(); }, 60.0));
+    std::size_t echoed = 0;
+    for (std::size_t i = 0; i < clients; ++i)
+        echoed += runs[i]->talker.echoed == "client " + std::to_string(i) ? 1U : 0U;
+    CHECK(echoed == clients);
+    CHECK(tls.server.accepted() == clients);
+}
