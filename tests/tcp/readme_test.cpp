@@ -50,3 +50,15 @@ TEST_CASE("README: the Pinger client gets its echo from the README's echo server
     doist.run({&echo, &pinger, &stop});
     CHECK(pinger.reply() == "ping\n");
 }
+
+namespace {
+
+// README "TLS: the same doers over OpenSSL", compiled (not run: it names files a user has).
+[[maybe_unused]] void readme_tls(hio::tcp::Network& network) {
+    hio::tls::Context tls{hio::tls::Role::server, {.certificate_file = "server.pem", .key_file = "server.key"}};
+    hio::tls::Network secure{network, tls};
+    hio::tcp::Server server{secure, {.port = 8443}};
+    hio::tcp::EchoServerDoer echo{server};
+}
+
+}  // namespace
