@@ -228,6 +228,20 @@ TEST_CASE("TLS failures are clean, name their cause, and the server serves other
     CHECK(normal.server.handshake_timeouts() >= 1);    // the silent peer was cut off
 }
 
+TEST_CASE("A TLS client gives up on a server that never answers its handshake", "[tls][failure]") {
+    NetRig rig;
+    hio::tcp::Server mute{rig.network, {.port = 0}};  // plain TCP: accepts, never speaks TLS
+    hio::tcp::ServerDoer mute_doer{mute};
+    mute.open();
+    hio::tls::Context context{hio::tls::Role::client, pki().client()};
+    hio::tls::Network network{rig.network, context};
+    hio::tcp::Client client{network, {.port = mute.port(), .timeout = 0.3}};
+    Talker talker{client, "anyone?"};
+    CHECK(rig.run_until({&mute_doer, &talker}, [&] { return talker.done(); }, 5.0));
+    CHECK(client.timed_out());
+    CHECK(client.last_error() == std::errc::timed_out);
+}
+
 TEST_CASE("A TLS context reports unreadable files and mismatched keys by name", "[tls][config]") {
     CHECK_THROWS_WITH((hio::tls::Context{hio::tls::Role::server,
                                          {.certificate_file = "/nonexistent.pem", .key_file = "/nonexistent.key"}}),

@@ -28,7 +28,8 @@ struct ClientOptions {
     std::uint16_t port = 0;
     /// Tyme to wait after a refused or lost connection before trying again.
     double reconnect_interval = 0.125;
-    /// Tyme allowed to get connected, counted from connect(); 0: try forever.
+    /// Tyme allowed to get connected, counted from connect(), and then again to get the
+    /// stream established (the TLS handshake); 0: try forever.
     double timeout = 2.0;
     /// Connect again after an established connection is lost (not after our own close).
     bool reconnect = false;
@@ -70,7 +71,20 @@ public:
             if (connection_->service() && connection_->connected())
                 connection_->last_activity(tyme);
             if (connection_->connected()) {
+                if (!ever_connected_)
+                    connected_at_ = tyme;
                 ever_connected_ = true;
+                // Connected but never established (a TLS handshake the server stalls): give
+                // up after the same timeout as connecting.
+                if (!connection_->established() && options_.timeout > 0.0 &&
+                    tyme - connected_at_ >= options_.timeout) {
+                    connection_->close();
+                    connection_.reset();
+                    last_error_ = std::make_error_code(std::errc::timed_out);
+                    timed_out_ = true;
+                    want_ = false;
+                    return;
+                }
                 // The server closed its side and everything it sent has been read: the
                 // connection is over (lost, for the reconnect rule).
                 const bool over = connection_->peer_closed() && connection_->rx_buffer().empty() &&
@@ -197,6 +211,7 @@ private:
     std::uint64_t attempts_ = 0;
     double started_ = 0.0;
     double retry_at_ = 0.0;
+    double connected_at_ = 0.0;
     bool want_ = false;
     bool ever_connected_ = false;
     bool timed_out_ = false;
