@@ -169,6 +169,10 @@ public:
     /// The doer to wake on socket readiness (ClientDoer sets itself).
     void attach(Doer* doer) noexcept { doer_ = doer; }
 
+    /// Marks the attached doer as running now (its own sends need no wake). ClientDoer sets it
+    /// around its recur.
+    void servicing(bool value) noexcept { servicing_ = value; }
+
     [[nodiscard]] const ClientOptions& options() const noexcept { return options_; }
 
 private:
@@ -199,7 +203,7 @@ private:
     }
 
     void on_activity(Connection&) noexcept override {
-        if (doer_ != nullptr)
+        if (doer_ != nullptr && !servicing_)  // a running doer services again anyway
             doer_->wake();
     }
 
@@ -216,6 +220,7 @@ private:
     bool ever_connected_ = false;
     bool timed_out_ = false;
     bool peer_closed_ = false;
+    bool servicing_ = false;
 };
 
 /// A doer that runs a Client: connects on enter, services every recur, closes on exit
@@ -234,6 +239,11 @@ protected:
     }
 
     bool recur(double tyme) override {
+        struct Servicing {
+            Client& client;
+            ~Servicing() { client.servicing(false); }
+        } servicing{client_};
+        client_.servicing(true);
         client_.service(tyme);
         const bool finished = talk(tyme);
         client_.service(tyme);  // send what talk() queued in this same pass

@@ -86,6 +86,7 @@ public:
             connection->close();
         connections_.clear();
         active_.clear();
+        servicing_ = false;  // also after an exception left serve()
     }
 
     [[nodiscard]] bool opened() const noexcept { return listener_ != nullptr; }
@@ -105,6 +106,7 @@ public:
     void service(double tyme) {
         if (!listener_)
             return;
+        servicing_ = true;
         if (accept_ready_)
             accept_waiting(tyme);
         std::sort(active_.begin(), active_.end());
@@ -171,6 +173,9 @@ public:
             connections_.erase(found);
         }
         closing_.clear();
+        servicing_ = false;
+        if (!active_.empty() && doer_ != nullptr)
+            doer_->wake();  // connections marked during this pass: one more pass, at once
     }
 
     /// Called with each new connection, and with each connection about to be forgotten.
@@ -264,7 +269,8 @@ private:
         } catch (...) {
             return;  // out of memory: it is served when it is next ready
         }
-        if (doer_ != nullptr)
+        // Inside service()..finish() the doer is running: finish() wakes it once if needed.
+        if (doer_ != nullptr && !servicing_)
             doer_->wake();
     }
 
@@ -297,6 +303,7 @@ private:
     std::uint64_t accepted_ = 0;
     double next_idle_check_ = 0.0;
     bool accept_ready_ = false;
+    bool servicing_ = false;
 };
 
 /// A doer that runs a Server: opens it on enter, services it every recur, closes it on exit
