@@ -3,6 +3,8 @@
 #pragma once
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -118,6 +120,20 @@ inline bool NetRig::run_until(std::vector<hio::Doer*> doers, const std::function
     doers.push_back(&watcher);
     doist.run(doers);
     return reached;
+}
+
+/// A loopback port nobody listens on right now (bound, read back, closed). For tests that
+/// need a refused port or must start a peer program on a port of their choosing.
+inline std::uint16_t unused_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    ::close(fd);
+    return ntohs(address.sin_port);
 }
 
 /// A file's whole content.

@@ -52,19 +52,6 @@ private:
     std::size_t sent_ = 0;
 };
 
-// A port that nobody listens on: bound then closed.
-std::uint16_t closed_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t length = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
-
 }  // namespace
 
 TEST_CASE("A client doer and a server doer in one Doist exchange data both ways", "[tcp][client]") {
@@ -97,7 +84,7 @@ TEST_CASE("Client and server work over IPv6 loopback", "[tcp][client][ipv6]") {
 
 TEST_CASE("A refused client retries until the server appears", "[tcp][client]") {
     NetRig rig;
-    const std::uint16_t port = closed_port();
+    const std::uint16_t port = hio_test::unused_port();
     hio::tcp::Server server{rig.network, {.port = port}};
     PongServer pong{server};
     hio::tcp::Client client{rig.network, {.port = port, .reconnect_interval = 0.05, .timeout = 5.0}};
@@ -123,7 +110,7 @@ TEST_CASE("A refused client retries until the server appears", "[tcp][client]") 
 
 TEST_CASE("A client times out when no server ever appears", "[tcp][client]") {
     NetRig rig;
-    hio::tcp::Client client{rig.network, {.port = closed_port(), .reconnect_interval = 0.05, .timeout = 0.3}};
+    hio::tcp::Client client{rig.network, {.port = hio_test::unused_port(), .reconnect_interval = 0.05, .timeout = 0.3}};
     hio::tcp::ClientDoer doer{client};
     CHECK(rig.run({&doer}, 5.0));
     CHECK(client.timed_out());
@@ -264,7 +251,7 @@ TEST_CASE("With reconnect, a client connects again after the server drops it", "
 
 TEST_CASE("Connect timeouts and retries are measured in tyme, also in virtual time", "[tcp][client][virtual]") {
     NetRig rig;
-    hio::tcp::Client client{rig.network, {.port = closed_port(), .reconnect_interval = 0.25, .timeout = 1.0}};
+    hio::tcp::Client client{rig.network, {.port = hio_test::unused_port(), .reconnect_interval = 0.25, .timeout = 1.0}};
     hio::tcp::ClientDoer doer{client};
     // Virtual time: passes follow at once; the Reactor is polled before each pass.
     hio::Doist doist{{.tock = 0.125, .limit = 10.0, .waiter = &rig.reactor}, {&doer}};

@@ -123,18 +123,6 @@ struct TlsClientRun {
           client{network, {.host = std::move(host), .port = port, .timeout = 5.0}}, talker{client, std::move(message)} {}
 };
 
-std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t length = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
-
 }  // namespace
 
 TEST_CASE("openssl s_client talks to our TLS echo server", "[tls][peer]") {
@@ -156,7 +144,7 @@ TEST_CASE("openssl s_client talks to our TLS echo server", "[tls][peer]") {
 
 TEST_CASE("Our TLS client talks to openssl s_server", "[tls][peer]") {
     NetRig rig;
-    const std::uint16_t port = free_port();
+    const std::uint16_t port = hio_test::unused_port();
     ProcessDoer s_server{{"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
                           pki().path("server.pem"), "-key", pki().path("server.key"), "-rev", "-quiet",
                           "-naccept", "1"}};
