@@ -3,8 +3,10 @@
 // receives the tyme, so the recur feeds here are tymes.
 #include <limits>
 #include <stdexcept>
+#include <vector>
 
 #include <hio/doer.hpp>
+#include <hio/doist.hpp>
 
 #include "catch.hpp"
 #include "support/recording_doers.hpp"
@@ -113,4 +115,24 @@ TEST_CASE("Doer cannot begin twice while running and rejects bad tocks", "[doer]
 
 TEST_CASE("Doer keeps its footprint small", "[doer][footprint]") {
     CHECK(sizeof(hio::Doer) <= 64);
+}
+
+TEST_CASE("A tock changed inside recur applies to the very next retyme, as in hio", "[doer]") {
+    // hio yields self.tock after recur returns, so a recur that changes its tock is
+    // rescheduled with the new one at once.
+    class Slowing : public hio::Doer {
+    public:
+        std::vector<double> tymes;
+        Slowing() : hio::Doer{0.25} {}
+
+    protected:
+        bool recur(double tyme) override {
+            tymes.push_back(tyme);
+            tock(1.0);
+            return tymes.size() == 3;
+        }
+    } slowing;
+    hio::Doist doist{{.tock = 0.25, .limit = 10.0}, {&slowing}};
+    doist.run();
+    CHECK(slowing.tymes == std::vector<double>{0.0, 1.0, 2.0});
 }

@@ -92,8 +92,9 @@ class CoDoer : public Doer {
 public:
     using Body = std::function<Dog(CoDoer&)>;
 
-    /// A coroutine doer with the default tock `tock` (used for its first retyme only; each
-    /// co_yield names the next tock). Throws ValidationError for an empty body or a bad tock.
+    /// A coroutine doer whose `tock()` is `tock`. The scheduler does not use it: the first
+    /// recur runs at the enter tyme and each co_yield names the next tock; the body may read
+    /// `me.tock()` to yield it. Throws ValidationError for an empty body or a bad tock.
     explicit CoDoer(Body body, double tock = 0.0) : Doer{tock, CustomDog{}}, body_{std::move(body)} {
         if (!body_)
             throw ValidationError{"CoDoer: body must not be empty"};

@@ -91,7 +91,7 @@ public:
     [[nodiscard]] const std::vector<Doer*>& doers() const noexcept { return scheduler_.doers(); }
 
     /// The running children in hio's deque order with their retymes (hio: .deeds).
-    [[nodiscard]] std::vector<detail::DeedView> deeds() const { return scheduler_.deeds(); }
+    [[nodiscard]] std::vector<DeedView> deeds() const { return scheduler_.deeds(); }
     [[nodiscard]] std::size_t deed_count() const noexcept { return scheduler_.deed_count(); }
 
     /// Adds children; while the DoDoer runs they are entered at once and first recur on its

@@ -17,6 +17,15 @@ namespace detail {
 class Scheduler;
 }
 
+class Doer;
+
+/// One running doer as its scheduler sees it: the doer and the tyme it runs next
+/// (hio: a deed, without the generator).
+struct DeedView {
+    Doer* doer;
+    double retyme;
+};
+
 /// A task run by a Doist or a DoDoer: a hand-written resumable state machine.
 ///
 /// Mirrors hio's Doer. Subclasses override the lifecycle contexts; the scheduler runs them in
@@ -116,6 +125,7 @@ public:
                 const bool result = recur(tyme);
                 done_ = result ? done_true : done_false;
                 finished = result && !persistent_;
+                next_tock = tock_;  // as hio reads self.tock at the yield: recur may change it
             }
         } catch (...) {
             fail(std::current_exception());

@@ -163,7 +163,7 @@ public:
     [[nodiscard]] const std::vector<Doer*>& doers() const noexcept { return scheduler_.doers(); }
 
     /// The running doers in hio's deque order with their retymes (hio: .deeds).
-    [[nodiscard]] std::vector<detail::DeedView> deeds() const { return scheduler_.deeds(); }
+    [[nodiscard]] std::vector<DeedView> deeds() const { return scheduler_.deeds(); }
     [[nodiscard]] std::size_t deed_count() const noexcept { return scheduler_.deed_count(); }
 
     /// True once a run ended with every doer finished on its own.

@@ -46,11 +46,7 @@ protected:
     ~FailureSink() = default;
 };
 
-/// One running doer as seen from outside: hio's deed without the generator.
-struct DeedView {
-    Doer* doer;
-    double retyme;  // tyme at or after which it runs next
-};
+using hio::DeedView;
 
 class Scheduler final : public Membership {
 public:
