@@ -1,17 +1,18 @@
 #pragma once
 /// \file
-/// TLS over any Transport with OpenSSL memory BIOs. Internal: use hio::tls::Network.
+/// TLS over any Transport with OpenSSL. Internal: use hio::tls::Network.
 ///
 /// The TLS engine sits between the ciphertext transport (a TCP socket) and the plaintext
-/// ring buffers the application sees. It never blocks: received ciphertext is fed into the
-/// read BIO, SSL_read/SSL_write run, and what OpenSSL wrote to the write BIO is sent on, all
-/// inside receive()/send(). The handshake happens on the way, driven by the connection's own
-/// service() calls, so the Doist never waits on it.
+/// ring buffers the application sees. It never blocks. OpenSSL talks to the socket through a
+/// small BIO of ours: its reads go straight to the inner transport (read-ahead on, so one
+/// receive takes several records), and its writes collect in one outgoing buffer that is sent
+/// with one system call once SSL_write/SSL_read returns. The handshake happens on the way,
+/// driven by the connection's own service() calls, so the Doist never waits on it.
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include <array>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -31,17 +32,16 @@ public:
         : inner_{std::move(inner)}, ctx_{std::move(ctx)}, ssl_{SSL_new(ctx_.get()), &SSL_free} {
         if (!ssl_)
             throw Error{"tls: cannot create SSL: " + tls::drain_openssl_errors()};
-        BIO* rbio = BIO_new(BIO_s_mem());
-        BIO* wbio = BIO_new(BIO_s_mem());
-        if (rbio == nullptr || wbio == nullptr) {
-            BIO_free(rbio);
-            BIO_free(wbio);
-            throw Error{"tls: cannot create memory BIOs"};
-        }
-        BIO_set_mem_eof_return(rbio, -1);  // empty means "wait for more", not EOF
-        SSL_set_bio(ssl_.get(), rbio, wbio);  // the SSL owns both now
-        rbio_ = rbio;
-        wbio_ = wbio;
+        BIO* bio = BIO_new(bio_method());
+        if (bio == nullptr)
+            throw Error{"tls: cannot create the transport BIO: " + tls::drain_openssl_errors()};
+        BIO_set_data(bio, this);
+        BIO_set_init(bio, 1);
+        SSL_set_bio(ssl_.get(), bio, bio);  // the SSL owns it now
+        // Read-ahead lets one receive take every record the socket holds (up to the buffer),
+        // instead of a header read and a body read per record.
+        SSL_set_read_ahead(ssl_.get(), 1);
+        SSL_set_default_read_buffer_len(ssl_.get(), read_buffer_length);
         if (role == tls::Role::client) {
             SSL_set_connect_state(ssl_.get());
             if (!server_name.empty()) {
@@ -64,79 +64,84 @@ public:
         inner_->watch(this);
     }
 
+    TlsTransport(const TlsTransport&) = delete;
+    TlsTransport& operator=(const TlsTransport&) = delete;
+
     ~TlsTransport() override { close(); }
 
     IoResult receive(std::span<std::byte> into) override {
-        IoResult result;
-        if (failed_) {
-            result.error = error_;
-            return result;
-        }
-        const IoResult fed = pump_in();
-        if (fed.error) {
-            return fail_with(fed.error);
-        }
+        if (failed_)
+            return failure();
         std::size_t got = 0;
         ERR_clear_error();
         const int rc = SSL_read_ex(ssl_.get(), into.data(), into.size(), &got);
-        flush_out();
+        const int ssl_error = rc == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl_.get(), rc);
+        flush_out();  // handshake flights, alerts, session tickets
+        was_established_ = was_established_ || handshake_done();
         if (rc == 1) {
+            IoResult result;
             result.bytes = got;
-            // One record per call: a short read is not "drained" while OpenSSL or the BIO
-            // still hold bytes, or the socket had more than we took.
-            result.more = SSL_pending(ssl_.get()) > 0 || BIO_ctrl_pending(rbio_) > 0 || !fed.would_block;
+            // One record per call: a short read is not "drained" while OpenSSL still holds
+            // bytes, or the socket had more than OpenSSL took.
+            result.more = SSL_has_pending(ssl_.get()) == 1 || !inner_drained_;
             return result;
         }
-        return classify(SSL_get_error(ssl_.get(), rc), fed);
+        return classify(ssl_error);
     }
 
     IoResult send(std::span<const std::byte> from) override {
-        IoResult result;
-        if (failed_) {
-            result.error = error_;
-            return result;
-        }
+        if (failed_)
+            return failure();
         if (!flush_out()) {
+            IoResult result;
             result.would_block = true;  // ciphertext still waiting for the socket
             return result;
         }
-        IoResult fed;
-        fed.would_block = true;
-        if (!handshake_done()) {
-            fed = pump_in();  // the handshake needs the peer's bytes before any write
-            if (fed.error)
-                return fail_with(fed.error);
+        // One buffer for every record of this call: one allocation, one send.
+        const std::size_t records = from.size() / record_size + 1;
+        out_.reserve(from.size() + records * record_overhead);
+        read_during_send_ = false;
+        std::size_t total = 0;
+        int ssl_error = SSL_ERROR_NONE;
+        while (total < from.size()) {
+            std::size_t written = 0;
+            ERR_clear_error();
+            const int rc = SSL_write_ex(ssl_.get(), from.data() + total, from.size() - total, &written);
+            if (rc != 1) {
+                ssl_error = SSL_get_error(ssl_.get(), rc);
+                break;
+            }
+            total += written;
+            was_established_ = true;
         }
-        std::size_t written = 0;
-        ERR_clear_error();
-        const int rc = SSL_write_ex(ssl_.get(), from.data(), from.size(), &written);
         flush_out();
-        // Ciphertext taken from the socket here is plaintext the connection has not seen,
-        // and the socket's edge is spent: tell the connection to read.
-        if ((BIO_ctrl_pending(rbio_) > 0 || SSL_pending(ssl_.get()) > 0) && events_ != nullptr)
+        // Ciphertext the handshake took from the socket is plaintext the connection has not
+        // seen, and the socket's edge is spent: tell the connection to read.
+        if ((read_during_send_ || SSL_has_pending(ssl_.get()) == 1) && events_ != nullptr)
             events_->on_readable();
-        if (rc == 1) {
-            result.bytes = written;
+        if (total != 0 || ssl_error == SSL_ERROR_NONE) {
+            IoResult result;
+            result.bytes = total;
             return result;
         }
-        IoResult failure = classify(SSL_get_error(ssl_.get(), rc), fed);
-        failure.eof = false;
-        if (!failure.error)
-            failure.would_block = true;
-        return failure;
+        IoResult result = classify(ssl_error);
+        result.eof = false;
+        if (!result.error)
+            result.would_block = true;
+        return result;
     }
 
     std::error_code shutdown_send() noexcept override {
         ERR_clear_error();
-        if (SSL_is_init_finished(ssl_.get()))
-            SSL_shutdown(ssl_.get());  // queues close_notify
         try {
+            if (SSL_is_init_finished(ssl_.get()))
+                SSL_shutdown(ssl_.get());  // queues close_notify
             flush_out();
         } catch (...) {
             return std::make_error_code(std::errc::not_enough_memory);
         }
         shutdown_pending_ = true;
-        if (BIO_ctrl_pending(wbio_) == 0 && pending_out_.empty())
+        if (out_.empty())
             return inner_->shutdown_send();
         return {};  // FIN follows once close_notify has left (see flush_out)
     }
@@ -170,7 +175,15 @@ public:
     }
 
 private:
+    static constexpr std::size_t record_size = 16 * 1024;
+    static constexpr std::size_t record_overhead = 64;  // header, tag, padding: generous
+    static constexpr std::size_t read_buffer_length = 4 * (record_size + record_overhead);
+    static constexpr std::size_t kept_out_capacity = 2 * record_size;  // more is freed when idle
+
     void on_readable() noexcept override {
+        // Bytes arrived after OpenSSL's last read: "drained" is stale (it may have taken a
+        // short read long ago, while back pressure kept the plaintext in OpenSSL).
+        inner_drained_ = false;
         if (events_ != nullptr)
             events_->on_readable();
     }
@@ -188,38 +201,81 @@ private:
         }
     }
 
-    // Moves ciphertext from the socket into the read BIO until the socket would block.
-    IoResult pump_in() {
-        IoResult last;
-        std::array<std::byte, 16 * 1024 + 512> buffer{};  // one TLS record and its overhead
-        for (;;) {
-            last = inner_->receive(buffer);
-            if (last.bytes != 0)
-                BIO_write(rbio_, buffer.data(), static_cast<int>(last.bytes));
-            if (last.error || last.eof) {
-                peer_eof_ = peer_eof_ || last.eof;
-                return last;
-            }
-            if (last.would_block || (last.bytes < buffer.size() && !last.more)) {
-                last.would_block = true;
-                return last;
-            }
+    // The BIO OpenSSL reads and writes through: one method table for the process.
+    static BIO_METHOD* bio_method() {
+        static const std::unique_ptr<BIO_METHOD, decltype(&BIO_meth_free)> method = [] {
+            std::unique_ptr<BIO_METHOD, decltype(&BIO_meth_free)> made{
+                BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "hio transport"), &BIO_meth_free};
+            if (!made || BIO_meth_set_read(made.get(), &bio_read) != 1 ||
+                BIO_meth_set_write(made.get(), &bio_write) != 1 || BIO_meth_set_ctrl(made.get(), &bio_ctrl) != 1)
+                throw Error{"tls: cannot create the transport BIO method: " + tls::drain_openssl_errors()};
+            return made;
+        }();
+        return method.get();
+    }
+
+    // OpenSSL wants ciphertext: take it from the socket, or say "retry" when there is none.
+    static int bio_read(BIO* bio, char* data, int size) noexcept {
+        auto* self = static_cast<TlsTransport*>(BIO_get_data(bio));
+        BIO_clear_retry_flags(bio);
+        if (size <= 0)
+            return 0;
+        IoResult got;
+        try {
+            got = self->inner_->receive({reinterpret_cast<std::byte*>(data), static_cast<std::size_t>(size)});
+        } catch (...) {
+            self->inner_error_ = std::make_error_code(std::errc::io_error);
+            return -1;
+        }
+        if (got.error) {
+            self->inner_error_ = got.error;
+            return -1;
+        }
+        self->peer_eof_ = self->peer_eof_ || got.eof;
+        if (got.bytes != 0) {
+            self->read_during_send_ = true;
+            self->inner_drained_ = got.bytes < static_cast<std::size_t>(size) && !got.more;
+            return static_cast<int>(got.bytes);
+        }
+        if (got.eof)
+            return 0;
+        self->inner_drained_ = true;
+        BIO_set_retry_read(bio);
+        return -1;
+    }
+
+    // OpenSSL wrote ciphertext: collect it; flush_out() sends it after the SSL call.
+    static int bio_write(BIO* bio, const char* data, int size) noexcept {
+        auto* self = static_cast<TlsTransport*>(BIO_get_data(bio));
+        BIO_clear_retry_flags(bio);
+        try {
+            self->out_.append(data, static_cast<std::size_t>(size));
+        } catch (...) {
+            self->inner_error_ = std::make_error_code(std::errc::not_enough_memory);
+            return -1;
+        }
+        return size;
+    }
+
+    static long bio_ctrl(BIO* bio, int command, long, void*) noexcept {
+        const auto* self = static_cast<const TlsTransport*>(BIO_get_data(bio));
+        switch (command) {
+        case BIO_CTRL_FLUSH:
+            return 1;  // sent by flush_out() once the SSL call returns
+        case BIO_CTRL_WPENDING:
+            return static_cast<long>(self->out_.size() - self->sent_at_);
+        case BIO_CTRL_EOF:
+            return self->peer_eof_ ? 1 : 0;
+        default:
+            return 0;
         }
     }
 
     // Sends what OpenSSL wrote; returns true when nothing is left waiting.
     bool flush_out() {
-        for (;;) {
-            if (pending_out_.empty()) {
-                const int pending = static_cast<int>(BIO_ctrl_pending(wbio_));
-                if (pending == 0)
-                    break;
-                pending_out_.resize(static_cast<std::size_t>(pending));
-                BIO_read(wbio_, pending_out_.data(), pending);
-                sent_at_ = 0;
-            }
-            const std::span<const std::byte> rest{
-                reinterpret_cast<const std::byte*>(pending_out_.data()) + sent_at_, pending_out_.size() - sent_at_};
+        if (sent_at_ < out_.size()) {
+            const std::span<const std::byte> rest{reinterpret_cast<const std::byte*>(out_.data()) + sent_at_,
+                                                  out_.size() - sent_at_};
             const IoResult sent = inner_->send(rest);
             if (sent.error) {
                 failed_ = true;
@@ -227,12 +283,16 @@ private:
                 return false;
             }
             sent_at_ += sent.bytes;
-            if (sent_at_ < pending_out_.size()) {
+            if (sent_at_ < out_.size()) {
                 inner_->arm_write();
                 return false;
             }
-            pending_out_.clear();
         }
+        sent_at_ = 0;
+        if (out_.capacity() > kept_out_capacity)
+            std::string{}.swap(out_);  // a burst's buffer is not kept by an idle connection
+        else
+            out_.clear();
         if (shutdown_pending_ && !fin_sent_) {
             fin_sent_ = true;
             inner_->shutdown_send();
@@ -240,57 +300,78 @@ private:
         return true;
     }
 
-    IoResult classify(int ssl_error, const IoResult& fed) {
-        IoResult result;
+    // Maps a failed SSL call to an IoResult.
+    IoResult classify(int ssl_error) {
+        if (inner_error_)
+            return fail_with(inner_error_);  // the socket failed under OpenSSL
         switch (ssl_error) {
         case SSL_ERROR_WANT_READ:
-        case SSL_ERROR_WANT_WRITE:
-            if (fed.eof) {
-                // The peer closed the TCP stream mid-handshake or mid-record.
-                return fail_with(std::make_error_code(std::errc::connection_aborted));
-            }
+        case SSL_ERROR_WANT_WRITE: {
+            IoResult result;
             result.would_block = true;
             return result;
-        case SSL_ERROR_ZERO_RETURN:
+        }
+        case SSL_ERROR_ZERO_RETURN: {
+            IoResult result;
             result.eof = true;  // close_notify: an orderly TLS close
             return result;
+        }
         case SSL_ERROR_SSL: {
             const long verify = SSL_get_verify_result(ssl_.get());
             const unsigned long code = ERR_peek_error();
-            reason_ = tls::drain_openssl_errors();
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING  // OpenSSL 3: an EOF without close_notify
+            if (peer_eof_ && ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+                ERR_clear_error();
+                return peer_closed();
+            }
+#endif
+            ERR_clear_error();  // the code above names the reason
             if (verify != X509_V_OK)
                 return fail_with(tls::verify_error(verify));
             return fail_with(std::error_code{static_cast<int>(code), tls::error_category()});
         }
-        default:  // SSL_ERROR_SYSCALL: the stream ended without close_notify
-            if (fed.eof) {
-                result.eof = true;  // a truncation; reported as EOF, as most peers do
-                return result;
-            }
+        default:  // SSL_ERROR_SYSCALL
+            if (peer_eof_)
+                return peer_closed();
             return fail_with(std::make_error_code(std::errc::connection_aborted));
         }
+    }
+
+    // The TCP stream ended without close_notify: within a record or the handshake that is an
+    // abort; between records it is a truncation, reported as EOF as most peers do.
+    IoResult peer_closed() {
+        if (!was_established_ || SSL_has_pending(ssl_.get()) == 1)
+            return fail_with(std::make_error_code(std::errc::connection_aborted));
+        IoResult result;
+        result.eof = true;
+        return result;
     }
 
     IoResult fail_with(std::error_code error) {
         failed_ = true;
         error_ = error;
+        return failure();
+    }
+
+    [[nodiscard]] IoResult failure() const {
         IoResult result;
-        result.error = error;
+        result.error = error_;
         return result;
     }
 
     std::unique_ptr<Transport> inner_;
     std::shared_ptr<SSL_CTX> ctx_;
     std::unique_ptr<SSL, decltype(&SSL_free)> ssl_;
-    BIO* rbio_ = nullptr;  // owned by ssl_
-    BIO* wbio_ = nullptr;  // owned by ssl_
     TransportEvents* events_ = nullptr;
-    std::string pending_out_;
+    std::string out_;  // ciphertext OpenSSL wrote, from sent_at_ on not yet sent
     std::size_t sent_at_ = 0;
-    std::string reason_;
     std::error_code error_;
+    std::error_code inner_error_;
     bool failed_ = false;
     bool peer_eof_ = false;
+    bool was_established_ = false;  // the handshake completed (a failure resets OpenSSL's state)
+    bool inner_drained_ = false;
+    bool read_during_send_ = false;
     bool shutdown_pending_ = false;
     bool fin_sent_ = false;
 };

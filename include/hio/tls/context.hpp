@@ -27,7 +27,8 @@ enum class Role { client, server };
 /// `key_file`. Mutual TLS: the server sets `require_client_certificate` and `ca_file`, the
 /// client sets its own `certificate_file` and `key_file`.
 struct Config {
-    /// PEM certificate chain: this endpoint's certificate first, then intermediates.
+    /// PEM certificate chain: this endpoint's certificate first, then intermediates. A server
+    /// sends it as given (it does not complete the chain from the CA store per handshake).
     std::string certificate_file{};
     /// PEM private key for the certificate, and its password if encrypted.
     std::string key_file{};
@@ -36,7 +37,8 @@ struct Config {
     /// store (/etc/ssl/certs).
     std::string ca_file{};
     std::string ca_directory{};
-    /// Verify the peer's certificate chain. A client without it talks to anyone.
+    /// Client: verify the server's certificate chain; without it a client talks to anyone.
+    /// (A server verifies client certificates when require_client_certificate is set.)
     bool verify_peer = true;
     /// Client: the name sent as SNI and checked against the server's certificate; empty: the
     /// host given to connect(). An IP address is checked against IP SANs.
@@ -139,8 +141,15 @@ private:
             throw ValidationError{"tls::Context: min_version must be TLS1_2_VERSION or TLS1_3_VERSION, got " +
                                   std::to_string(config_.min_version)};
         SSL_CTX_set_min_proto_version(raw, config_.min_version);
-        SSL_CTX_set_mode(raw, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                                  SSL_MODE_RELEASE_BUFFERS);  // idle connections free record buffers
+        long mode_bits = SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                         SSL_MODE_RELEASE_BUFFERS;  // idle connections free record buffers
+        if (role_ == Role::server) {
+            // The server sends certificate_file's chain as given. Without this OpenSSL tries to
+            // complete the chain from the CA store on every handshake (with the system store:
+            // a scan of /etc/ssl/certs per connection).
+            mode_bits |= SSL_MODE_NO_AUTO_CHAIN;
+        }
+        SSL_CTX_set_mode(raw, mode_bits);
         if (!config_.key_password.empty()) {
             SSL_CTX_set_default_passwd_cb_userdata(raw, config_.key_password.data());
         }
@@ -158,7 +167,7 @@ private:
             if (SSL_CTX_load_verify_locations(raw, config_.ca_file.empty() ? nullptr : config_.ca_file.c_str(),
                                               config_.ca_directory.empty() ? nullptr : config_.ca_directory.c_str()) != 1)
                 fail("cannot load CA " + (config_.ca_file.empty() ? config_.ca_directory : config_.ca_file));
-        } else if (config_.verify_peer && SSL_CTX_set_default_verify_paths(raw) != 1) {
+        } else if (verifies_peer() && SSL_CTX_set_default_verify_paths(raw) != 1) {
             fail("cannot load the system CA store");
         }
         int mode = SSL_VERIFY_NONE;
@@ -183,6 +192,12 @@ private:
             }
         }
         return ctx;
+    }
+
+    // A client verifies the server if verify_peer; a server verifies only required client
+    // certificates, so it loads no CA store otherwise.
+    [[nodiscard]] bool verifies_peer() const noexcept {
+        return role_ == Role::client ? config_.verify_peer : config_.require_client_certificate;
     }
 
     // Server: the first of our protocols that the client offers.
