@@ -90,3 +90,37 @@ TEST_CASE("Pooled buffers hold storage only while they hold bytes", "[ring_buffe
     CHECK(pool.lent() == 0);  // a destroyed buffer gives its block back
     CHECK(pool.idle() == 1);
 }
+
+TEST_CASE("transfer_from into an empty buffer of the same pool trades storage instead of copying",
+          "[ring_buffer]") {
+    hio::BufferPool pool{64, 4};
+    hio::BufferPool other{64, 4};
+    {
+        hio::RingBuffer rx{pool};
+        hio::RingBuffer tx{pool};
+        rx.write("abc");
+        rx.consume(1);  // a head that is not at 0 travels with the block
+        rx.write("defg");
+        const std::byte* bytes = rx.read_span().data();
+        CHECK(tx.transfer_from(rx) == 6);
+        CHECK(tx.read_span().data() == bytes);  // the same block: no copy
+        CHECK(rx.empty());
+        CHECK(pool.lent() == 1);  // only the block that holds bytes is out
+        CHECK(tx.read_string() == "bcdefg");
+        CHECK(pool.lent() == 0);
+
+        // A buffer from another pool, or one not empty, gets a copy.
+        hio::RingBuffer foreign{other};
+        rx.write("xyz");
+        CHECK(foreign.transfer_from(rx) == 3);
+        CHECK(pool.lent() == 0);
+        CHECK(other.lent() == 1);
+        tx.write("1");
+        rx.write("23");
+        CHECK(tx.transfer_from(rx) == 2);
+        CHECK(tx.read_string() == "123");
+        CHECK(foreign.read_string() == "xyz");
+    }
+    CHECK(pool.lent() == 0);
+    CHECK(other.lent() == 0);
+}

@@ -224,7 +224,16 @@ public:
     }
 
     /// Moves as much as fits from `from` into this buffer; returns the number of bytes moved.
+    /// Into an empty buffer of the same capacity and pool the bytes move without a copy: the
+    /// two buffers trade storage (an echo costs no memcpy).
     std::size_t transfer_from(RingBuffer& from) {
+        if (size_ == 0 && from.size_ != 0 && capacity_ == from.capacity_ && pool_ == from.pool_ && &from != this) {
+            std::swap(storage_, from.storage_);
+            std::swap(head_, from.head_);
+            std::swap(size_, from.size_);
+            from.release_if_empty();
+            return size_;
+        }
         std::size_t moved = 0;
         while (!from.empty() && !full()) {
             const std::span<const std::byte> span = from.read_span();

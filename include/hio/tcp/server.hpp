@@ -60,8 +60,7 @@ public:
     /// A server on `network` (not owned; must outlive it). Call open() to listen.
     /// Throws ValidationError for bad options.
     Server(hio::Network& network, ServerOptions options)
-        : network_{network}, options_{checked(std::move(options))}, rx_pool_{options_.buffer_size},
-          tx_pool_{options_.buffer_size} {}
+        : network_{network}, options_{checked(std::move(options))}, buffers_{options_.buffer_size} {}
 
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -250,8 +249,8 @@ private:
             }
             ++accepted_;
             const std::uint64_t id = ++last_id_;
-            auto connection = std::make_unique<Connection>(std::move(transport), RingBuffer{rx_pool_},
-                                                           RingBuffer{tx_pool_},
+            auto connection = std::make_unique<Connection>(std::move(transport), RingBuffer{buffers_},
+                                                           RingBuffer{buffers_},
                                                            static_cast<ConnectionObserver*>(this));
             connection->id(id);
             connection->last_activity(tyme);
@@ -285,8 +284,7 @@ private:
 
     hio::Network& network_;
     ServerOptions options_;
-    BufferPool rx_pool_;
-    BufferPool tx_pool_;
+    BufferPool buffers_;  // rx and tx of every connection: one pool, so an echo can trade blocks
     std::unique_ptr<Listener> listener_;
     std::map<std::uint64_t, std::unique_ptr<Connection>> connections_;
     std::vector<std::uint64_t> active_;    // ids reported ready since the last service()
