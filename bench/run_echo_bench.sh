@@ -2,15 +2,18 @@
 # Echo benchmark: hio's examples/echo_server against bench/asio_echo_server, same run, same
 # load generator (bench/echo_load), server pinned to CPU 1 and load to CPU 0.
 #
-# Usage: bench/run_echo_bench.sh BUILD_DIR [SECONDS]
+# Usage: bench/run_echo_bench.sh BUILD_DIR [SECONDS] [ROUNDS]
 #   BUILD_DIR must hold bench/echo_load, bench/asio_echo_server and examples/echo_server
 #   (configure with -DHIO_BUILD_BENCH=ON -DHIO_BUILD_EXAMPLES=ON, Release).
 # Prints, per scenario and server: round trips/s, MB/s, p50/p99 latency, round trips per
 # server CPU-second, and the hio/asio ratio; then system calls per message (strace, if
-# installed), idle CPU, and memory per idle connection.
+# installed), idle CPU, and memory per idle connection. Each scenario runs ROUNDS times
+# (default 3), the servers alternating; the ratios compare medians, as one run on a shared or
+# virtual machine can be 20% off.
 set -euo pipefail
-build=${1:?usage: run_echo_bench.sh BUILD_DIR [SECONDS]}
+build=${1:?usage: run_echo_bench.sh BUILD_DIR [SECONDS] [ROUNDS]}
 seconds=${2:-5}
+rounds=${3:-3}
 ulimit -n 8192
 tck=$(getconf CLK_TCK)
 log=$(mktemp)
@@ -46,6 +49,9 @@ stop_server() {
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 
+median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$(median "$1")" -v b="$(median "$2")" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
+
 declare -A rt
 printf '%-34s %-5s %12s %9s %9s %9s %14s\n' scenario server "rt/s" "MB/s" "p50 us" "p99 us" "rt/server-CPU-s"
 for scenario in "1 conn, 64 B|--connections 1 --size 64" \
@@ -54,23 +60,25 @@ for scenario in "1 conn, 64 B|--connections 1 --size 64" \
                 "1 conn, 64 KiB|--connections 1 --size 65536"; do
     name=${scenario%%|*}
     args=${scenario#*|}
-    for server in asio hio; do
-        start_server "$server"
-        before=$(cpu_ticks "$server_pid")
-        # shellcheck disable=SC2086
-        out=$(taskset -c 0 "$build/bench/echo_load" --port "$port" --seconds "$seconds" --warmup 1 $args)
-        after=$(cpu_ticks "$server_pid")
-        stop_server
-        rps=$(field rt_per_s "$out")
-        cpu=$(awk -v t=$((after - before)) -v k="$tck" 'BEGIN { printf "%.3f", t / k }')
-        per_cpu=$(awk -v r="$rps" -v s="$seconds" -v c="$cpu" 'BEGIN { if (c > 0) printf "%.0f", r * (s + 1) / c; else print "inf" }')
-        rt[$name,$server]=$rps
-        rt[$name,$server,cpu]=$per_cpu
-        printf '%-34s %-5s %12s %9s %9s %9s %14s\n' "$name" "$server" "$rps" "$(field mb_per_s "$out")" \
-            "$(field p50_us "$out")" "$(field p99_us "$out")" "$per_cpu"
+    for _ in $(seq "$rounds"); do
+        for server in asio hio; do
+            start_server "$server"
+            before=$(cpu_ticks "$server_pid")
+            # shellcheck disable=SC2086
+            out=$(taskset -c 0 "$build/bench/echo_load" --port "$port" --seconds "$seconds" --warmup 1 $args)
+            after=$(cpu_ticks "$server_pid")
+            stop_server
+            rps=$(field rt_per_s "$out")
+            cpu=$(awk -v t=$((after - before)) -v k="$tck" 'BEGIN { printf "%.3f", t / k }')
+            per_cpu=$(awk -v r="$rps" -v s="$seconds" -v c="$cpu" 'BEGIN { if (c > 0) printf "%.0f", r * (s + 1) / c; else print "inf" }')
+            rt[$name,$server]+=" $rps"
+            rt[$name,$server,cpu]+=" $per_cpu"
+            printf '%-34s %-5s %12s %9s %9s %9s %14s\n' "$name" "$server" "$rps" "$(field mb_per_s "$out")" \
+                "$(field p50_us "$out")" "$(field p99_us "$out")" "$per_cpu"
+        done
     done
-    awk -v h="${rt[$name,hio]}" -v a="${rt[$name,asio]}" -v hc="${rt[$name,hio,cpu]}" -v ac="${rt[$name,asio,cpu]}" -v n="$name" \
-        'BEGIN { printf "%-34s hio/asio: %.2fx round trips/s, %.2fx per server CPU-second\n", n, h / a, (ac > 0 ? hc / ac : 0) }'
+    printf '%-34s hio/asio: %s round trips/s, %s per server CPU-second (medians)\n' "$name" \
+        "$(ratio "${rt[$name,hio]}" "${rt[$name,asio]}")" "$(ratio "${rt[$name,hio,cpu]}" "${rt[$name,asio,cpu]}")"
 done
 
 echo
