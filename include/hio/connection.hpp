@@ -72,6 +72,8 @@ public:
     [[nodiscard]] bool closed() const noexcept { return state_ == State::closed; }
     /// True once the stream carries application bytes (after the TLS handshake, if any).
     [[nodiscard]] bool established() const noexcept { return state_ == State::open && transport_->established(); }
+    /// The protocol agreed with ALPN over TLS (tls::Config::alpn), or empty.
+    [[nodiscard]] std::string alpn() const { return transport_->alpn(); }
     /// Tyme the connection opened (set by whoever services it).
     [[nodiscard]] double opened_at() const noexcept { return opened_at_; }
     void opened_at(double tyme) noexcept { opened_at_ = tyme; }

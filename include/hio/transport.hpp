@@ -75,6 +75,10 @@ public:
     /// for TLS. Servers close connections that stay unestablished past a timeout.
     [[nodiscard]] virtual bool established() const noexcept { return true; }
 
+    /// The application protocol TLS negotiated with ALPN (e.g. "http/1.1"); empty for TCP or
+    /// when none was agreed.
+    [[nodiscard]] virtual std::string alpn() const { return {}; }
+
 protected:
     Transport() = default;
     Transport(const Transport&) = default;

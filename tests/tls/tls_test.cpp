@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include <hio/hio.hpp>
 
@@ -88,6 +89,7 @@ public:
     Talker(hio::tcp::Client& client, std::string message) : ClientDoer{client}, message_{std::move(message)} {}
     std::string echoed;
     std::error_code error;
+    std::string alpn;  // the protocol agreed, noted while connected
 
 protected:
     bool talk(double) override {
@@ -101,6 +103,8 @@ protected:
         }
         if (!c.connected())
             return false;
+        if (c.connection()->established())
+            alpn = c.connection()->alpn();
         if (sent_ < message_.size())
             sent_ += c.send(std::string_view{message_}.substr(sent_));
         echoed += c.receive();
@@ -181,6 +185,65 @@ TEST_CASE("Megabytes cross our TLS client and server byte-exact through small bu
     for (unsigned i = 0; i < 4; ++i) {
         CHECK(!runs[i]->talker.error);
         CHECK(runs[i]->talker.echoed == hio_test::pattern(1024 * 1024, i));
+    }
+}
+
+// Echoes, and notes the protocol ALPN agreed for the connections it served.
+class AlpnEcho : public hio::tcp::ServerDoer {
+public:
+    using ServerDoer::ServerDoer;
+    std::vector<std::string> seen;
+
+protected:
+    void serve(hio::Connection& connection, double) override {
+        if (connection.rx_buffer().size() != 0)
+            seen.push_back(connection.alpn());
+        connection.tx_buffer().transfer_from(connection.rx_buffer());
+    }
+};
+
+TEST_CASE("ALPN: the server picks the first of its protocols that the client offers", "[tls][alpn]") {
+    NetRig rig;
+    hio::tls::Config config = pki().server();
+    config.alpn = {"h2", "http/1.1"};
+    hio::tls::Context context{hio::tls::Role::server, config};
+    hio::tls::Network network{rig.network, context};
+    hio::tcp::Server server{network, {}};
+    AlpnEcho echo{server};
+    server.open();
+    const std::string port = std::to_string(server.port());
+
+    SECTION("openssl s_client offers http/1.1") {
+        const std::string output = hio_test::temp_path("alpn_out");
+        ProcessDoer s_client{{"sh", "-c",
+                              "(printf 'alpn\\n'; sleep 1) | openssl s_client -connect 127.0.0.1:" + port +
+                                  " -CAfile " + pki().path("ca.pem") + " -alpn spdy/1,http/1.1 -no_ign_eof"},
+                             {},
+                             output};
+        CHECK(rig.run_until({&echo, &s_client}, [&] { return s_client.done(); }, 20.0));
+        CHECK(s_client.exit_code() == 0);
+        CHECK(hio_test::slurp(output).find("ALPN protocol: http/1.1") != std::string::npos);
+        REQUIRE(echo.seen.size() == 1);
+        CHECK(echo.seen[0] == "http/1.1");
+        std::remove(output.c_str());
+    }
+
+    SECTION("our client, with and without a protocol in common") {
+        hio::tls::Config agreeing = pki().client();
+        agreeing.alpn = {"http/1.1"};
+        hio::tls::Config strange = pki().client();
+        strange.alpn = {"gopher"};
+        TlsClientRun first{rig, agreeing, server.port(), "one"};
+        TlsClientRun second{rig, strange, server.port(), "two"};
+        hio::DoDoer both{{&first.talker, &second.talker}};
+        REQUIRE(rig.run_until({&echo, &both}, [&] { return both.done(); }, 20.0));
+        CHECK(first.talker.echoed == "one");
+        CHECK(second.talker.echoed == "two");  // no protocol in common: no ALPN, still served
+        CHECK(first.talker.alpn == "http/1.1");
+        CHECK(second.talker.alpn.empty());
+        std::vector<std::string> seen = echo.seen;
+        std::sort(seen.begin(), seen.end());
+        CHECK(seen == std::vector<std::string>{"", "http/1.1"});
     }
 }
 

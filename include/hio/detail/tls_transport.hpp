@@ -166,8 +166,7 @@ public:
     [[nodiscard]] bool handshake_done() const noexcept { return SSL_is_init_finished(ssl_.get()) == 1; }
     [[nodiscard]] bool established() const noexcept override { return handshake_done(); }
 
-    /// The protocol ALPN selected, or empty.
-    [[nodiscard]] std::string alpn() const {
+    [[nodiscard]] std::string alpn() const override {
         const unsigned char* data = nullptr;
         unsigned length = 0;
         SSL_get0_alpn_selected(ssl_.get(), &data, &length);
