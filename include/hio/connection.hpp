@@ -31,6 +31,17 @@ protected:
     ~ConnectionObserver() = default;
 };
 
+/// State an application keeps per connection (a protocol's parser, a session): attached with
+/// Connection::attach(), it lives and dies with the connection.
+class ConnectionState {
+public:
+    virtual ~ConnectionState() = default;
+
+    /// True while the application holds bytes for this connection that tx had no room for:
+    /// a server then keeps the connection open, and serves it again when tx has room.
+    [[nodiscard]] virtual bool pending_output() const noexcept { return false; }
+};
+
 /// One byte stream and its two bounded buffers: what arrived (`rx_buffer()`, hio: rxbs) and
 /// what waits to leave (`tx_buffer()`, hio: txbs).
 ///
@@ -72,6 +83,11 @@ public:
     [[nodiscard]] bool closed() const noexcept { return state_ == State::closed; }
     /// True once the stream carries application bytes (after the TLS handshake, if any).
     [[nodiscard]] bool established() const noexcept { return state_ == State::open && transport_->established(); }
+    /// The application's state for this connection (see ConnectionState), or null.
+    [[nodiscard]] ConnectionState* attached() const noexcept { return attached_.get(); }
+    /// Attaches `state`, replacing (and destroying) any earlier one.
+    void attach(std::unique_ptr<ConnectionState> state) noexcept { attached_ = std::move(state); }
+
     /// The protocol agreed with ALPN over TLS (tls::Config::alpn), or empty.
     [[nodiscard]] std::string alpn() const { return transport_->alpn(); }
     /// Tyme the connection opened (set by whoever services it).
@@ -270,6 +286,7 @@ private:
     bool peer_closed_ = false;
     bool send_shutdown_ = false;
     bool shut_ = false;
+    std::unique_ptr<ConnectionState> attached_;  // last: destroyed first
 };
 
 }  // namespace hio

@@ -9,6 +9,8 @@
 #include <hio/doer.hpp>
 #include <hio/doist.hpp>
 #include <hio/error.hpp>
+#include <hio/http/message.hpp>
+#include <hio/http/server.hpp>
 #include <hio/reactor.hpp>
 #include <hio/ring_buffer.hpp>
 #include <hio/stepper.hpp>

@@ -133,13 +133,18 @@ public:
             const std::uint64_t received = connection->bytes_received();
             if (connection->service())
                 connection->last_activity(tyme);
+            const ConnectionState* state = connection->attached();
+            const bool app_pending = state != nullptr && state->pending_output();
             // Peer done and nothing left to say: close our side too.
-            if (connection->peer_closed() && connection->rx_buffer().empty() && connection->tx_buffer().empty())
+            if (connection->peer_closed() && connection->rx_buffer().empty() && connection->tx_buffer().empty() &&
+                !app_pending)
                 connection->close();
-            // Bytes read just now, an EOF not yet acted on, rx room with more to read, or more to
-            // send: the application must see this connection again in the next pass.
-            if (!connection->closed() && (connection->bytes_received() != received ||
-                                          connection->peer_closed() || connection->wants_service()))
+            // Bytes read just now, an EOF not yet acted on, rx room with more to read, more to
+            // send, or application output that now fits: the application must see this
+            // connection again in the next pass.
+            if (!connection->closed() &&
+                (connection->bytes_received() != received || connection->peer_closed() ||
+                 connection->wants_service() || (app_pending && !connection->tx_buffer().full())))
                 mark_active(*connection);
         }
         if (timeouts_apply() && tyme >= next_idle_check_) {
@@ -183,6 +188,15 @@ public:
 
     /// Open connections.
     [[nodiscard]] std::size_t connection_count() const noexcept { return connections_.size(); }
+
+    /// Calls `fn(connection)` for every open connection, in id order. `fn` may send and close
+    /// but must not open() or close() the server.
+    template <class Fn>
+    void visit(Fn&& fn) {
+        for (auto& [id, connection] : connections_)
+            if (!connection->closed())
+                fn(*connection);
+    }
 
     /// The connection with `id`, or nullptr.
     [[nodiscard]] Connection* connection(std::uint64_t id) const {

@@ -1,0 +1,188 @@
+#pragma once
+/// \file
+/// HTTP/1.1 messages: Headers (case-insensitive, repeated names kept), Request and Response
+/// (hio: the WSGI environ and the status/headers/body an app returns).
+
+#include <algorithm>
+#include <cctype>
+#include <cstddef>
+#include <cstdio>
+#include <ctime>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hio::http {
+
+/// True when `a` and `b` are equal ignoring ASCII case (header names, tokens).
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+/// Header fields in the order they came or were added. Lookups ignore case; a name may
+/// repeat (Set-Cookie, Via), and every value is kept.
+class Headers {
+public:
+    using Field = std::pair<std::string, std::string>;
+
+    Headers() = default;
+    Headers(std::initializer_list<Field> fields) : fields_{fields} {}
+
+    /// The first value of `name`, or nothing.
+    [[nodiscard]] std::optional<std::string_view> get(std::string_view name) const {
+        for (const Field& field : fields_)
+            if (iequals(field.first, name))
+                return std::string_view{field.second};
+        return std::nullopt;
+    }
+
+    /// The first value of `name`, or `fallback`.
+    [[nodiscard]] std::string value(std::string_view name, std::string_view fallback = {}) const {
+        const auto found = get(name);
+        return std::string{found ? *found : fallback};
+    }
+
+    /// Every value of `name`, in order.
+    [[nodiscard]] std::vector<std::string_view> get_all(std::string_view name) const {
+        std::vector<std::string_view> values;
+        for (const Field& field : fields_)
+            if (iequals(field.first, name))
+                values.emplace_back(field.second);
+        return values;
+    }
+
+    [[nodiscard]] bool has(std::string_view name) const { return get(name).has_value(); }
+
+    /// Appends a field; an existing one of the same name stays.
+    void add(std::string name, std::string value) { fields_.emplace_back(std::move(name), std::move(value)); }
+
+    /// Replaces every field of `name` with one.
+    void set(std::string name, std::string value) {
+        remove(name);
+        add(std::move(name), std::move(value));
+    }
+
+    /// Removes every field of `name`.
+    void remove(std::string_view name) {
+        std::erase_if(fields_, [&](const Field& field) { return iequals(field.first, name); });
+    }
+
+    [[nodiscard]] const std::vector<Field>& fields() const noexcept { return fields_; }
+    [[nodiscard]] std::size_t size() const noexcept { return fields_.size(); }
+    [[nodiscard]] bool empty() const noexcept { return fields_.empty(); }
+    [[nodiscard]] auto begin() const noexcept { return fields_.begin(); }
+    [[nodiscard]] auto end() const noexcept { return fields_.end(); }
+
+private:
+    std::vector<Field> fields_;
+};
+
+/// True when the comma-separated header value `list` holds `token` (ignoring case), as in
+/// `Connection: keep-alive, Upgrade`.
+inline bool has_token(std::string_view list, std::string_view token) {
+    while (!list.empty()) {
+        const std::size_t comma = list.find(',');
+        std::string_view item = list.substr(0, comma);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+            item.remove_prefix(1);
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+            item.remove_suffix(1);
+        if (iequals(item, token))
+            return true;
+        if (comma == std::string_view::npos)
+            break;
+        list.remove_prefix(comma + 1);
+    }
+    return false;
+}
+
+/// One request as the server parsed it (hio: the WSGI environ).
+struct Request {
+    std::string method;        ///< "GET", "POST", ...
+    std::string target;        ///< as sent: "/a/b?x=1", or absolute "http://host/a/b?x=1"
+    std::string path;          ///< the target's path, still percent-encoded: "/a/b"
+    std::string query;         ///< after '?', without it; empty when none
+    int version_major = 1;
+    int version_minor = 1;
+    Headers headers;
+    std::string body;          ///< de-chunked
+    bool keep_alive = true;    ///< the connection stays open after the response
+    std::string remote;        ///< the client's "host:port" (hio: REMOTE_ADDR)
+};
+
+/// What a handler answers. The server adds Date, Content-Length and Connection, and sends no
+/// body where HTTP forbids one (HEAD, 1xx, 204, 304).
+struct Response {
+    int status = 200;
+    Headers headers;
+    std::string body;
+    /// Close the connection after this response, whatever the request asked.
+    bool close = false;
+};
+
+/// The reason phrase for `status` ("Not Found"), or "Unknown".
+inline std::string_view reason_phrase(int status) noexcept {
+    switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 417: return "Expectation Failed";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+    }
+}
+
+/// True when a response with `status` has no body by definition (RFC 9112 6.3).
+inline bool status_forbids_body(int status) noexcept {
+    return (status >= 100 && status < 200) || status == 204 || status == 304;
+}
+
+/// `when` (seconds since the epoch) as an IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
+/// English names whatever the C locale is.
+inline std::string http_date(std::time_t when) {
+    static constexpr std::string_view days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr std::string_view months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::tm utc{};
+    gmtime_r(&when, &utc);
+    char text[40];
+    const int length = std::snprintf(text, sizeof text, "%.3s, %02d %.3s %04d %02d:%02d:%02d GMT",
+                                     days[static_cast<std::size_t>(utc.tm_wday) % 7].data(), utc.tm_mday,
+                                     months[static_cast<std::size_t>(utc.tm_mon) % 12].data(), utc.tm_year + 1900,
+                                     utc.tm_hour, utc.tm_min, utc.tm_sec);
+    return std::string{text, static_cast<std::size_t>(length > 0 ? length : 0)};
+}
+
+}  // namespace hio::http

@@ -1,0 +1,280 @@
+#pragma once
+/// \file
+/// HTTP/1.1 server as a doer (hio: core/http/serving.py Server, which hosts WSGI apps).
+///
+/// `http::ServerDoer` serves a `tcp::Server` (over plain TCP or TLS) with a handler: a function
+/// from Request to Response, called in the pass where the request completes. Requests are
+/// parsed by llhttp, one at a time per connection, so pipelined requests are answered in
+/// order; keep-alive, `Connection: close`, HTTP/1.0, chunked request bodies,
+/// `Expect: 100-continue` and HEAD follow RFC 9112. Limits answer with the right status: a
+/// header block too large 431 (a target 414), a body too large 413, a malformed request 400, an
+/// unknown method 501, a request not complete within `request_timeout` 408; each of these
+/// closes the connection. Idle keep-alive connections close after the TCP server's
+/// `idle_timeout`, and `max_connections` is the TCP server's.
+///
+/// ```
+/// hio::tcp::Server tcp{network, {.port = 8080, .idle_timeout = 15.0}};
+/// hio::http::ServerDoer http{tcp, [](const hio::http::Request& request, hio::http::Response& response) {
+///     response.headers.set("Content-Type", "text/plain");
+///     response.body = "hello " + request.path + "\n";
+/// }};
+/// ```
+
+#include <algorithm>
+#include <cstddef>
+#include <ctime>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+
+#include <hio/connection.hpp>
+#include <hio/detail/http_parser.hpp>
+#include <hio/detail/validate.hpp>
+#include <hio/error.hpp>
+#include <hio/http/message.hpp>
+#include <hio/tcp/server.hpp>
+
+namespace hio::http {
+
+/// Answers one request by filling `response` (hio: a WSGI app). An exception becomes a 500
+/// for that request; other requests and connections go on.
+using Handler = std::function<void(const Request& request, Response& response)>;
+
+/// HTTP limits; the connection limits (max_connections, idle_timeout for keep-alive, buffer
+/// sizes) are the tcp::ServerOptions of the server served.
+struct ServerOptions {
+    /// Request line and header fields together; past it: 431 (414 for the target alone).
+    std::size_t max_header_bytes = 16 * 1024;
+    /// Request body, de-chunked; past it: 413.
+    std::size_t max_body_bytes = 1024 * 1024;
+    /// Tyme a request may take from its first byte to its last; past it: 408. 0: no limit.
+    double request_timeout = 30.0;
+    /// The Server header; empty: none.
+    std::string server_header = "hio-cpp";
+};
+
+/// Serves HTTP/1.1 on every connection of a tcp::Server (hio: http Server with its app).
+class ServerDoer : public tcp::ServerDoer {
+public:
+    /// Serves `server` (not owned; must outlive this) with `handler`. Throws ValidationError
+    /// for a missing handler, a zero limit or a negative timeout.
+    ServerDoer(tcp::Server& server, Handler handler, ServerOptions options = {}, double tock = 0.0)
+        : tcp::ServerDoer{server, tock}, handler_{std::move(handler)}, options_{checked(std::move(options))} {
+        if (!handler_)
+            throw ValidationError{"http::ServerDoer: handler must not be empty"};
+    }
+
+    [[nodiscard]] const ServerOptions& options() const noexcept { return options_; }
+
+    /// Requests answered (including refusals), and refusals (4xx/5xx the server chose).
+    [[nodiscard]] std::uint64_t requests() const noexcept { return requests_; }
+    [[nodiscard]] std::uint64_t refused() const noexcept { return refused_; }
+
+protected:
+    bool recur(double tyme) override {
+        const bool done = tcp::ServerDoer::recur(tyme);
+        // A request that stalls sends nothing, so its connection is never active: look.
+        if (options_.request_timeout > 0.0 && tyme >= next_timeout_check_) {
+            next_timeout_check_ = tyme + std::min(options_.request_timeout / 4.0, 1.0);
+            server().visit([&](Connection& connection) {
+                if (auto* session = dynamic_cast<Session*>(connection.attached()))
+                    expire(*session, connection, tyme);
+            });
+        }
+        return done;
+    }
+
+    void serve(Connection& connection, double tyme) override {
+        Session& session = session_of(connection);
+        flush(session, connection);
+        // One request at a time: parse the next only when the last answer has left for tx,
+        // so a client that pipelines without reading cannot make us buffer without bound.
+        while (!session.closing && session.out.empty() && !connection.rx_buffer().empty()) {
+            const std::span<const std::byte> bytes = connection.rx_buffer().read_span();
+            std::size_t taken = 0;
+            const auto outcome = session.parser.feed(bytes, taken);
+            connection.rx_buffer().consume(taken);
+            if (session.parser.in_request() && session.started < 0.0)
+                session.started = tyme;
+            if (session.parser.wants_continue()) {
+                session.parser.continue_sent();
+                session.out += "HTTP/1.1 100 Continue\r\n\r\n";
+            }
+            if (outcome == detail::HttpRequestParser::Outcome::request) {
+                session.started = -1.0;
+                session.parser.request().remote = connection.remote_endpoint();
+                answer(session, session.parser.request());
+            } else if (outcome == detail::HttpRequestParser::Outcome::failed) {
+                refuse(session, session.parser.status());
+            } else {
+                flush(session, connection);  // a 100 Continue, while the body is awaited
+                break;
+            }
+            flush(session, connection);
+        }
+        expire(session, connection, tyme);
+        wind_up(session, connection);
+    }
+
+private:
+    // The per-connection state: a parser and the answers waiting for room in tx.
+    struct Session final : ConnectionState {
+        explicit Session(const ServerOptions& options)
+            : parser{{.max_header_bytes = options.max_header_bytes, .max_body_bytes = options.max_body_bytes}} {}
+        detail::HttpRequestParser parser;
+        std::string out;
+        std::size_t out_at = 0;
+        double started = -1.0;  // tyme the request in progress began
+        bool closing = false;
+        [[nodiscard]] bool pending_output() const noexcept override { return out_at < out.size(); }
+    };
+
+    // 408 for a request that began request_timeout ago and is not complete.
+    void expire(Session& session, Connection& connection, double tyme) {
+        if (session.closing || options_.request_timeout <= 0.0 || session.started < 0.0 ||
+            tyme - session.started < options_.request_timeout)
+            return;
+        refuse(session, 408);
+        flush(session, connection);
+        wind_up(session, connection);
+    }
+
+    // A closing connection reads nothing more, and ends once its last answer has left.
+    static void wind_up(Session& session, Connection& connection) {
+        if (!session.closing)
+            return;
+        connection.rx_buffer().clear();  // nothing after the last answer is served
+        if (session.out.empty())
+            connection.shutdown_send();  // our FIN once tx drains; the peer's close ends it
+    }
+
+    static ServerOptions checked(ServerOptions options) {
+        if (options.max_header_bytes == 0)
+            throw ValidationError{"http::ServerOptions: max_header_bytes must be >= 1, got 0"};
+        detail::require_non_negative("http::ServerOptions", "request_timeout", options.request_timeout);
+        return options;
+    }
+
+    Session& session_of(Connection& connection) {
+        if (auto* session = dynamic_cast<Session*>(connection.attached()))
+            return *session;
+        auto made = std::make_unique<Session>(options_);
+        Session& session = *made;
+        connection.attach(std::move(made));
+        return session;
+    }
+
+    // Moves waiting answer bytes into tx as room allows.
+    static void flush(Session& session, Connection& connection) {
+        if (session.out_at < session.out.size()) {
+            const std::string_view rest = std::string_view{session.out}.substr(session.out_at);
+            session.out_at += connection.send(rest);
+        }
+        if (session.out_at == session.out.size()) {
+            session.out.clear();
+            session.out_at = 0;
+        }
+    }
+
+    void answer(Session& session, Request& request) {
+        Response response;
+        try {
+            handler_(request, response);
+        } catch (const std::exception& error) {
+            response = error_response(500, std::string{"internal server error: "} + error.what());
+            ++refused_;
+        } catch (...) {
+            response = error_response(500, "internal server error");
+            ++refused_;
+        }
+        ++requests_;
+        const bool close = response.close || !request.keep_alive || session.parser.upgrade() ||
+                           has_token(response.headers.value("Connection"), "close");
+        write(session, response, request.method == "HEAD", close, request.version_minor == 0 && request.keep_alive);
+        if (close)
+            session.closing = true;
+    }
+
+    void refuse(Session& session, int status) {
+        ++requests_;
+        ++refused_;
+        write(session, error_response(status, std::string{reason_phrase(status)}), false, true, false);
+        session.closing = true;
+    }
+
+    static Response error_response(int status, const std::string& text) {
+        Response response;
+        response.status = status;
+        response.headers.set("Content-Type", "text/plain; charset=utf-8");
+        response.body = text + "\n";
+        response.close = true;
+        return response;
+    }
+
+    // Serializes `response`: status line, the handler's fields (less those the server owns),
+    // then Date, Server, Content-Length and Connection; the body unless HEAD or the status
+    // forbids one.
+    void write(Session& session, const Response& response, bool head, bool close, bool keep_alive_1_0) {
+        std::string& out = session.out;
+        const int status = response.status;
+        const bool bodiless = status_forbids_body(status);
+        out += "HTTP/1.1 ";
+        out += std::to_string(status);
+        out += ' ';
+        out += reason_phrase(status);
+        out += "\r\n";
+        for (const auto& [name, value] : response.headers) {
+            if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") || iequals(name, "Connection"))
+                continue;  // framing is the server's
+            out += name;
+            out += ": ";
+            out += value;
+            out += "\r\n";
+        }
+        if (!response.headers.has("Date")) {
+            out += "Date: ";
+            out += date();
+            out += "\r\n";
+        }
+        if (!options_.server_header.empty() && !response.headers.has("Server")) {
+            out += "Server: ";
+            out += options_.server_header;
+            out += "\r\n";
+        }
+        if (!bodiless) {
+            out += "Content-Length: ";
+            out += std::to_string(response.body.size());
+            out += "\r\n";
+        }
+        if (close)
+            out += "Connection: close\r\n";
+        else if (keep_alive_1_0)
+            out += "Connection: keep-alive\r\n";
+        out += "\r\n";
+        if (!bodiless && !head)
+            out += response.body;
+    }
+
+    // The Date field, formatted once per second.
+    const std::string& date() {
+        const std::time_t now = std::time(nullptr);
+        if (now != date_second_) {
+            date_second_ = now;
+            date_ = http_date(now);
+        }
+        return date_;
+    }
+
+    Handler handler_;
+    ServerOptions options_;
+    std::string date_;
+    std::time_t date_second_ = 0;
+    double next_timeout_check_ = 0.0;
+    std::uint64_t requests_ = 0;
+    std::uint64_t refused_ = 0;
+};
+
+}  // namespace hio::http

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# examples/http_server end to end: start it on a free port with a temporary --root, then
+# curl for hello, the request echoed as JSON (checked by Python's json module), a static file
+# with its Content-Type, a refused path traversal, keep-alive reuse; stop it with SIGTERM.
+# Usage: http_server_test.sh BUILD_DIR
+set -euo pipefail
+build=$1
+log=$(mktemp)
+root=$(mktemp -d)
+server_pid=
+cleanup() {
+    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -9 "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$log" "$root"
+}
+trap cleanup EXIT
+fail() { echo "http_server_test: $*"; cat "$log"; exit 1; }
+
+mkdir -p "$root/pub"
+printf '<h1>hi</h1>\n' >"$root/pub/index.html"
+printf 'secret\n' >"$root/secret.txt"
+"$build/examples/http_server" --port 0 --root "$root/pub" >"$log" 2>&1 &
+server_pid=$!
+port=
+for _ in $(seq 100); do
+    port=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$log")
+    [[ -n "$port" ]] && break
+    sleep 0.1
+done
+[[ -n "$port" ]] || fail "no 'listening on' line"
+base="http://127.0.0.1:$port"
+
+[[ $(curl -s -m 10 "$base/") == "hello from hio-cpp" ]] || fail "hello"
+curl -s -m 10 "$base/echo?x=1" -H 'X-Test: a"b' -d 'the body' | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+assert r["method"] == "POST" and r["path"] == "/echo" and r["query"] == "x=1", r
+assert ["X-Test", "a\"b"] in r["headers"] and r["body"] == "the body", r
+' || fail "echo JSON"
+headers=$(curl -s -m 10 -D - -o /dev/null "$base/files/index.html")
+grep -qi '^Content-Type: text/html; charset=utf-8' <<<"$headers" || fail "Content-Type: $headers"
+[[ $(curl -s -m 10 "$base/files/index.html") == "<h1>hi</h1>" ]] || fail "static file"
+code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' --path-as-is "$base/files/../secret.txt")
+[[ $code == 403 ]] || fail "traversal gave $code"
+code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$base/files/%2e%2e/secret.txt")
+[[ $code == 403 ]] || fail "encoded traversal gave $code"
+code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$base/files/missing.html")
+[[ $code == 404 ]] || fail "missing file gave $code"
+# Two URLs, one connection: curl reports how many it opened.
+opened=$(curl -s -m 10 -o /dev/null -o /dev/null -w '%{num_connects}\n' "$base/" "$base/echo" | awk '{ s += $1 } END { print s }')
+[[ $opened == 1 ]] || fail "keep-alive: curl opened $opened connections"
+
+kill -TERM "$server_pid"
+for _ in $(seq 50); do
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+done
+wait "$server_pid" || fail "exit status $?"
+server_pid=
+grep -q '^stopped: ' "$log" || fail "no 'stopped' line"
+echo "http_server example: all checks passed"

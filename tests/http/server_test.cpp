@@ -1,0 +1,302 @@
+// The HTTP/1.1 server doer against clients we did not write: curl, Python's http.client, and
+// raw sockets for pipelining and hostile requests. Loopback only, port 0, bounded.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <hio/hio.hpp>
+
+#include "catch.hpp"
+#include "support/net.hpp"
+
+using hio_test::NetRig;
+using hio_test::ProcessDoer;
+
+namespace {
+
+// hello at /hello, the request echoed at /echo (method, path, query, a header, body), 204 at
+// /empty, a thrown exception at /fail, 404 elsewhere.
+void app(const hio::http::Request& request, hio::http::Response& response) {
+    response.headers.set("Content-Type", "text/plain");
+    if (request.path == "/hello") {
+        response.body = "hello\n";
+    } else if (request.path == "/echo") {
+        response.body = request.method + " " + request.path + " ?" + request.query + " x=" +
+                        request.headers.value("X-Test") + " body=" + request.body;
+    } else if (request.path == "/headers") {
+        std::string all;
+        for (const std::string_view value : request.headers.get_all("x-a"))
+            all += std::string{value} + ",";
+        response.body = all + "|" + (request.headers.has("X-EMPTY") ? "empty=" + request.headers.value("x-empty") : "none") +
+                        "|" + (request.remote.starts_with("127.0.0.1:") ? "remote" : "no remote: " + request.remote);
+    } else if (request.path == "/empty") {
+        response.status = 204;
+        response.body = "never sent";
+    } else if (request.path == "/fail") {
+        throw std::runtime_error{"handler broke"};
+    } else {
+        response.status = 404;
+        response.body = "no " + request.path + "\n";
+    }
+}
+
+// A plain HTTP server on a free port, and a client process to run against it.
+struct Http {
+    NetRig rig;
+    hio::tcp::Server tcp;
+    hio::http::ServerDoer http;
+    explicit Http(hio::http::ServerOptions options = {}, hio::tcp::ServerOptions tcp_options = {})
+        : tcp{rig.network, tcp_options}, http{tcp, app, std::move(options)} {
+        tcp.open();
+    }
+    std::string port() const { return std::to_string(tcp.port()); }
+
+    // Runs `argv` against the server; returns its exit code and puts its stdout in `output`.
+    int run(std::vector<std::string> argv, std::string& output, double limit = 20.0) {
+        const std::string path = hio_test::temp_path("http_out");
+        ProcessDoer process{std::move(argv), {}, path};
+        const bool finished = rig.run_until({&http, &process}, [&] { return process.done(); }, limit);
+        output = hio_test::slurp(path);
+        std::remove(path.c_str());
+        return finished ? process.exit_code() : -2;
+    }
+
+    // Runs a Python script (with PORT defined); it prints what it checks and exits non-zero on a mismatch.
+    int python(const std::string& body, std::string& output, double limit = 20.0) {
+        return run({"python3", "-c", "import socket, sys, time, http.client\nPORT = " + port() + "\n" + body}, output,
+                   limit);
+    }
+};
+
+// Python: sends raw bytes on one connection, reads until the server closes or `timeout`, prints the reply.
+const std::string raw_exchange =
+    "def exchange(data, timeout=5.0, pause=0.0):\n"
+    "    s = socket.create_connection(('127.0.0.1', PORT), timeout=timeout)\n"
+    "    if pause:\n"
+    "        s.sendall(data[:len(data)//2]); time.sleep(pause); s.sendall(data[len(data)//2:])\n"
+    "    else:\n"
+    "        s.sendall(data)\n"
+    "    got = b''\n"
+    "    try:\n"
+    "        while True:\n"
+    "            chunk = s.recv(65536)\n"
+    "            if not chunk: break\n"
+    "            got += chunk\n"
+    "    except socket.timeout:\n"
+    "        got += b'<timeout>'\n"
+    "    s.close()\n"
+    "    return got\n"
+    "sys.excepthook = lambda kind, value, trace: print('EXCEPTION', kind.__name__, value)\n"
+    "def check(condition, what):\n"
+    "    print(('ok ' if condition else 'FAILED ') + what)\n"
+    "    if not condition: sys.exit(1)\n";
+
+}  // namespace
+
+TEST_CASE("curl gets a response with Date, Content-Length and the body", "[http][server][peer]") {
+    Http server;
+    std::string out;
+    REQUIRE(server.run({"curl", "-s", "-i", "http://127.0.0.1:" + server.port() + "/echo?a=1&b=2", "-H", "X-Test: yes"},
+                       out) == 0);
+    INFO(out);
+    CHECK(out.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+    CHECK(out.find("\r\nDate: ") != std::string::npos);
+    CHECK(out.find("\r\nContent-Length: 30\r\n") != std::string::npos);
+    CHECK(out.find("\r\n\r\nGET /echo ?a=1&b=2 x=yes body=") != std::string::npos);
+    CHECK(server.http.requests() == 1);
+}
+
+TEST_CASE("Python's http.client reuses one keep-alive connection for several requests", "[http][server][peer]") {
+    Http server;
+    std::string out;
+    const int code = server.python(raw_exchange +
+                                       "c = http.client.HTTPConnection('127.0.0.1', PORT, timeout=5)\n"
+                                       "for i in range(5):\n"
+                                       "    c.request('GET', '/hello')\n"
+                                       "    r = c.getresponse()\n"
+                                       "    check(r.status == 200 and r.read() == b'hello\\n', 'request %d' % i)\n"
+                                       "c.request('POST', '/echo?q', body=b'posted', headers={'X-Test': 'p'})\n"
+                                       "r = c.getresponse()\n"
+                                       "check(r.read() == b'POST /echo ?q x=p body=posted', 'post')\n"
+                                       "c.request('POST', '/echo', body=iter([b'chu', b'nked', b'']), "
+                                       "headers={'Transfer-Encoding': 'chunked'}, encode_chunked=True)\n"
+                                       "r = c.getresponse()\n"
+                                       "check(r.read() == b'POST /echo ? x= body=chunked', 'chunked upload')\n"
+                                       "c.request('HEAD', '/hello')\n"
+                                       "r = c.getresponse()\n"
+                                       "check(r.status == 200 and r.getheader('Content-Length') == '6' and r.read() == b'', 'head')\n"
+                                       "c.request('GET', '/empty')\n"
+                                       "r = c.getresponse()\n"
+                                       "check(r.status == 204 and r.getheader('Content-Length') is None "
+                                       "and r.getheader('Transfer-Encoding') is None and r.read() == b'', '204 without framing')\n"
+                                       "c.request('GET', '/fail')\n"
+                                       "r = c.getresponse()\n"
+                                       "check(r.status == 500 and b'handler broke' in r.read(), 'handler exception is a 500')\n",
+                                   out);
+    INFO(out);
+    CHECK(code == 0);
+    CHECK(server.tcp.accepted() == 1);  // one connection for all (the 500, last, closes it)
+}
+
+TEST_CASE("Pipelined requests are answered in order, HTTP/1.0 closes, absolute targets work", "[http][server]") {
+    Http server;
+    std::string out;
+    const int code = server.python(
+        raw_exchange +
+            "got = exchange(b'GET /echo?1 HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n'\n"
+            "               b'POST /echo?2 HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 3\\r\\n\\r\\nabc'\n"
+            "               b'GET http://h/echo?3 HTTP/1.1\\r\\nHost: h\\r\\nConnection: close\\r\\n\\r\\n'\n"
+            "               b'GET /never HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n')\n"
+            "print(got)\n"
+            "bodies = [b'GET /echo ?1 x= body=', b'POST /echo ?2 x= body=abc', b'GET /echo ?3 x= body=']\n"
+            "at = [got.find(b) for b in bodies]\n"
+            "check(all(a >= 0 for a in at) and at == sorted(at), 'three answers in order')\n"
+            "check(got.count(b'HTTP/1.1 200 OK') == 3 and b'/never' not in got, 'nothing after Connection: close')\n"
+            "got = exchange(b'GET /headers HTTP/1.1\\r\\nX-A:1\\r\\nX-Empty:\\r\\nx-a:  2 \\r\\nConnection: close\\r\\n\\r\\n')\n"
+            "check(got.endswith(b'1,2,|empty=|remote'), 'repeated names kept, any case, no space, empty value: ' "
+            "+ repr(got[-30:]))\n"
+            "got = exchange(b'POST /echo HTTP/1.1\\r\\nTransfer-Encoding: chunked\\r\\nConnection: close\\r\\n\\r\\n'\n"
+            "               b'3;name=value\\r\\nabc\\r\\n2\\r\\nde\\r\\n0\\r\\nX-Trailer: t\\r\\n\\r\\n')\n"
+            "check(got.endswith(b'body=abcde'), 'chunk extensions and trailers: ' + repr(got[-20:]))\n"
+            "got = exchange(b'GET /hello HTTP/1.0\\r\\n\\r\\n')\n"
+            "check(got.startswith(b'HTTP/1.1 200 OK') and b'Connection: close' in got and got.endswith(b'hello\\n'), "
+            "'HTTP/1.0 answered and closed')\n"
+            "got = exchange(b'GET /hello HTTP/1.0\\r\\nConnection: keep-alive\\r\\n\\r\\n', timeout=0.5)\n"
+            "check(b'Connection: keep-alive' in got and got.endswith(b'<timeout>'), 'HTTP/1.0 keep-alive kept')\n",
+        out);
+    INFO(out);
+    CHECK(code == 0);
+}
+
+TEST_CASE("Hostile and malformed requests get the right status and a close; others are served",
+          "[http][server][hostile]") {
+    Http server{{.max_header_bytes = 4096, .max_body_bytes = 1000, .request_timeout = 0.5}};
+    std::string out;
+    const int code = server.python(
+        raw_exchange +
+            "def status(data, **kw):\n"
+            "    got = exchange(data, **kw)\n"
+            "    return got.split(b'\\r\\n', 1)[0].decode(errors='replace'), got\n"
+            "cases = [\n"
+            " ('smuggling: Content-Length and Transfer-Encoding', b'POST / HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 4\\r\\n"
+            "Transfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n', '400'),\n"
+            " ('conflicting Content-Lengths', b'POST / HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 4\\r\\nContent-Length: 5"
+            "\\r\\n\\r\\nabcde', '400'),\n"
+            " ('chunked not last', b'POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked, gzip\\r\\n\\r\\n', '400'),\n"
+            " ('bad request line', b'GET / HTP/1.1\\r\\nHost: h\\r\\n\\r\\n', '400'),\n"
+            " ('header injection (bare CR)', b'GET / HTTP/1.1\\r\\nHost: h\\rX-Evil: 1\\r\\n\\r\\n', '400'),\n"
+            " ('space before colon', b'GET / HTTP/1.1\\r\\nHost : h\\r\\n\\r\\n', '400'),\n"
+            " ('unknown method', b'BREW /pot HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n', '501'),\n"
+            " ('huge header', b'GET / HTTP/1.1\\r\\nHost: h\\r\\nX-Big: ' + b'a' * 5000 + b'\\r\\n\\r\\n', '431'),\n"
+            " ('huge target', b'GET /' + b'a' * 5000 + b' HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n', '414'),\n"
+            " ('body too large', b'POST / HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 1001\\r\\n\\r\\n', '413'),\n"
+            " ('chunked body too large', b'POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n"
+            "400\\r\\n' + b'x' * 1024 + b'\\r\\n0\\r\\n\\r\\n', '413'),\n"
+            " ('HTTP/3.0', b'GET / HTTP/3.0\\r\\nHost: h\\r\\n\\r\\n', '505'),\n"
+            "]\n"
+            "for what, data, expected in cases:\n"
+            "    line, got = status(data)\n"
+            "    check(line.startswith('HTTP/1.1 ' + expected) and b'Connection: close' in got "
+            "and not got.endswith(b'<timeout>'), what + ': ' + line)\n"
+            "line, got = status(b'GET /hello HTTP/1.1\\r\\nHost: h\\r\\n', timeout=3)\n"
+            "check(line.startswith('HTTP/1.1 408') and not got.endswith(b'<timeout>'), 'slow sender: ' + line)\n"
+            "line, got = status(b'GET /hello HTTP/1.1\\r\\nHost: h\\r\\nConnection: close\\r\\n\\r\\n', pause=0.2)\n"
+            "check(line == 'HTTP/1.1 200 OK', 'a request split in two packets, then a good one: ' + line)\n",
+        out, 60.0);
+    INFO(out);
+    CHECK(code == 0);
+    CHECK(server.http.refused() == 13);
+}
+
+TEST_CASE("curl's Expect: 100-continue upload gets 100 Continue, then the answer", "[http][server][peer]") {
+    Http server;
+    const std::string body_path = hio_test::temp_path("http_body");
+    {
+        std::FILE* file = std::fopen(body_path.c_str(), "wb");
+        REQUIRE(file != nullptr);
+        const std::string body(2000, 'z');
+        std::fwrite(body.data(), 1, body.size(), file);
+        std::fclose(file);
+    }
+    std::string out;
+    REQUIRE(server.run({"sh", "-c",
+                        "curl -s -v -H 'Expect: 100-continue' --data-binary @" + body_path + " http://127.0.0.1:" +
+                            server.port() + "/echo 2>&1"},
+                       out) == 0);
+    std::remove(body_path.c_str());
+    INFO(out);
+    CHECK(out.find("< HTTP/1.1 100 Continue") != std::string::npos);
+    CHECK(out.find("< HTTP/1.1 200 OK") != std::string::npos);
+    CHECK(out.find("POST /echo ? x= body=" + std::string(2000, 'z')) != std::string::npos);
+}
+
+TEST_CASE("An oversized upload with Expect: 100-continue is refused before the body", "[http][server]") {
+    Http server{{.max_body_bytes = 100}};
+    std::string out;
+    const int code = server.python(raw_exchange +
+                                       "got = exchange(b'POST /echo HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 5000\\r\\n"
+                                       "Expect: 100-continue\\r\\n\\r\\n')\n"
+                                       "print(got)\n"
+                                       "check(got.startswith(b'HTTP/1.1 413') and b'100 Continue' not in got, '413, no 100')\n",
+                                   out);
+    INFO(out);
+    CHECK(code == 0);
+}
+
+TEST_CASE("An idle keep-alive connection is closed after the idle timeout", "[http][server]") {
+    Http server{{}, {.idle_timeout = 0.3}};
+    std::string out;
+    const int code = server.python(raw_exchange +
+                                       "t = time.time()\n"
+                                       "got = exchange(b'GET /hello HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n', timeout=5)\n"
+                                       "check(got.endswith(b'hello\\n') and time.time() - t < 3, 'answered, then closed when idle')\n",
+                                   out);
+    INFO(out);
+    CHECK(code == 0);
+    CHECK(server.tcp.idle_closed() == 1);
+}
+
+TEST_CASE("HTTPS: curl talks to the HTTP doer over TLS", "[http][server][tls][peer]") {
+    NetRig rig;
+    const std::string dir = hio_test::temp_path("http_pki");
+    REQUIRE(std::system(("mkdir -p '" + dir + "' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+                         "-nodes -keyout '" + dir + "/key.pem' -out '" + dir + "/cert.pem' -days 2 -subj /CN=localhost "
+                         "-addext subjectAltName=IP:127.0.0.1 2>/dev/null")
+                            .c_str()) == 0);
+    hio::tls::Context context{hio::tls::Role::server,
+                              {.certificate_file = dir + "/cert.pem", .key_file = dir + "/key.pem"}};
+    hio::tls::Network network{rig.network, context};
+    hio::tcp::Server tcp{network, {}};
+    hio::http::ServerDoer http{tcp, app};
+    tcp.open();
+    const std::string output = hio_test::temp_path("https_out");
+    ProcessDoer curl{{"curl", "-s", "--cacert", dir + "/cert.pem", "https://127.0.0.1:" + std::to_string(tcp.port()) +
+                                                                        "/hello", "https://127.0.0.1:" +
+                                                                        std::to_string(tcp.port()) + "/echo?tls"},
+                     {},
+                     output};
+    CHECK(rig.run_until({&http, &curl}, [&] { return curl.done(); }, 20.0));
+    CHECK(curl.exit_code() == 0);
+    CHECK(hio_test::slurp(output) == "hello\nGET /echo ?tls x= body=");
+    CHECK(tcp.accepted() == 1);  // curl reused the TLS connection for the second URL
+    std::remove(output.c_str());
+    [[maybe_unused]] const int ignored = std::system(("rm -rf '" + dir + "'").c_str());
+}
+
+TEST_CASE("README: the HTTP handler snippet answers curl", "[readme][http]") {
+    NetRig rig;
+    hio::Network& network = rig.network;
+    // README "HTTP/1.1: a handler on a doer" (port 0 here instead of 8080).
+    hio::tcp::Server tcp{network, {.port = 0, .idle_timeout = 15.0}};  // or over tls::Network
+    hio::http::ServerDoer http{tcp, [](const hio::http::Request& request, hio::http::Response& response) {
+        response.headers.set("Content-Type", "text/plain");
+        response.body = "hello " + request.path + "\n";
+    }};
+    tcp.open();
+    const std::string output = hio_test::temp_path("readme_http_out");
+    ProcessDoer curl{{"curl", "-s", "http://127.0.0.1:" + std::to_string(tcp.port()) + "/world"}, {}, output};
+    CHECK(rig.run_until({&http, &curl}, [&] { return curl.done(); }, 20.0));
+    CHECK(curl.exit_code() == 0);
+    CHECK(hio_test::slurp(output) == "hello /world\n");
+    std::remove(output.c_str());
+}
