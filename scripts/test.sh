@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs hio-cpp's whole test suite twice:
 #   1. gcc, RelWithDebInfo, warnings as errors, with the benchmarks built;
-#   2. clang, Debug, AddressSanitizer + UndefinedBehaviorSanitizer.
+#   2. clang, Debug, AddressSanitizer + UndefinedBehaviorSanitizer, with the libFuzzer
+#      targets (each fuzzed for 20 s as a ctest labelled "fuzz").
 # Build trees go to build/test-gcc and build/test-sanitize (kept between runs
 # for speed; CI=true starts them fresh). Uses 2 parallel jobs; override with JOBS.
 set -euo pipefail
@@ -33,5 +34,5 @@ run_suite "gcc" build/test-gcc \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHIO_WERROR=ON -DHIO_BUILD_BENCH=ON
 run_suite "clang + address,undefined sanitizers" build/test-sanitize \
     -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
-    -DCMAKE_BUILD_TYPE=Debug -DHIO_WERROR=ON -DHIO_SANITIZE=address,undefined
+    -DCMAKE_BUILD_TYPE=Debug -DHIO_WERROR=ON -DHIO_SANITIZE=address,undefined -DHIO_BUILD_FUZZ=ON
 echo "=== all suites passed in $((SECONDS - total)) s"

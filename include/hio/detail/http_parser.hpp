@@ -200,7 +200,10 @@ private:
         request.version_major = parser->http_major;
         request.version_minor = parser->http_minor;
         request.keep_alive = llhttp_should_keep_alive(parser) != 0;
-        split_target(request);
+        if (!split_target(request)) {
+            p.status_ = 400;  // not one of RFC 9112's four target forms
+            return -1;
+        }
         const bool chunked = (parser->flags & F_CHUNKED) != 0;
         const bool has_length = (parser->flags & F_CONTENT_LENGTH) != 0;
         if (has_length && parser->content_length > p.limits_.max_body_bytes) {
@@ -229,24 +232,36 @@ private:
         return HPE_PAUSED;  // one request at a time: pipelined ones wait their turn
     }
 
-    // Splits the target into path and query; accepts origin, absolute and asterisk forms.
-    static void split_target(http::Request& request) {
+    // Splits the target into path and query. RFC 9112 3.2: origin form "/p?q", absolute
+    // form "http://h/p?q", asterisk form "*" (OPTIONS only), authority form "h:443" (CONNECT
+    // only); anything else is refused (false).
+    static bool split_target(http::Request& request) {
         std::string_view target = request.target;
-        if (!target.empty() && target.front() != '/' && target != "*") {
-            const std::size_t scheme = target.find("://");
-            if (scheme != std::string_view::npos) {
-                const std::size_t path = target.find_first_of("/?", scheme + 3);
-                target = path == std::string_view::npos ? std::string_view{"/"} : target.substr(path);
-            }
+        if (target == "*") {
+            request.path = "*";
+            return request.method == "OPTIONS";
         }
+        if (request.method == "CONNECT") {
+            request.path = request.target;
+            return !target.empty() && target.front() != '/';
+        }
+        if (target.empty())
+            return false;
+        if (target.front() != '/') {
+            const std::size_t scheme = target.find("://");
+            if (scheme == std::string_view::npos || scheme == 0)
+                return false;
+            const std::size_t path = target.find_first_of("/?#", scheme + 3);
+            target = path == std::string_view::npos ? std::string_view{"/"} : target.substr(path);
+        }
+        const std::size_t fragment = target.find('#');
+        target = target.substr(0, fragment);
         const std::size_t question = target.find('?');
         request.path = std::string{target.substr(0, question)};
         if (request.path.empty())
             request.path = "/";
         request.query = question == std::string_view::npos ? std::string{} : std::string{target.substr(question + 1)};
-        const std::size_t fragment = request.query.find('#');
-        if (fragment != std::string::npos)
-            request.query.resize(fragment);
+        return true;
     }
 
     static int status_for(llhttp_errno_t error) noexcept {
