@@ -1,5 +1,5 @@
-// http_server: an HTTP/1.1 server as a doer; hello world, the request echoed as JSON, and a
-// directory of static files.
+// http_server: an HTTP/1.1 server as a doer; hello world, the request echoed as JSON, a
+// directory of static files, and a clock streamed as server-sent events.
 //
 // Run:   build/examples/http_server                        (127.0.0.1, a free port)
 //        build/examples/http_server --port 8080 --root ./public
@@ -7,13 +7,17 @@
 // Talk:  curl -i http://127.0.0.1:PORT/
 //        curl -s 'http://127.0.0.1:PORT/echo?x=1' -d 'some body'     (the request as JSON)
 //        curl -s http://127.0.0.1:PORT/files/index.html              (from --root)
+//        curl -N http://127.0.0.1:PORT/clock                         (an event a second)
 // Stop:  Ctrl-C or SIGTERM.
 //
-// One Doist runs one http::ServerDoer over a tcp::Server. The handler is an ordinary
-// function called in the pass where a request completes; keep-alive, pipelining, limits and
-// timeouts are the server's.
+// One Doist runs one http::ServerDoer over a tcp::Server, and a Clock doer with a tock of one
+// second. The handler is an ordinary function called in the pass where a request completes;
+// keep-alive, pipelining, limits and timeouts are the server's. /clock answers with an
+// EventStream the handler hands to the Clock, which pushes an event into every open stream
+// each tock: no thread per client, and a client that reads slowly only misses ticks.
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +25,8 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <hio/hio.hpp>
 
@@ -181,6 +187,33 @@ void serve_file(const std::string& root, const hio::http::Request& request, hio:
     response.body = content.str();
 }
 
+// Sends the time as an event to every subscribed client once per tock (1 s): a periodic doer.
+class Clock : public hio::Doer {
+public:
+    Clock() : hio::Doer{1.0} {}
+
+    void subscribe(hio::http::EventStream client) {
+        if (!client.last_event_id().empty())  // a client reconnecting (EventSource does this)
+            client.send({.event = "welcome", .data = "back after tick " + client.last_event_id()});
+        clients_.push_back(std::move(client));
+    }
+
+protected:
+    bool recur(double) override {
+        ++count_;
+        const hio::http::Event event{.id = std::to_string(count_), .event = "tick",
+                                     .data = hio::http::http_date(std::time(nullptr))};
+        for (hio::http::EventStream& client : clients_)
+            static_cast<void>(client.send(event));  // no room: this client misses this tick
+        std::erase_if(clients_, [](const hio::http::EventStream& client) { return client.closed(); });
+        return false;
+    }
+
+private:
+    std::vector<hio::http::EventStream> clients_;
+    unsigned long count_ = 0;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -200,8 +233,9 @@ int main(int argc, char** argv) {
 
         const std::string root = settings.root;
         const bool quiet = settings.quiet;
-        hio::http::ServerDoer http{server, [&root, quiet](const hio::http::Request& request,
-                                                          hio::http::Response& response) {
+        Clock clock;
+        hio::http::ServerDoer http{server, [&root, &clock, quiet](const hio::http::Request& request,
+                                                                  hio::http::Response& response) {
             response.headers.set("Content-Type", "text/plain; charset=utf-8");
             if (request.path == "/") {
                 response.body = "hello from hio-cpp\n";
@@ -210,6 +244,8 @@ int main(int argc, char** argv) {
                 response.body = request_json(request);
             } else if (request.path.starts_with("/files/") && (request.method == "GET" || request.method == "HEAD")) {
                 serve_file(root, request, response);
+            } else if (request.path == "/clock") {
+                clock.subscribe(hio::http::EventStream{request, response});  // kept open; the clock writes
             } else {
                 response.status = 404;
                 response.body = "not found: " + request.path + "\n";
@@ -223,7 +259,7 @@ int main(int argc, char** argv) {
         server.open();
         std::printf("listening on %s\n", server.local_endpoint().c_str());
         std::fflush(stdout);
-        hio::Doist doist{{.tock = 0.03125, .real = true, .waiter = &reactor}, {&http}};
+        hio::Doist doist{{.tock = 0.03125, .real = true, .waiter = &reactor}, {&http, &clock}};
         doist.run();  // until Ctrl-C or SIGTERM
         std::printf("stopped: %llu requests, %llu refused\n", static_cast<unsigned long long>(http.requests()),
                     static_cast<unsigned long long>(http.refused()));

@@ -116,6 +116,13 @@ public:
         return accepted;
     }
 
+    /// Tells the observer the application has work for this connection (a streamed response
+    /// got data from another doer): a server serves it again in its next pass.
+    void request_service() noexcept {
+        if (state_ != State::closed)
+            notify();
+    }
+
     /// Reads and removes up to `max` received bytes (all by default).
     std::string receive(std::size_t max = static_cast<std::size_t>(-1)) { return rx_.read_string(max); }
 

@@ -11,6 +11,8 @@
 #include <hio/error.hpp>
 #include <hio/http/message.hpp>
 #include <hio/http/server.hpp>
+#include <hio/http/sse.hpp>
+#include <hio/http/stream.hpp>
 #include <hio/reactor.hpp>
 #include <hio/ring_buffer.hpp>
 #include <hio/stepper.hpp>

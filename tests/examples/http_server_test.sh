@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # examples/http_server end to end: start it on a free port with a temporary --root, then
 # curl for hello, the request echoed as JSON (checked by Python's json module), a static file
-# with its Content-Type, a refused path traversal, keep-alive reuse; stop it with SIGTERM.
+# with its Content-Type, a refused path traversal, the SSE clock (Python), keep-alive reuse;
+# stop it with SIGTERM.
 # Usage: http_server_test.sh BUILD_DIR
 set -euo pipefail
 build=$1
@@ -47,6 +48,21 @@ code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$base/files/%2e%2e/secret.t
 [[ $code == 403 ]] || fail "encoded traversal gave $code"
 code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$base/files/missing.html")
 [[ $code == 404 ]] || fail "missing file gave $code"
+# The SSE clock: two tick events, ids counting up, then the client leaves.
+python3 - "$port" <<'PY' || fail "SSE clock"
+import http.client, sys
+c = http.client.HTTPConnection('127.0.0.1', int(sys.argv[1]), timeout=10)
+c.request('GET', '/clock', headers={'Accept': 'text/event-stream', 'Last-Event-ID': '7'})
+r = c.getresponse()
+assert r.status == 200 and r.getheader('Content-Type') == 'text/event-stream', r.getheaders()
+lines = []
+while sum(1 for l in lines if l.startswith(b'event: tick')) < 2:
+    lines.append(r.readline().rstrip(b'\r\n'))
+assert lines[0:3] == [b'event: welcome', b'data: back after tick 7', b''], lines
+ids = [int(l[4:]) for l in lines if l.startswith(b'id: ')]
+assert len(ids) >= 1 and ids == sorted(ids), lines
+assert any(l.startswith(b'data: ') and l.endswith(b' GMT') for l in lines), lines
+PY
 # Two URLs, one connection: curl reports how many it opened.
 opened=$(curl -s -m 10 -o /dev/null -o /dev/null -w '%{num_connects}\n' "$base/" "$base/echo" | awk '{ s += $1 } END { print s }')
 [[ $opened == 1 ]] || fail "keep-alive: curl opened $opened connections"

@@ -7,10 +7,12 @@
 #include <hio/hio.hpp>
 
 #include "catch.hpp"
+#include "support/http.hpp"
 #include "support/net.hpp"
 
 using hio_test::NetRig;
 using hio_test::ProcessDoer;
+using hio_test::raw_exchange;
 
 namespace {
 
@@ -40,56 +42,11 @@ void app(const hio::http::Request& request, hio::http::Response& response) {
     }
 }
 
-// A plain HTTP server on a free port, and a client process to run against it.
-struct Http {
-    NetRig rig;
-    hio::tcp::Server tcp;
-    hio::http::ServerDoer http;
+// The test app on a free port, with a client process to run against it.
+struct Http : hio_test::HttpRig {
     explicit Http(hio::http::ServerOptions options = {}, hio::tcp::ServerOptions tcp_options = {})
-        : tcp{rig.network, tcp_options}, http{tcp, app, std::move(options)} {
-        tcp.open();
-    }
-    std::string port() const { return std::to_string(tcp.port()); }
-
-    // Runs `argv` against the server; returns its exit code and puts its stdout in `output`.
-    int run(std::vector<std::string> argv, std::string& output, double limit = 20.0) {
-        const std::string path = hio_test::temp_path("http_out");
-        ProcessDoer process{std::move(argv), {}, path};
-        const bool finished = rig.run_until({&http, &process}, [&] { return process.done(); }, limit);
-        output = hio_test::slurp(path);
-        std::remove(path.c_str());
-        return finished ? process.exit_code() : -2;
-    }
-
-    // Runs a Python script (with PORT defined); it prints what it checks and exits non-zero on a mismatch.
-    int python(const std::string& body, std::string& output, double limit = 20.0) {
-        return run({"python3", "-c", "import socket, sys, time, http.client\nPORT = " + port() + "\n" + body}, output,
-                   limit);
-    }
+        : HttpRig{app, std::move(options), std::move(tcp_options)} {}
 };
-
-// Python: sends raw bytes on one connection, reads until the server closes or `timeout`, prints the reply.
-const std::string raw_exchange =
-    "def exchange(data, timeout=5.0, pause=0.0):\n"
-    "    s = socket.create_connection(('127.0.0.1', PORT), timeout=timeout)\n"
-    "    if pause:\n"
-    "        s.sendall(data[:len(data)//2]); time.sleep(pause); s.sendall(data[len(data)//2:])\n"
-    "    else:\n"
-    "        s.sendall(data)\n"
-    "    got = b''\n"
-    "    try:\n"
-    "        while True:\n"
-    "            chunk = s.recv(65536)\n"
-    "            if not chunk: break\n"
-    "            got += chunk\n"
-    "    except socket.timeout:\n"
-    "        got += b'<timeout>'\n"
-    "    s.close()\n"
-    "    return got\n"
-    "sys.excepthook = lambda kind, value, trace: print('EXCEPTION', kind.__name__, value)\n"
-    "def check(condition, what):\n"
-    "    print(('ok ' if condition else 'FAILED ') + what)\n"
-    "    if not condition: sys.exit(1)\n";
 
 }  // namespace
 

@@ -9,11 +9,14 @@
 #include <cstdio>
 #include <ctime>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <hio/http/stream.hpp>
 
 namespace hio::http {
 
@@ -115,14 +118,25 @@ struct Request {
     std::string remote;        ///< the client's "host:port" (hio: REMOTE_ADDR)
 };
 
-/// What a handler answers. The server adds Date, Content-Length and Connection, and sends no
-/// body where HTTP forbids one (HEAD, 1xx, 204, 304).
+/// What a handler answers. The server adds Date, Content-Length (or chunked framing) and
+/// Connection, and sends no body where HTTP forbids one (HEAD, 1xx, 204, 304).
 struct Response {
     int status = 200;
     Headers headers;
     std::string body;
     /// Close the connection after this response, whatever the request asked.
     bool close = false;
+    /// Set by stream(): the body comes from this stream over later passes, not from `body`.
+    std::shared_ptr<BodyStream> body_stream{};
+
+    /// Makes the body a stream the application fills over several passes (hio: a WSGI app
+    /// returning an iterable): the status and headers leave when the handler returns, the
+    /// body as it is written. Keep the returned stream (or hand it to a doer), write to it,
+    /// and end() it. Throws ValidationError for a zero capacity.
+    std::shared_ptr<BodyStream> stream(StreamOptions options = {}) {
+        body_stream = std::make_shared<BodyStream>(options);
+        return body_stream;
+    }
 };
 
 /// The reason phrase for `status` ("Not Found"), or "Unknown".

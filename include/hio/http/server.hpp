@@ -22,6 +22,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <cstdio>
 #include <ctime>
 #include <exception>
 #include <functional>
@@ -35,6 +37,7 @@
 #include <hio/detail/validate.hpp>
 #include <hio/error.hpp>
 #include <hio/http/message.hpp>
+#include <hio/http/stream.hpp>
 #include <hio/tcp/server.hpp>
 
 namespace hio::http {
@@ -76,12 +79,18 @@ public:
 protected:
     bool recur(double tyme) override {
         const bool done = tcp::ServerDoer::recur(tyme);
-        // A request that stalls sends nothing, so its connection is never active: look.
-        if (options_.request_timeout > 0.0 && tyme >= next_timeout_check_) {
-            next_timeout_check_ = tyme + std::min(options_.request_timeout / 4.0, 1.0);
+        // A request that stalls sends nothing, and a silent stream moves nothing, so neither
+        // connection is ever active: look now and then.
+        if (tyme >= next_check_) {
+            double period = std::min(min_heartbeat_ / 2.0, 1.0);
+            if (options_.request_timeout > 0.0)
+                period = std::min(period, options_.request_timeout / 4.0);
+            next_check_ = tyme + period;
             server().visit([&](Connection& connection) {
-                if (auto* session = dynamic_cast<Session*>(connection.attached()))
+                if (auto* session = dynamic_cast<Session*>(connection.attached())) {
                     expire(*session, connection, tyme);
+                    beat(*session, tyme);
+                }
             });
         }
         return done;
@@ -89,10 +98,14 @@ protected:
 
     void serve(Connection& connection, double tyme) override {
         Session& session = session_of(connection);
-        flush(session, connection);
-        // One request at a time: parse the next only when the last answer has left for tx,
-        // so a client that pipelines without reading cannot make us buffer without bound.
-        while (!session.closing && session.out.empty() && !connection.rx_buffer().empty()) {
+        // One request at a time: parse the next only when the last answer (streamed or not)
+        // has left for tx, so a client that pipelines without reading cannot make us buffer
+        // without bound.
+        for (;;) {
+            pump(session, tyme);
+            flush(session, connection);
+            if (session.closing || !session.out.empty() || session.stream || connection.rx_buffer().empty())
+                break;
             const std::span<const std::byte> bytes = connection.rx_buffer().read_span();
             std::size_t taken = 0;
             const auto outcome = session.parser.feed(bytes, taken);
@@ -106,20 +119,21 @@ protected:
             if (outcome == detail::HttpRequestParser::Outcome::request) {
                 session.started = -1.0;
                 session.parser.request().remote = connection.remote_endpoint();
-                answer(session, session.parser.request());
+                answer(session, connection, session.parser.request(), tyme);
             } else if (outcome == detail::HttpRequestParser::Outcome::failed) {
                 refuse(session, session.parser.status());
-            } else {
-                flush(session, connection);  // a 100 Continue, while the body is awaited
-                break;
             }
-            flush(session, connection);
+            // Outcome::more: the next piece of rx (a wrapped ring has two), or out of bytes.
         }
         expire(session, connection, tyme);
         wind_up(session, connection);
     }
 
 private:
+    // How an answer's body is framed: whole (Content-Length of `body`), a stream of announced
+    // length, a chunked stream, or a stream the close ends (HTTP/1.0).
+    enum class Framing : std::uint8_t { whole, length, chunked, until_close };
+
     // The per-connection state: a parser and the answers waiting for room in tx.
     struct Session final : ConnectionState {
         explicit Session(const ServerOptions& options)
@@ -129,8 +143,62 @@ private:
         std::size_t out_at = 0;
         double started = -1.0;  // tyme the request in progress began
         bool closing = false;
-        [[nodiscard]] bool pending_output() const noexcept override { return out_at < out.size(); }
+        std::shared_ptr<BodyStream> stream;  // the streamed answer in progress, if any
+        Framing framing = Framing::whole;
+        double streamed_at = 0.0;  // tyme stream bytes last left (for heartbeats)
+
+        Session(const Session&) = delete;
+        Session& operator=(const Session&) = delete;
+        ~Session() override {
+            if (stream)
+                stream->close();  // the connection is gone: tell the application
+        }
+        [[nodiscard]] bool pending_output() const noexcept override {
+            return out_at < out.size() || (stream && stream->queued() != 0);
+        }
     };
+
+    // Moves what the application streamed into the answer, framed, once the last piece has
+    // left for tx; ends the answer when the stream has ended.
+    static void pump(Session& session, double tyme) {
+        if (!session.stream || !session.out.empty())
+            return;
+        BodyStream& stream = *session.stream;
+        if (stream.queued() != 0) {
+            std::string data = stream.take();
+            session.streamed_at = tyme;
+            if (session.framing == Framing::chunked) {
+                char size[20];
+                const int length = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+                session.out.append(size, static_cast<std::size_t>(length)).append(data).append("\r\n");
+            } else {
+                session.out = std::move(data);
+            }
+        }
+        if (!stream.ended())
+            return;
+        if (stream.aborted()) {
+            session.closing = true;  // cut short: the client must not take it as complete
+        } else if (session.framing == Framing::chunked) {
+            session.out += "0\r\n\r\n";
+        } else if (session.framing == Framing::until_close ||
+                   stream.written() != stream.options().content_length.value_or(0)) {
+            session.closing = true;  // the close ends the body (or shows it short)
+        }
+        stream.close();
+        session.stream.reset();
+    }
+
+    // Heartbeats for silent streams (SSE comments), so idle timeouts keep them open.
+    static void beat(Session& session, double tyme) {
+        if (!session.stream || session.framing == Framing::length)
+            return;  // a counted body has no room for extra bytes
+        const double interval = session.stream->heartbeat_interval();
+        if (interval > 0.0 && tyme - session.streamed_at >= interval && session.out.empty()) {
+            session.streamed_at = tyme;
+            session.stream->beat();
+        }
+    }
 
     // 408 for a request that began request_timeout ago and is not complete.
     void expire(Session& session, Connection& connection, double tyme) {
@@ -147,7 +215,7 @@ private:
         if (!session.closing)
             return;
         connection.rx_buffer().clear();  // nothing after the last answer is served
-        if (session.out.empty())
+        if (session.out.empty() && !session.stream)
             connection.shutdown_send();  // our FIN once tx drains; the peer's close ends it
     }
 
@@ -179,7 +247,7 @@ private:
         }
     }
 
-    void answer(Session& session, Request& request) {
+    void answer(Session& session, Connection& connection, Request& request, double tyme) {
         Response response;
         try {
             handler_(request, response);
@@ -191,9 +259,37 @@ private:
             ++refused_;
         }
         ++requests_;
-        const bool close = response.close || !request.keep_alive || session.parser.upgrade() ||
-                           has_token(response.headers.value("Connection"), "close");
-        write(session, response, request.method == "HEAD", close, request.version_minor == 0 && request.keep_alive);
+        const bool head = request.method == "HEAD";
+        const bool http_1_0 = request.version_minor == 0;
+        bool close = response.close || !request.keep_alive || session.parser.upgrade() ||
+                     has_token(response.headers.value("Connection"), "close");
+        std::shared_ptr<BodyStream> stream = std::move(response.body_stream);
+        Framing framing = Framing::whole;
+        if (stream && !status_forbids_body(response.status)) {
+            if (stream->options().content_length)
+                framing = Framing::length;
+            else if (http_1_0)
+                framing = Framing::until_close;  // HTTP/1.0 has no chunked coding
+            else
+                framing = Framing::chunked;
+            close = close || framing == Framing::until_close;
+        }
+        const std::uint64_t length = framing == Framing::length ? *stream->options().content_length : response.body.size();
+        write(session, response, framing, length, head, close, http_1_0 && request.keep_alive);
+        if (stream) {
+            if (head || framing == Framing::whole) {
+                stream->close();  // no body will be sent: the application should stop
+            } else {
+                session.stream = std::move(stream);
+                session.framing = framing;
+                session.streamed_at = tyme;
+                session.stream->bind(&connection);
+                if (const double interval = session.stream->heartbeat_interval(); interval > 0.0) {
+                    min_heartbeat_ = std::min(min_heartbeat_, interval);
+                    next_check_ = std::min(next_check_, tyme + interval / 2.0);
+                }
+            }
+        }
         if (close)
             session.closing = true;
     }
@@ -201,7 +297,8 @@ private:
     void refuse(Session& session, int status) {
         ++requests_;
         ++refused_;
-        write(session, error_response(status, std::string{reason_phrase(status)}), false, true, false);
+        write(session, error_response(status, std::string{reason_phrase(status)}), Framing::whole, 0, false,
+              true, false);
         session.closing = true;
     }
 
@@ -215,9 +312,10 @@ private:
     }
 
     // Serializes `response`: status line, the handler's fields (less those the server owns),
-    // then Date, Server, Content-Length and Connection; the body unless HEAD or the status
-    // forbids one.
-    void write(Session& session, const Response& response, bool head, bool close, bool keep_alive_1_0) {
+    // then Date, Server, the framing (Content-Length or Transfer-Encoding) and Connection;
+    // the body unless HEAD, the status forbids one, or it is streamed.
+    void write(Session& session, const Response& response, Framing framing, std::uint64_t length, bool head,
+               bool close, bool keep_alive_1_0) {
         std::string& out = session.out;
         const int status = response.status;
         const bool bodiless = status_forbids_body(status);
@@ -244,9 +342,12 @@ private:
             out += options_.server_header;
             out += "\r\n";
         }
-        if (!bodiless) {
+        if (bodiless) {
+        } else if (framing == Framing::chunked) {
+            out += "Transfer-Encoding: chunked\r\n";
+        } else if (framing != Framing::until_close) {
             out += "Content-Length: ";
-            out += std::to_string(response.body.size());
+            out += std::to_string(framing == Framing::whole ? response.body.size() : length);
             out += "\r\n";
         }
         if (close)
@@ -254,7 +355,7 @@ private:
         else if (keep_alive_1_0)
             out += "Connection: keep-alive\r\n";
         out += "\r\n";
-        if (!bodiless && !head)
+        if (!bodiless && !head && framing == Framing::whole)
             out += response.body;
     }
 
@@ -272,7 +373,8 @@ private:
     ServerOptions options_;
     std::string date_;
     std::time_t date_second_ = 0;
-    double next_timeout_check_ = 0.0;
+    double next_check_ = 0.0;
+    double min_heartbeat_ = 2.0;  // the shortest heartbeat interval seen (bounds the check period)
     std::uint64_t requests_ = 0;
     std::uint64_t refused_ = 0;
 };

@@ -1,0 +1,160 @@
+#pragma once
+/// \file
+/// BodyStream: the body of a response that is produced over several passes (hio: a WSGI app
+/// that returns an iterable or generator instead of a finished body).
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <hio/connection.hpp>
+#include <hio/error.hpp>
+
+namespace hio::http {
+
+/// Settings of a streamed response body (Response::stream()).
+struct StreamOptions {
+    /// Bytes the stream holds for the server before write() accepts fewer than offered. The
+    /// server takes what is queued whenever the connection has room, so this bounds the memory
+    /// a slow client can make the server keep.
+    std::size_t capacity = 64 * 1024;
+    /// The body's exact length, when known: the response carries Content-Length and no chunk
+    /// framing. Unset: chunked transfer coding (HTTP/1.1) or a body ended by the close
+    /// (HTTP/1.0 clients).
+    std::optional<std::uint64_t> content_length{};
+};
+
+/// The writing end of a streamed response body, shared by the handler (or any doer it hands
+/// the stream to) and the server.
+///
+/// The application writes as data becomes ready and ends the stream with end(); the server
+/// sends what is queued in the pass after, framed as the response requires. Back pressure is
+/// state: write() accepts at most room() bytes, and room() grows as the client reads. When the
+/// client goes away, the request was HEAD, or the status allows no body, the stream is
+/// closed(): writes accept nothing, and the application should drop it. Single-threaded, like
+/// everything driven by a Doist.
+class BodyStream {
+public:
+    explicit BodyStream(StreamOptions options = {}) : options_{options} {
+        if (options_.capacity == 0)
+            throw ValidationError{"http::StreamOptions: capacity must be >= 1, got 0"};
+    }
+
+    BodyStream(const BodyStream&) = delete;
+    BodyStream& operator=(const BodyStream&) = delete;
+
+    /// Queues as much of `data` as there is room for; returns the bytes accepted (fewer than
+    /// offered: back pressure; 0 once ended or closed). Throws hio::Error when the bytes would
+    /// pass the announced content_length.
+    std::size_t write(std::string_view data) {
+        if (ended_ || closed_ || data.empty())
+            return 0;
+        if (options_.content_length && written_ + data.size() > *options_.content_length)
+            throw Error{"http::BodyStream: writing " + std::to_string(data.size()) + " bytes after " +
+                        std::to_string(written_) + " passes the Content-Length of " +
+                        std::to_string(*options_.content_length)};
+        const std::size_t accepted = std::min(data.size(), room());
+        if (accepted == 0)
+            return 0;
+        queue_.append(data.substr(0, accepted));
+        written_ += accepted;
+        poke();
+        return accepted;
+    }
+
+    /// Ends the body: what is queued is still sent, then the response completes. A body
+    /// shorter than its announced content_length closes the connection instead (the client
+    /// can tell it was cut short). Idempotent.
+    void end() noexcept {
+        if (ended_)
+            return;
+        ended_ = true;
+        poke();
+    }
+
+    /// Gives up on the body: the connection is closed without completing the response, so the
+    /// client sees it cut short (for an error found after the status was sent). Idempotent.
+    void abort() noexcept {
+        if (aborted_)
+            return;
+        ended_ = true;
+        aborted_ = true;
+        poke();
+    }
+
+    /// Bytes write() would accept now.
+    [[nodiscard]] std::size_t room() const noexcept {
+        return closed_ || ended_ ? 0 : options_.capacity - std::min(options_.capacity, queued());
+    }
+    /// Bytes written and not yet taken by the server.
+    [[nodiscard]] std::size_t queued() const noexcept { return queue_.size(); }
+    /// Bytes accepted in all.
+    [[nodiscard]] std::uint64_t written() const noexcept { return written_; }
+    [[nodiscard]] bool ended() const noexcept { return ended_; }
+    [[nodiscard]] bool aborted() const noexcept { return aborted_; }
+    /// True once nothing more will reach the client: it went away, the response has no body,
+    /// or the body was sent in full.
+    [[nodiscard]] bool closed() const noexcept { return closed_; }
+    [[nodiscard]] const StreamOptions& options() const noexcept { return options_; }
+
+    /// Bytes that mean nothing to the client (an SSE comment) that the server sends when the
+    /// stream was silent for `interval` tyme, so that proxies and idle timeouts keep the
+    /// connection open. 0: none. Throws ValidationError for a negative interval or empty text.
+    void heartbeat(double interval, std::string text) {
+        if (!(interval >= 0.0) || (interval > 0.0 && text.empty()))
+            throw ValidationError{"http::BodyStream: heartbeat needs an interval >= 0 and some text, got " +
+                                  std::to_string(interval)};
+        heartbeat_interval_ = interval;
+        heartbeat_text_ = std::move(text);
+    }
+    [[nodiscard]] double heartbeat_interval() const noexcept { return heartbeat_interval_; }
+
+    // --- The server's side ------------------------------------------------------------
+
+    /// For the server: binds the stream to the connection to wake when data is written.
+    void bind(Connection* connection) noexcept { connection_ = connection; }
+
+    /// For the server: removes and returns what is queued.
+    std::string take() {
+        std::string taken = std::move(queue_);
+        queue_.clear();
+        return taken;
+    }
+
+    /// For the server: queues the heartbeat text (not counted as body).
+    void beat() {
+        if (closed_ || ended_ || heartbeat_text_.empty() || queued() != 0)
+            return;
+        queue_ = heartbeat_text_;
+        poke();
+    }
+
+    /// For the server: nothing more can be sent; drops what is queued.
+    void close() noexcept {
+        closed_ = true;
+        connection_ = nullptr;
+        queue_.clear();
+    }
+
+private:
+    void poke() noexcept {
+        if (connection_ != nullptr)
+            connection_->request_service();
+    }
+
+    StreamOptions options_;
+    std::string queue_;
+    std::uint64_t written_ = 0;
+    Connection* connection_ = nullptr;
+    std::string heartbeat_text_;
+    double heartbeat_interval_ = 0.0;
+    bool ended_ = false;
+    bool aborted_ = false;
+    bool closed_ = false;
+};
+
+}  // namespace hio::http
