@@ -9,6 +9,7 @@
 #include <hio/doer.hpp>
 #include <hio/doist.hpp>
 #include <hio/error.hpp>
+#include <hio/http/client.hpp>
 #include <hio/http/message.hpp>
 #include <hio/http/server.hpp>
 #include <hio/http/sse.hpp>

@@ -1,7 +1,7 @@
 #pragma once
 /// \file
-/// An incremental HTTP/1.1 request parser on llhttp, one request at a time. Internal: used by
-/// hio::http::ServerDoer.
+/// Incremental HTTP/1.1 request and response parsers on llhttp, one message at a time.
+/// Internal: used by hio::http::ServerDoer and hio::http::Client.
 ///
 /// feed() parses bytes until a request is complete (then it stops, so pipelined requests are
 /// answered one by one, in order), the bytes run out, or the request is refused. Framing is
@@ -19,6 +19,50 @@
 #include <hio/http/message.hpp>
 
 namespace hio::detail {
+
+/// RFC 9110 5.1: a field name (and a method) is a token. llhttp lets "Host : x" through (a
+/// space before the colon), which RFC 9112 5.1 says to refuse: proxies disagree on what it
+/// means.
+inline bool is_http_token(std::string_view name) noexcept {
+    if (name.empty())
+        return false;
+    for (const char c : name) {
+        const auto u = static_cast<unsigned char>(c);
+        const bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+                        std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/// Header fields as llhttp hands them over, in pieces, counted against a byte limit.
+struct HttpFieldCollector {
+    std::string field;
+    std::string value;
+    std::size_t bytes = 0;
+
+    /// Counts `length` more header bytes; false once past `limit`.
+    bool count(std::size_t length, std::size_t limit) noexcept {
+        bytes += length;
+        return bytes <= limit;
+    }
+
+    /// Adds the field collected to `headers`, without trailing whitespace in the value.
+    void finish(http::Headers& headers) {
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+            value.pop_back();  // trailing optional whitespace is not part of the value
+        headers.add(std::move(field), std::move(value));
+        field.clear();
+        value.clear();
+    }
+
+    void reset() noexcept {
+        field.clear();
+        value.clear();
+        bytes = 0;
+    }
+};
 
 class HttpRequestParser {
 public:
@@ -111,43 +155,17 @@ private:
 
     void reset_request() {
         request_ = http::Request{};
-        field_.clear();
-        value_.clear();
-        header_bytes_ = 0;
+        fields_.reset();
         started_ = false;
         continue_wanted_ = false;
     }
 
     // Counts bytes toward the header limit; false (and a status) past it.
     bool count_header_bytes(std::size_t length, int status) {
-        header_bytes_ += length;
-        if (header_bytes_ <= limits_.max_header_bytes)
+        if (fields_.count(length, limits_.max_header_bytes))
             return true;
         status_ = status;
         return false;
-    }
-
-    // RFC 9110 5.1: a field name is a token. llhttp lets "Host : x" through (a space before
-    // the colon), which RFC 9112 5.1 says to refuse: proxies disagree on what it means.
-    static bool is_token(std::string_view name) noexcept {
-        if (name.empty())
-            return false;
-        for (const char c : name) {
-            const auto u = static_cast<unsigned char>(c);
-            const bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
-                            std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
-            if (!ok)
-                return false;
-        }
-        return true;
-    }
-
-    void finish_field() {
-        while (!value_.empty() && (value_.back() == ' ' || value_.back() == '\t'))
-            value_.pop_back();  // trailing optional whitespace is not part of the value
-        request_.headers.add(std::move(field_), std::move(value_));
-        field_.clear();
-        value_.clear();
     }
 
     static int on_message_begin(llhttp_t* parser) {
@@ -167,13 +185,13 @@ private:
         HttpRequestParser& p = self(parser);
         if (!p.count_header_bytes(length, 431))
             return -1;
-        p.field_.append(at, length);
+        p.fields_.field.append(at, length);
         return 0;
     }
 
     static int on_header_field_complete(llhttp_t* parser) {
         HttpRequestParser& p = self(parser);
-        if (!is_token(p.field_)) {
+        if (!is_http_token(p.fields_.field)) {
             p.status_ = 400;
             return -1;
         }
@@ -184,12 +202,13 @@ private:
         HttpRequestParser& p = self(parser);
         if (!p.count_header_bytes(length, 431))
             return -1;
-        p.value_.append(at, length);
+        p.fields_.value.append(at, length);
         return 0;
     }
 
     static int on_header_value_complete(llhttp_t* parser) {
-        self(parser).finish_field();  // an empty value may come without on_header_value
+        HttpRequestParser& p = self(parser);
+        p.fields_.finish(p.request_.headers);  // an empty value may come without on_header_value
         return 0;
     }
 
@@ -279,16 +298,236 @@ private:
     llhttp_settings_t settings_{};
     Limits limits_;
     http::Request request_;
-    std::string field_;
-    std::string value_;
+    HttpFieldCollector fields_;
     std::string reason_;
-    std::size_t header_bytes_ = 0;
     int status_ = 0;
     bool started_ = false;
     bool paused_ = false;
     bool failed_ = false;
     bool upgrade_ = false;
     bool continue_wanted_ = false;
+};
+
+/// An incremental HTTP/1.1 response parser on llhttp, for hio::http::Client: one response at a
+/// time (the client sends the next request only after it), 1xx interim responses skipped,
+/// bodies framed by Content-Length, chunked coding or the close (finish() at EOF).
+class HttpResponseParser {
+public:
+    enum class Outcome {
+        more,      ///< every byte taken; the response is not complete yet
+        response,  ///< a complete response: status(), headers(), body(); then expect() again
+        failed,    ///< not HTTP, or past a limit: reason() says why; the connection is useless
+    };
+
+    struct Limits {
+        std::size_t max_header_bytes;
+        std::size_t max_body_bytes;  ///< not applied to event streams, whose body the client drains
+    };
+
+    explicit HttpResponseParser(Limits limits) : limits_{limits} {
+        llhttp_settings_init(&settings_);
+        settings_.on_message_begin = &on_message_begin;
+        settings_.on_status = &on_status;
+        settings_.on_header_field = &on_header_field;
+        settings_.on_header_value = &on_header_value;
+        settings_.on_header_value_complete = &on_header_value_complete;
+        settings_.on_headers_complete = &on_headers_complete;
+        settings_.on_body = &on_body;
+        settings_.on_message_complete = &on_message_complete;
+        llhttp_init(&parser_, HTTP_RESPONSE, &settings_);
+        parser_.data = this;
+    }
+
+    HttpResponseParser(const HttpResponseParser&) = delete;
+    HttpResponseParser& operator=(const HttpResponseParser&) = delete;
+
+    /// Prepares for the response to the request just sent (`head`: a HEAD request, whose
+    /// response has no body whatever its headers say).
+    void expect(bool head) {
+        if (paused_) {
+            llhttp_resume(&parser_);
+            paused_ = false;
+        }
+        head_ = head;
+        reset_response();
+    }
+
+    /// Parses from `bytes`; `taken` is how many it used.
+    Outcome feed(std::span<const std::byte> bytes, std::size_t& taken) {
+        taken = 0;
+        if (failed_)
+            return Outcome::failed;
+        if (complete_)
+            return Outcome::response;
+        const char* data = reinterpret_cast<const char*>(bytes.data());
+        const llhttp_errno_t error = llhttp_execute(&parser_, data, bytes.size());
+        if (error == HPE_OK) {
+            taken = bytes.size();
+            return Outcome::more;
+        }
+        const char* stop = llhttp_get_error_pos(&parser_);
+        taken = stop != nullptr && stop >= data ? static_cast<std::size_t>(stop - data) : bytes.size();
+        if (error == HPE_PAUSED || error == HPE_PAUSED_UPGRADE) {
+            paused_ = true;
+            return Outcome::response;
+        }
+        return fail(llhttp_get_error_reason(&parser_));
+    }
+
+    /// The connection ended: completes a body that runs until the close; otherwise a response
+    /// in progress failed (cut short).
+    Outcome finish() {
+        if (failed_)
+            return Outcome::failed;
+        if (complete_)
+            return Outcome::response;
+        if (!started_)
+            return fail("the connection closed before a response");
+        const llhttp_errno_t error = llhttp_finish(&parser_);
+        if (complete_ && (error == HPE_OK || error == HPE_PAUSED)) {
+            paused_ = error == HPE_PAUSED;
+            return Outcome::response;
+        }
+        return fail("the connection closed before the response was complete");
+    }
+
+    [[nodiscard]] int status() const noexcept { return status_; }
+    [[nodiscard]] const std::string& reason_phrase() const noexcept { return reason_phrase_; }
+    [[nodiscard]] int version_minor() const noexcept { return version_minor_; }
+    [[nodiscard]] http::Headers& headers() noexcept { return headers_; }
+    /// The body so far (whole once the response is complete); an event stream's client
+    /// drains it as it grows.
+    [[nodiscard]] std::string& body() noexcept { return body_; }
+    /// True once the status line and headers are in.
+    [[nodiscard]] bool headers_complete() const noexcept { return headers_complete_; }
+    /// True when the response is a 200 text/event-stream (its body is not limited).
+    [[nodiscard]] bool event_stream() const noexcept { return event_stream_; }
+    /// True when some of a response arrived.
+    [[nodiscard]] bool started() const noexcept { return started_; }
+    /// After a complete response: the connection may carry the next request.
+    [[nodiscard]] bool keep_alive() const noexcept { return keep_alive_; }
+    /// After Outcome::failed: why.
+    [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
+
+private:
+    static HttpResponseParser& self(llhttp_t* parser) { return *static_cast<HttpResponseParser*>(parser->data); }
+
+    Outcome fail(const char* why) {
+        failed_ = true;
+        if (reason_.empty())
+            reason_ = why != nullptr ? why : "malformed response";
+        return Outcome::failed;
+    }
+
+    void reset_response() {
+        status_ = 0;
+        version_minor_ = 1;
+        reason_phrase_.clear();
+        headers_ = http::Headers{};
+        body_.clear();
+        fields_.reset();
+        started_ = false;
+        headers_complete_ = false;
+        event_stream_ = false;
+        complete_ = false;
+        keep_alive_ = false;
+    }
+
+    static int on_message_begin(llhttp_t* parser) {
+        self(parser).started_ = true;
+        return 0;
+    }
+
+    static int on_status(llhttp_t* parser, const char* at, std::size_t length) {
+        HttpResponseParser& p = self(parser);
+        if (!p.fields_.count(length, p.limits_.max_header_bytes))
+            return p.refuse("the status line is longer than max_header_bytes");
+        p.reason_phrase_.append(at, length);
+        return 0;
+    }
+
+    static int on_header_field(llhttp_t* parser, const char* at, std::size_t length) {
+        HttpResponseParser& p = self(parser);
+        if (!p.fields_.count(length, p.limits_.max_header_bytes))
+            return p.refuse("the response header is larger than max_header_bytes");
+        p.fields_.field.append(at, length);
+        return 0;
+    }
+
+    static int on_header_value(llhttp_t* parser, const char* at, std::size_t length) {
+        HttpResponseParser& p = self(parser);
+        if (!p.fields_.count(length, p.limits_.max_header_bytes))
+            return p.refuse("the response header is larger than max_header_bytes");
+        p.fields_.value.append(at, length);
+        return 0;
+    }
+
+    static int on_header_value_complete(llhttp_t* parser) {
+        HttpResponseParser& p = self(parser);
+        p.fields_.finish(p.headers_);
+        return 0;
+    }
+
+    static int on_headers_complete(llhttp_t* parser) {
+        HttpResponseParser& p = self(parser);
+        p.status_ = parser->status_code;
+        p.version_minor_ = parser->http_minor;
+        if (p.status_ >= 100 && p.status_ < 200 && p.status_ != 101)
+            return 0;  // interim (100 Continue, 103): skipped in on_message_complete
+        p.headers_complete_ = true;
+        const std::string type = p.headers_.value("Content-Type");
+        p.event_stream_ = p.status_ == 200 && !p.head_ &&
+                          http::iequals(std::string_view{type}.substr(0, type.find(';')), "text/event-stream");
+        if (!p.event_stream_ && (parser->flags & F_CONTENT_LENGTH) != 0 &&
+            parser->content_length > p.limits_.max_body_bytes)
+            return p.refuse("the response body is larger than max_body_bytes");
+        return p.head_ ? 1 : 0;  // 1: no body (a HEAD response's length describes the GET)
+    }
+
+    static int on_body(llhttp_t* parser, const char* at, std::size_t length) {
+        HttpResponseParser& p = self(parser);
+        if (!p.event_stream_ && p.body_.size() + length > p.limits_.max_body_bytes)
+            return p.refuse("the response body is larger than max_body_bytes");
+        p.body_.append(at, length);
+        return 0;
+    }
+
+    static int on_message_complete(llhttp_t* parser) {
+        HttpResponseParser& p = self(parser);
+        if (!p.headers_complete_) {  // an interim response: the real one follows
+            const bool head = p.head_;
+            p.reset_response();
+            p.head_ = head;
+            return 0;
+        }
+        p.complete_ = true;
+        p.keep_alive_ = llhttp_should_keep_alive(parser) != 0;
+        return HPE_PAUSED;
+    }
+
+    int refuse(const char* why) {
+        reason_ = why;
+        return -1;
+    }
+
+    llhttp_t parser_{};
+    llhttp_settings_t settings_{};
+    Limits limits_;
+    HttpFieldCollector fields_;
+    http::Headers headers_;
+    std::string body_;
+    std::string reason_phrase_;
+    std::string reason_;
+    int status_ = 0;
+    int version_minor_ = 1;
+    bool head_ = false;
+    bool started_ = false;
+    bool headers_complete_ = false;
+    bool event_stream_ = false;
+    bool complete_ = false;
+    bool keep_alive_ = false;
+    bool paused_ = false;
+    bool failed_ = false;
 };
 
 }  // namespace hio::detail

@@ -1,0 +1,297 @@
+// The HTTP client doer against a server we did not write (Python's http.server) and against
+// our own server (streams, SSE, HTTPS). Loopback only, port 0, bounded.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <hio/hio.hpp>
+
+#include "catch.hpp"
+#include "support/http.hpp"
+#include "support/net.hpp"
+
+using hio::http::ClientResponse;
+using hio::http::Event;
+using hio::http::Url;
+using hio_test::NetRig;
+using hio_test::ProcessDoer;
+
+namespace {
+
+// Python's http.server (tests/http/peer_http_server.py) on a free port.
+struct PythonServer {
+    std::string port_file = hio_test::temp_path("py_http_port");
+    ProcessDoer process{{"python3", HIO_TEST_SOURCE_DIR "/http/peer_http_server.py", port_file}};
+    std::uint16_t port = 0;
+
+    // True once the server is listening (its port read from the file).
+    bool ready() {
+        if (port != 0)
+            return true;
+        std::FILE* file = std::fopen(port_file.c_str(), "r");
+        if (file == nullptr)
+            return false;
+        unsigned value = 0;
+        if (std::fscanf(file, "%u", &value) == 1)
+            port = static_cast<std::uint16_t>(value);
+        std::fclose(file);
+        return port != 0;
+    }
+    ~PythonServer() { std::remove(port_file.c_str()); }
+    std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port) + path; }
+};
+
+// Runs the Python server and `doer` (a ClientDoer of `client`); once the server listens,
+// calls `queue` to make requests, then runs until every request is answered. Returns the
+// responses in order.
+std::vector<ClientResponse> answers(NetRig& rig, hio::http::Client& client, hio::Doer& doer, PythonServer& python,
+                                    const std::function<void()>& queue, double limit = 20.0) {
+    std::vector<ClientResponse> got;
+    bool queued = false;
+    rig.run_until({&python.process, &doer}, [&] {
+        if (!queued) {
+            if (!python.ready())
+                return false;
+            queue();
+            queued = true;
+        }
+        while (auto response = client.responses().pull())
+            got.push_back(std::move(*response));
+        return client.idle() && client.responses().empty();
+    }, limit);
+    return got;
+}
+
+}  // namespace
+
+TEST_CASE("Url parses http and https URLs and resolves Locations; bad ones are refused", "[http][client]") {
+    const Url url = Url::parse("HTTP://example.com:8080/a/b?x=1#frag");
+    CHECK(url.scheme == "http");
+    CHECK(url.host == "example.com");
+    CHECK(url.port == 8080);
+    CHECK(url.target == "/a/b?x=1");
+    CHECK(url.authority() == "example.com:8080");
+    CHECK(Url::parse("https://h").target == "/");
+    CHECK(Url::parse("https://h").port == 443);
+    CHECK(Url::parse("https://h?q").target == "/?q");
+    const Url v6 = Url::parse("http://[::1]:81/p");
+    CHECK(v6.host == "::1");
+    CHECK(v6.authority() == "[::1]:81");
+    CHECK(url.resolve("/c").text() == "http://example.com:8080/c");
+    CHECK(url.resolve("c?y").text() == "http://example.com:8080/a/c?y");
+    CHECK(url.resolve("//other/p").text() == "http://other/p");
+    CHECK(url.resolve("../c").text() == "http://example.com:8080/c");
+    CHECK(url.resolve("./d/../../../e?q=../x").text() == "http://example.com:8080/e?q=../x");
+    CHECK(Url::without_dot_segments("/a/b/../c/./d/..") == "/a/c/");
+    CHECK(url.resolve("https://s/t").text() == "https://s/t");
+    for (const char* bad : {"ftp://h/", "h/path", "http://", "http://u:p@h/", "http://h:0/", "http://h:99999/",
+                            "http://h:x/", "http://[::1/", "http://h/a b"}) {
+        INFO(bad);
+        CHECK_THROWS_AS(Url::parse(bad), hio::ValidationError);
+    }
+}
+
+TEST_CASE("Client requests are validated when queued", "[http][client]") {
+    NetRig rig;
+    hio::http::Client client{rig.network};
+    CHECK_THROWS_WITH(client.get("https://127.0.0.1:1/"), Catch::Contains("needs a TLS network"));
+    CHECK_THROWS_AS(client.request({.method = "GE T", .url = "http://h/"}), hio::ValidationError);
+    CHECK_THROWS_WITH(client.request({.url = "http://h/", .headers = {{"X-A", "1\r\nX-Evil: 2"}}}),
+                      Catch::Contains("holds CR, LF or NUL"));
+    CHECK_THROWS_AS(client.request({.url = "http://h/", .headers = {{"Bad Name", "1"}}}), hio::ValidationError);
+    CHECK_THROWS_AS(client.request({.url = "http://h/", .headers = {{"Transfer-Encoding", "chunked"}}}),
+                    hio::ValidationError);
+    CHECK_THROWS_AS(hio::http::Client(rig.network, {.timeout = -1.0}), hio::ValidationError);
+    CHECK(client.idle());
+}
+
+TEST_CASE("Our client against Python's http.server: keep-alive, chunked, redirects, HEAD, errors",
+          "[http][client][peer]") {
+    NetRig rig;
+    hio::http::Client client{rig.network, {.timeout = 1.0, .max_redirects = 3}};
+    hio::http::ClientDoer doer{client};
+    PythonServer python;
+    const std::vector<ClientResponse> got = answers(rig, client, doer, python, [&] {
+    client.get(python.url("/hello"));
+    client.get(python.url("/hello"));
+    client.request({.method = "POST", .url = python.url("/echo"), .headers = {{"X-Test", "yes"}}, .body = "posted"});
+    client.get(python.url("/chunked"));
+    client.get(python.url("/redirect"));
+    client.get(python.url("/relative/redirect"));
+    client.request({.method = "POST", .url = python.url("/see-other"), .body = "dropped"});
+    client.get(python.url("/loop"));
+    client.request({.method = "HEAD", .url = python.url("/hello")});
+    client.get(python.url("/close"));
+    client.get(python.url("/slow"));
+    client.get("http://127.0.0.1:" + std::to_string(hio_test::unused_port()) + "/refused");
+    client.get(python.url("/count"));
+    }, 30.0);
+    REQUIRE(got.size() == 13);
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        INFO(i << ": " << got[i].url << " " << got[i].status << " " << got[i].error);
+        CHECK(got[i].request_id == i + 1);
+    }
+    CHECK(got[0].ok());
+    CHECK(got[0].status == 200);
+    CHECK(got[0].reason == "OK");
+    CHECK(got[0].headers.value("content-type") == "text/plain");
+    CHECK(got[0].body == "hello\n");
+    CHECK(got[1].body == "hello\n");
+    CHECK(got[2].body == "POST x=yes body=posted");
+    CHECK(got[3].body == "chunk one, chunk two, " + std::string(70000, 'x'));
+    CHECK(got[4].body == "hello\n");
+    CHECK(got[4].redirects == 1);
+    CHECK(got[4].url == python.url("/hello"));
+    CHECK(got[5].url == python.url("/hello"));
+    CHECK(got[6].body == "GET x= body=");  // 303: GET without the body
+    CHECK(got[6].redirects == 1);
+    CHECK_FALSE(got[7].ok());
+    CHECK(got[7].error == "too many redirects (3)");
+    CHECK(got[7].status == 302);
+    CHECK(got[8].status == 200);
+    CHECK(got[8].headers.value("Content-Length") == "6");
+    CHECK(got[8].body.empty());
+    CHECK(got[9].body == "until the close");
+    CHECK_FALSE(got[10].ok());
+    CHECK(got[10].error_code == std::errc::timed_out);
+    CHECK(got[10].error.find("timed out") != std::string::npos);
+    CHECK_FALSE(got[11].ok());
+    CHECK(got[11].error_code == std::errc::connection_refused);
+    CHECK(got[11].error.find("refused") != std::string::npos);
+    // Python saw three connections: /hello to /close (which the server ends), /slow
+    // (abandoned at its timeout), /count.
+    CHECK(got[12].body == "3");
+}
+
+TEST_CASE("Our client reads Python's event stream into events, byte-exact", "[http][client][sse][peer]") {
+    NetRig rig;
+    hio::http::Client client{rig.network};
+    hio::http::ClientDoer doer{client};
+    PythonServer python;
+    const std::vector<ClientResponse> got =
+        answers(rig, client, doer, python, [&] { client.get(python.url("/events"), {{"Accept", "text/event-stream"}}); });
+    REQUIRE(got.size() == 1);
+    INFO(got[0].error);
+    CHECK(got[0].ok());
+    CHECK(got[0].headers.value("Content-Type") == "text/event-stream");
+    CHECK(got[0].body.empty());
+    std::vector<Event> events;
+    while (auto event = client.events().pull())
+        events.push_back(std::move(*event));
+    CHECK(events == std::vector<Event>{{.id = "1", .event = "greeting", .data = "hello"},
+                                       {.id = "1", .event = "message", .data = "two\nlines"},
+                                       {.id = "3", .event = "message", .data = "last"}});
+    CHECK(client.last_event_id() == "3");
+}
+
+TEST_CASE("Our client against our server: streamed bodies, SSE with Last-Event-ID, a full event deck",
+          "[http][client][sse]") {
+    std::vector<hio::http::EventStream> streams;
+    std::shared_ptr<hio::http::BodyStream> body;
+    hio_test::HttpRig server{[&](const hio::http::Request& request, hio::http::Response& response) {
+        if (request.path == "/events") {
+            streams.emplace_back(request, response, hio::http::EventStreamOptions{.heartbeat = 0.05});
+            hio::http::EventStream& stream = streams.back();
+            stream.send({.data = "since " + stream.last_event_id()});
+            for (int i = 0; i < 20; ++i)
+                stream.send({.id = std::to_string(i), .event = "n", .data = std::to_string(i * i)});
+            stream.end();
+        } else if (request.path == "/stream") {
+            body = response.stream({.capacity = 1000});
+            body->write(std::string(1000, 's'));
+        } else {
+            response.body = "plain " + request.path;
+        }
+    }};
+    // The streamed body is finished by this doer, a few passes later.
+    hio_test::Until finisher{[&] {
+        if (body && body->room() > 0) {
+            body->write("end");
+            body->end();
+            body.reset();
+        }
+        return false;
+    }};
+    hio::http::Client client{server.rig.network, {.max_events = 5}};
+    hio::http::ClientDoer doer{client};
+    client.get("http://127.0.0.1:" + server.port() + "/a");
+    client.get("http://127.0.0.1:" + server.port() + "/stream");
+    client.get("http://127.0.0.1:" + server.port() + "/events", {{"Last-Event-ID", "41"}});
+    client.get("http://127.0.0.1:" + server.port() + "/b");
+    std::vector<ClientResponse> got;
+    std::vector<Event> events;
+    std::size_t most_events = 0;
+    server.rig.run_until({&server.http, &finisher, &doer}, [&] {
+        most_events = std::max(most_events, client.events().size());
+        if (client.events().size() == 5 || got.size() >= 2)  // a slow consumer: reads only when full
+            while (auto event = client.events().pull())
+                events.push_back(std::move(*event));
+        while (auto response = client.responses().pull())
+            got.push_back(std::move(*response));
+        return got.size() == 4;
+    }, 20.0);
+    REQUIRE(got.size() == 4);
+    INFO(got[2].error);
+    CHECK(got[0].body == "plain /a");
+    CHECK(got[1].body == std::string(1000, 's') + "end");
+    CHECK(got[1].headers.value("Transfer-Encoding") == "chunked");
+    CHECK(got[2].ok());
+    CHECK(got[3].body == "plain /b");
+    REQUIRE(events.size() == 21);
+    CHECK(events[0] == Event{.event = "message", .data = "since 41"});
+    for (int i = 0; i < 20; ++i)
+        CHECK(events[static_cast<std::size_t>(i) + 1] ==
+              Event{.id = std::to_string(i), .event = "n", .data = std::to_string(i * i)});
+    CHECK(most_events <= 5);  // the deck never held more than max_events
+    CHECK(client.connections_opened() == 2);  // the event stream's connection ends with it
+}
+
+TEST_CASE("Our client over HTTPS to our server, with the CA checked", "[http][client][tls]") {
+    NetRig rig;
+    const std::string dir = hio_test::temp_path("client_pki");
+    REQUIRE(std::system(("mkdir -p '" + dir + "' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+                         "-nodes -keyout '" + dir + "/key.pem' -out '" + dir + "/cert.pem' -days 2 -subj /CN=localhost "
+                         "-addext subjectAltName=IP:127.0.0.1 2>/dev/null")
+                            .c_str()) == 0);
+    hio::tls::Context server_tls{hio::tls::Role::server,
+                                 {.certificate_file = dir + "/cert.pem", .key_file = dir + "/key.pem"}};
+    hio::tls::Network server_network{rig.network, server_tls};
+    hio::tcp::Server tcp{server_network, {}};
+    hio::http::ServerDoer http{tcp, [](const hio::http::Request& request, hio::http::Response& response) {
+        response.body = "secure " + request.path;
+    }};
+    tcp.open();
+    hio::tls::Context client_tls{hio::tls::Role::client, {.ca_file = dir + "/cert.pem"}};
+    hio::tls::Network client_network{rig.network, client_tls};
+    hio::tls::Context untrusting_tls{hio::tls::Role::client, {}};  // the system store: does not know it
+    hio::tls::Network untrusting_network{rig.network, untrusting_tls};
+    hio::http::Client client{rig.network, {}, &client_network};
+    hio::http::Client doubter{rig.network, {}, &untrusting_network};
+    hio::http::ClientDoer doer{client};
+    hio::http::ClientDoer doubter_doer{doubter};
+    const std::string base = "https://127.0.0.1:" + std::to_string(tcp.port());
+    client.get(base + "/one");
+    client.get(base + "/two");
+    doubter.get(base + "/three");
+    std::vector<ClientResponse> got;
+    std::optional<ClientResponse> refused;
+    rig.run_until({&http, &doer, &doubter_doer}, [&] {
+        while (auto response = client.responses().pull())
+            got.push_back(std::move(*response));
+        if (auto response = doubter.responses().pull())
+            refused = std::move(*response);
+        return got.size() == 2 && refused;
+    }, 20.0);
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].body == "secure /one");
+    CHECK(got[1].body == "secure /two");
+    CHECK(client.connections_opened() == 1);
+    REQUIRE(refused);
+    CHECK_FALSE(refused->ok());
+    CHECK(refused->error.find("certificate verify failed") != std::string::npos);
+    [[maybe_unused]] const int ignored = std::system(("rm -rf '" + dir + "'").c_str());
+}
