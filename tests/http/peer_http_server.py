@@ -5,7 +5,7 @@ Listens on 127.0.0.1, a free port, which it writes to PORT_FILE once bound; serv
 killed. Routes: /hello, /echo (method, X-Test and body), /chunked, /close (body ended by the
 close), /redirect (302 to /hello), /relative/redirect (302 to "../hello"), /loop (302 to
 itself), /see-other (303 to /echo), /slow (answers after 3 s), /events (three server-sent
-events, then the close), /count (how many connections this server accepted).
+events, then the close), /partial (half a header line, then the close), /count (how many connections this server accepted).
 """
 import http.server
 import os
@@ -81,6 +81,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(text)
                 self.wfile.flush()
                 time.sleep(0.05)
+            self.close_connection = True
+        elif path == "/partial":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Le")
+            self.wfile.flush()
             self.close_connection = True
         elif path == "/count":
             self.send_body(str(accepted).encode())

@@ -174,13 +174,13 @@ struct ClientRequest {
 struct ClientResponse {
     std::uint64_t request_id = 0;  ///< what Client::request() returned
     int status = 0;
-    std::string reason;             ///< the reason phrase
+    std::string reason{};           ///< the reason phrase
     int version_minor = 1;
     Headers headers{};
     std::string body{};             ///< de-chunked; empty for event streams (see Client::events())
-    std::string url;                ///< the URL that answered, after redirects
+    std::string url{};              ///< the URL that answered, after redirects
     int redirects = 0;              ///< redirects followed
-    std::string error;              ///< why it failed; empty on success
+    std::string error{};            ///< why it failed; empty on success
     std::error_code error_code{};   ///< the system or OpenSSL cause, when there is one
 
     [[nodiscard]] bool ok() const noexcept { return error.empty(); }
@@ -202,6 +202,13 @@ struct ClientOptions {
     /// Events held in events() before the client stops reading the stream (TCP then slows the
     /// server): a consumer that falls behind costs bounded memory.
     std::size_t max_events = 1024;
+    /// When an open event stream ends or is lost, request it again after the server's retry
+    /// delay (stream_retry until the server sends one) with Last-Event-ID, as a browser's
+    /// EventSource does (hio: a reconnectable Client's SSE resume). A 204 or a response that
+    /// is not an event stream ends it; so does end_stream().
+    bool resume_streams = false;
+    /// Tyme before resuming a stream when the server sent no retry field.
+    double stream_retry = 3.0;
     /// The User-Agent field; empty: none.
     std::string user_agent = "hio-cpp";
     /// Capacity of the connection's rx and tx buffers.
@@ -263,14 +270,20 @@ public:
     [[nodiscard]] bool idle() const noexcept { return !current_ && queue_.empty(); }
     /// Requests queued or in progress.
     [[nodiscard]] std::size_t pending() const noexcept { return queue_.size() + (current_ ? 1 : 0); }
-    /// True while an event stream's headers have arrived and it has not ended.
-    [[nodiscard]] bool streaming() const noexcept { return current_ && parser_ && parser_->event_stream(); }
+    /// True while an event stream's headers have arrived and it has not ended (or, with
+    /// resume_streams, while it waits to be resumed).
+    [[nodiscard]] bool streaming() const noexcept {
+        return current_ && ((parser_ && parser_->event_stream()) || current_->not_before > 0.0);
+    }
     /// The last event id of the current or last event stream (for Last-Event-ID).
     [[nodiscard]] const std::string& last_event_id() const noexcept { return events_parser_.last_event_id(); }
     /// Connections opened in all (keep-alive reuse shows as fewer than requests).
     [[nodiscard]] std::uint64_t connections_opened() const noexcept { return opened_; }
+    /// Event streams requested again after they ended or broke (resume_streams).
+    [[nodiscard]] std::uint64_t stream_resumes() const noexcept { return resumes_; }
 
-    /// Ends the event stream in progress (closing its connection); its response is delivered.
+    /// Ends the event stream in progress (closing its connection, or cancelling its resume);
+    /// its response is delivered.
     void end_stream() {
         if (!streaming())
             return;
@@ -294,6 +307,7 @@ public:
     /// Moves requests along at `tyme`: connects, sends, reads and parses, follows redirects,
     /// delivers responses, and times out what takes too long.
     void service(double tyme) {
+        now_ = tyme;
         for (int round = 0; round < 64; ++round) {  // bounded: each round makes progress or stops
             if (!current_) {
                 if (queue_.empty()) {
@@ -320,12 +334,15 @@ private:
         Url url;
         int redirects = 0;
         double started = 0.0;
-        bool retried = false;  // sent again once after a kept-alive connection turned out closed
+        double not_before = 0.0;  // a resumed stream waits for its retry delay
+        bool retried = false;
+        std::optional<ClientResponse> stream_head;  // a resumed stream's last status and headers  // sent again once after a kept-alive connection turned out closed
     };
 
     static ClientOptions checked(ClientOptions options) {
         detail::require_non_negative("http::ClientOptions", "timeout", options.timeout);
         detail::require_non_negative("http::ClientOptions", "stream_idle_timeout", options.stream_idle_timeout);
+        detail::require_non_negative("http::ClientOptions", "stream_retry", options.stream_retry);
         if (options.max_redirects < 0)
             throw ValidationError{"http::ClientOptions: max_redirects must be >= 0, got " +
                                   std::to_string(options.max_redirects)};
@@ -338,6 +355,8 @@ private:
     // run at once (finished, redirected, reconnecting); false when it waits for I/O.
     bool step(double tyme) {
         Job& job = *current_;
+        if (tyme < job.not_before)
+            return false;  // a stream waiting to resume
         if (!connection_ || origin_ != job.url.origin())
             open(job.url, tyme);
         connection_->service(tyme);
@@ -411,7 +430,7 @@ private:
             parser_ = std::make_unique<detail::HttpResponseParser>(detail::HttpResponseParser::Limits{
                 .max_header_bytes = options_.max_header_bytes, .max_body_bytes = options_.max_body_bytes});
         parser_->expect(request.method == "HEAD");
-        events_parser_ = EventParser{};
+        events_parser_ = EventParser{job.request.headers.value("Last-Event-ID")};
         stream_bytes_.clear();
         ended_.reset();
         sent_ = true;
@@ -508,8 +527,29 @@ private:
         return true;
     }
 
+    // An event stream that ended or broke, when resume_streams is set: the same request again
+    // after the retry delay, with Last-Event-ID. True when it will be resumed.
+    bool resume() {
+        if (!options_.resume_streams || !parser_ || !parser_->event_stream() || !current_)
+            return false;
+        Job& job = *current_;
+        if (!events_parser_.last_event_id().empty())
+            job.request.headers.set("Last-Event-ID", events_parser_.last_event_id());
+        const auto retry = events_parser_.retry();
+        job.not_before = now_ + (retry ? static_cast<double>(*retry) / 1000.0 : options_.stream_retry);
+        job.started = job.not_before;
+        job.retried = false;
+        job.stream_head = ClientResponse{.status = parser_->status(), .reason = parser_->reason_phrase(),
+                                         .version_minor = parser_->version_minor(), .headers = parser_->headers()};
+        ++resumes_;
+        drop_connection();
+        return true;
+    }
+
     // A complete response: follow a redirect, or deliver it. True either way.
     bool complete(bool reusable) {
+        if (resume())
+            return true;
         Job& job = *current_;
         const int status = parser_->status();
         const auto location = parser_->headers().get("Location");
@@ -525,6 +565,8 @@ private:
             }
             if (next.scheme == "https" && tls_network_ == nullptr)
                 return fail("cannot follow the redirect to " + next.text() + ": no TLS network", {});
+            if (next.scheme == "http" && job.url.scheme == "https")  // as hio: never downgrade
+                return fail("refusing the redirect from https to " + next.text(), {});
             if (status == 303 || ((status == 301 || status == 302) && job.request.method == "POST")) {
                 if (job.request.method != "HEAD")
                     job.request.method = "GET";
@@ -568,7 +610,12 @@ private:
         response.url = job.url.text();
         response.redirects = job.redirects;
         response.error = std::move(error);
-        if (parser_) {
+        if (!parser_ && job.stream_head) {  // ended while waiting to resume
+            response.status = job.stream_head->status;
+            response.reason = job.stream_head->reason;
+            response.version_minor = job.stream_head->version_minor;
+            response.headers = job.stream_head->headers;
+        } else if (parser_) {
             response.status = parser_->status();
             response.reason = parser_->reason_phrase();
             response.version_minor = parser_->version_minor();
@@ -582,6 +629,8 @@ private:
     }
 
     bool fail(std::string why, std::error_code code) {
+        if (resume())
+            return true;
         Job& job = *current_;
         ClientResponse response;
         response.request_id = job.id;
@@ -639,6 +688,8 @@ private:
     Doer* doer_ = nullptr;
     std::uint64_t last_id_ = 0;
     std::uint64_t opened_ = 0;
+    std::uint64_t resumes_ = 0;
+    double now_ = 0.0;
     double heard_at_ = -1.0;  // tyme response bytes last arrived
     bool sent_ = false;
     bool reused_ = false;

@@ -12,6 +12,11 @@
 /// closes the connection. Idle keep-alive connections close after the TCP server's
 /// `idle_timeout`, and `max_connections` is the TCP server's.
 ///
+/// A handler that needs time answers with `response.stream()` (a BodyStream that any doer
+/// writes over later passes; chunked, fixed-length, or until the close for HTTP/1.0) or an
+/// EventStream (server-sent events, with heartbeats). The next pipelined request waits until
+/// the stream has ended.
+///
 /// ```
 /// hio::tcp::Server tcp{network, {.port = 8080, .idle_timeout = 15.0}};
 /// hio::http::ServerDoer http{tcp, [](const hio::http::Request& request, hio::http::Response& response) {

@@ -147,6 +147,10 @@ private:
 /// ignored. `on_event(Event&&)` is called for each event (hio: Respondent.events).
 class EventParser {
 public:
+    /// A parser for a new stream; `last_event_id` carries over from an earlier connection of
+    /// the same stream (what the client sent as Last-Event-ID).
+    explicit EventParser(std::string last_event_id = {}) : last_event_id_{std::move(last_event_id)} {}
+
     /// Feeds body bytes; calls `on_event` for each event completed by them. Throws
     /// hio::Error when a single line grows past `max_line` bytes (a peer that never ends one).
     template <class OnEvent>
