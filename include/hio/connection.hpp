@@ -250,7 +250,11 @@ private:
             sent_ += result.bytes;
             moved = moved || result.bytes != 0;
             if (result.error) {
-                fail(result.error);
+                // The peer may have answered before it reset (an early 413): keep what it sent.
+                readable_ = true;
+                receive_ready();
+                if (state_ == State::open)
+                    fail(result.error);
                 return true;
             }
             // Only would-block means "wait for writable": a short write is normal for TLS (a

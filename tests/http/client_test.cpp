@@ -94,6 +94,10 @@ TEST_CASE("Url parses http and https URLs and resolves Locations; bad ones are r
     CHECK(url.resolve("c?y").text() == "http://example.com:8080/a/c?y");
     CHECK(url.resolve("//other/p").text() == "http://other/p");
     CHECK(url.resolve("../c").text() == "http://example.com:8080/c");
+    CHECK(url.resolve("?q=1").text() == "http://example.com:8080/a/b?q=1");
+    CHECK(url.resolve("").text() == "http://example.com:8080/a/b?x=1");
+    CHECK(url.resolve("#f").text() == "http://example.com:8080/a/b?x=1");
+    CHECK(url.resolve("foo?u=http://x").text() == "http://example.com:8080/a/foo?u=http://x");
     CHECK(url.resolve("./d/../../../e?q=../x").text() == "http://example.com:8080/e?q=../x");
     CHECK(Url::without_dot_segments("/a/b/../c/./d/..") == "/a/c/");
     CHECK(url.resolve("https://s/t").text() == "https://s/t");
@@ -177,6 +181,28 @@ TEST_CASE("Our client against Python's http.server: keep-alive, chunked, redirec
     // Python saw four connections: /hello to /close (which the server ends), /slow
     // (abandoned at its timeout), /partial, /count.
     CHECK(got[13].body == "4");
+}
+
+TEST_CASE("An early answer to an upload does not reuse the connection; a 304 ends at its headers",
+          "[http][client][peer]") {
+    NetRig rig;
+    hio::http::Client client{rig.network, {.timeout = 5.0, .buffer_size = 4096}};
+    hio::http::ClientDoer doer{client};
+    PythonServer python;
+    const std::vector<ClientResponse> got = answers(rig, client, doer, python, [&] {
+        client.request({.method = "POST", .url = python.url("/early"), .body = std::string(20000000, 'u')});  // more than socket buffers hold
+        client.get(python.url("/hello"));
+        client.get(python.url("/not-modified"));
+        client.get(python.url("/hello"));
+    });
+    REQUIRE(got.size() == 4);
+    INFO(got[0].error);
+    CHECK(got[0].status == 401);
+    CHECK(got[1].body == "hello\n");  // on a new connection: the server still expects upload bytes
+    CHECK(got[2].status == 304);
+    CHECK(got[2].body.empty());
+    CHECK(got[3].body == "hello\n");  // the 304's Content-Length did not swallow this answer
+    CHECK(client.connections_opened() == 2);
 }
 
 TEST_CASE("Our client reads Python's event stream into events, byte-exact", "[http][client][sse][peer]") {

@@ -5,7 +5,8 @@ Listens on 127.0.0.1, a free port, which it writes to PORT_FILE once bound; serv
 killed. Routes: /hello, /echo (method, X-Test and body), /chunked, /close (body ended by the
 close), /redirect (302 to /hello), /relative/redirect (302 to "../hello"), /loop (302 to
 itself), /see-other (303 to /echo), /slow (answers after 3 s), /events (three server-sent
-events, then the close), /partial (half a header line, then the close), /count (how many connections this server accepted).
+events, then the close), /partial (half a header line, then the close), /early
+(401 without reading the body), /not-modified (304 with a Content-Length), /count (how many connections this server accepted).
 """
 import http.server
 import os
@@ -39,8 +40,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def route(self):
-        body = self.read_body()
         path = self.path
+        if path == "/early":  # answers before reading the upload (as servers do for 401/413)
+            self.send_body(b"no\n", 401)
+            return
+        body = self.read_body()
         if path == "/hello":
             self.send_body(b"hello\n", headers=[("Content-Type", "text/plain")])
         elif path == "/echo":
@@ -86,6 +90,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Le")
             self.wfile.flush()
             self.close_connection = True
+        elif path == "/not-modified":  # RFC 9110 8.6 allows the length of what a 200 would send
+            self.send_response(304)
+            self.send_header("Content-Length", "1234")
+            self.end_headers()
         elif path == "/count":
             self.send_body(str(accepted).encode())
         else:

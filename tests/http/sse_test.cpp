@@ -1,5 +1,6 @@
 // Server-sent events: the wire format, the WHATWG parsing rules, and an EventStream served to
 // Python over a real socket with heartbeats and Last-Event-ID. Loopback only, port 0, bounded.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -146,4 +147,57 @@ TEST_CASE("Python reads an SSE stream byte-exact, with heartbeats and Last-Event
     INFO(out);
     CHECK(code == 0);
     CHECK(ticker.refused == 0);
+}
+
+TEST_CASE("Two thousand SSE clients in one Doist each receive every broadcast event", "[http][sse][client]") {
+    constexpr std::size_t clients = 2000;
+    std::vector<hio::http::EventStream> streams;
+    hio_test::HttpRig server{[&](const hio::http::Request& request, hio::http::Response& response) {
+        streams.emplace_back(request, response, hio::http::EventStreamOptions{.capacity = 4096});
+    }, {}, {.max_connections = 4096}};
+    // Broadcasts three events once every client is subscribed, then ends every stream.
+    int sent = 0;
+    hio_test::Until broadcaster{[&] {
+        if (streams.size() == clients && sent < 3) {
+            ++sent;
+            for (hio::http::EventStream& stream : streams)
+                CHECK(stream.send({.id = std::to_string(sent), .data = "broadcast " + std::to_string(sent)}));
+            if (sent == 3)
+                for (hio::http::EventStream& stream : streams)
+                    stream.end();
+        }
+        return false;
+    }};
+    std::vector<std::unique_ptr<hio::http::Client>> consumers;
+    std::vector<std::unique_ptr<hio::http::ClientDoer>> doers;
+    std::vector<hio::Doer*> running{&server.http, &broadcaster};
+    for (std::size_t i = 0; i < clients; ++i) {
+        consumers.push_back(std::make_unique<hio::http::Client>(server.rig.network,
+                                                                hio::http::ClientOptions{.buffer_size = 4096}));
+        doers.push_back(std::make_unique<hio::http::ClientDoer>(*consumers.back()));
+        consumers.back()->get("http://127.0.0.1:" + server.port() + "/events");
+        running.push_back(doers.back().get());
+    }
+    std::size_t complete = 0;
+    const bool all = server.rig.run_until(running, [&] {
+        complete = 0;
+        for (const auto& consumer : consumers)
+            complete += consumer->responses().size() == 1 ? 1U : 0U;
+        return complete == clients;
+    }, 60.0);
+    CHECK(all);
+    CHECK(complete == clients);
+    std::size_t exact = 0;
+    for (const auto& consumer : consumers) {
+        std::vector<Event> events;
+        while (auto event = consumer->events().pull())
+            events.push_back(std::move(*event));
+        exact += events == std::vector<Event>{{.id = "1", .event = "message", .data = "broadcast 1"},
+                                              {.id = "2", .event = "message", .data = "broadcast 2"},
+                                              {.id = "3", .event = "message", .data = "broadcast 3"}}
+                     ? 1U
+                     : 0U;
+    }
+    CHECK(exact == clients);
+    CHECK(server.tcp.accepted() == clients);
 }

@@ -110,6 +110,9 @@ struct StreamServer : hio_test::HttpRig {
         } else if (request.path == "/abort") {
             last = response.stream();
             producer.add({last, body_of(100), true});
+        } else if (request.path == "/throw") {
+            last = response.stream();
+            throw std::runtime_error{"broke after starting a stream"};
         } else if (request.path == "/forever") {
             last = response.stream({.capacity = capacity});
             producer.add({last, {}, false, true});
@@ -146,6 +149,9 @@ TEST_CASE("Python's http.client reads chunked and fixed-length bodies streamed o
             "check(r.read() == b'' and r.getheader('Transfer-Encoding') == 'chunked', 'HEAD: headers only')\n"
             "c.request('GET', '/hello')\n"
             "check(c.getresponse().read() == b'hello\\n', 'the connection is reused after streams')\n"
+            "c.request('GET', '/throw')\n"
+            "check(c.getresponse().status == 500, 'a handler that throws after stream() answers 500')\n"
+            "c = http.client.HTTPConnection('127.0.0.1', PORT, timeout=10)\n"
             "c.request('GET', '/abort')\n"
             "r = c.getresponse()\n"
             "try:\n"
@@ -163,7 +169,9 @@ TEST_CASE("Python's http.client reads chunked and fixed-length bodies streamed o
     INFO(out);
     CHECK(code == 0);
     CHECK(server.producer.max_queued <= 4096);
-    CHECK(server.tcp.accepted() == 2);
+    CHECK(server.tcp.accepted() == 3);
+    CHECK(server.last->closed());  // /short's stream; and /throw's was closed for its holder:
+    CHECK(server.producer.closed_seen >= 1);
 }
 
 TEST_CASE("A streamed answer: HTTP/1.0 gets it until the close; pipelined requests wait their turn",

@@ -472,16 +472,21 @@ private:
         HttpResponseParser& p = self(parser);
         p.status_ = parser->status_code;
         p.version_minor_ = parser->http_minor;
+        // RFC 9112 6.3: 1xx, 204 and 304 responses end at the blank line, whatever their
+        // framing fields say (llhttp 8.1 reads a Content-Length body on them).
         if (p.status_ >= 100 && p.status_ < 200 && p.status_ != 101)
-            return 0;  // interim (100 Continue, 103): skipped in on_message_complete
+            return 1;  // interim (100 Continue, 103): skipped in on_message_complete
         p.headers_complete_ = true;
-        const std::string type = p.headers_.value("Content-Type");
-        p.event_stream_ = p.status_ == 200 && !p.head_ &&
-                          http::iequals(std::string_view{type}.substr(0, type.find(';')), "text/event-stream");
+        std::string_view type = p.headers_.get("Content-Type").value_or("");
+        type = type.substr(0, type.find(';'));
+        while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+            type.remove_suffix(1);
+        p.event_stream_ = p.status_ == 200 && !p.head_ && http::iequals(type, "text/event-stream");
         if (!p.event_stream_ && (parser->flags & F_CONTENT_LENGTH) != 0 &&
             parser->content_length > p.limits_.max_body_bytes)
             return p.refuse("the response body is larger than max_body_bytes");
-        return p.head_ ? 1 : 0;  // 1: no body (a HEAD response's length describes the GET)
+        // 1: no body (a HEAD response's length describes the GET).
+        return p.head_ || p.status_ == 204 || p.status_ == 304 ? 1 : 0;
     }
 
     static int on_body(llhttp_t* parser, const char* at, std::size_t length) {
@@ -501,7 +506,8 @@ private:
             return 0;
         }
         p.complete_ = true;
-        p.keep_alive_ = llhttp_should_keep_alive(parser) != 0;
+        // After a 101 (or any upgrade) the bytes are another protocol: never reuse.
+        p.keep_alive_ = llhttp_should_keep_alive(parser) != 0 && p.status_ != 101 && llhttp_get_upgrade(parser) == 0;
         return HPE_PAUSED;
     }
 

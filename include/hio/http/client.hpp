@@ -118,24 +118,40 @@ struct Url {
         return parsed;
     }
 
-    /// `location` (a Location field) resolved against this URL: absolute, scheme-relative
-    /// ("//host/p"), absolute-path ("/p") or relative ("p", against this path's directory).
+    /// `location` (a Location field) resolved against this URL (RFC 3986 5.2): absolute,
+    /// scheme-relative ("//host/p"), absolute-path ("/p"), query-only ("?q"), empty or
+    /// relative ("p", against this path's directory); dot segments are removed.
     [[nodiscard]] Url resolve(std::string_view location) const {
-        if (location.find("://") != std::string_view::npos && location.find("://") < location.find('/'))
+        if (has_scheme(location))
             return parse(location);
         if (location.starts_with("//"))
             return parse(scheme + ":" + std::string{location});
-        Url next = *this;
-        if (location.starts_with("/")) {
-            next.target = std::string{location};
-        } else {
-            const std::string path = target.substr(0, target.find('?'));
-            next.target = path.substr(0, path.rfind('/') + 1) + std::string{location};
-        }
-        const std::size_t query = next.target.find_first_of("?#");
-        next.target = without_dot_segments(next.target.substr(0, query)) +
-                      (query == std::string::npos ? std::string{} : next.target.substr(query));
-        return parse(next.scheme + "://" + next.authority(true) + next.target);
+        location = location.substr(0, location.find('#'));
+        const std::string path = target.substr(0, target.find('?'));
+        std::string next;
+        if (location.empty())
+            next = target;
+        else if (location.front() == '?')
+            next = path + std::string{location};
+        else if (location.front() == '/')
+            next = std::string{location};
+        else
+            next = path.substr(0, path.rfind('/') + 1) + std::string{location};
+        const std::size_t query = next.find('?');
+        next = without_dot_segments(std::string_view{next}.substr(0, query)) +
+               (query == std::string::npos ? std::string{} : next.substr(query));
+        return parse(scheme + "://" + authority(true) + next);
+    }
+
+    /// True when `reference` starts with a scheme: ALPHA *(ALPHA / DIGIT / "+" / "-" / ".") ":".
+    static bool has_scheme(std::string_view reference) noexcept {
+        const std::size_t colon = reference.find(':');
+        if (colon == std::string_view::npos || colon == 0 || !std::isalpha(static_cast<unsigned char>(reference[0])))
+            return false;
+        for (const char c : reference.substr(0, colon))
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.')
+                return false;
+        return true;
     }
 
     /// `path` with "." and ".." segments applied (RFC 3986 5.2.4): "/a/b/../c/./d" -> "/a/c/d".
@@ -276,7 +292,7 @@ public:
         return current_ && ((parser_ && parser_->event_stream()) || current_->not_before > 0.0);
     }
     /// The last event id of the current or last event stream (for Last-Event-ID).
-    [[nodiscard]] const std::string& last_event_id() const noexcept { return events_parser_.last_event_id(); }
+    [[nodiscard]] const std::string& last_event_id() const noexcept { return last_event_id_; }
     /// Connections opened in all (keep-alive reuse shows as fewer than requests).
     [[nodiscard]] std::uint64_t connections_opened() const noexcept { return opened_; }
     /// Event streams requested again after they ended or broke (resume_streams).
@@ -287,7 +303,8 @@ public:
     void end_stream() {
         if (!streaming())
             return;
-        deliver_current(std::string{});  // drops the connection too
+        deliver_current(std::string{});
+        drop_connection();  // also a resumed request still waiting for its headers
     }
 
     /// Drops the connection and forgets queued and in-progress requests (no responses).
@@ -335,8 +352,9 @@ private:
         int redirects = 0;
         double started = 0.0;
         double not_before = 0.0;  // a resumed stream waits for its retry delay
-        bool retried = false;
-        std::optional<ClientResponse> stream_head;  // a resumed stream's last status and headers  // sent again once after a kept-alive connection turned out closed
+        bool retried = false;  // sent again once after a kept-alive connection turned out closed
+        std::optional<ClientResponse> stream_head;  // a resumed stream's last status and headers
+        std::optional<std::uint64_t> stream_retry;  // the server's retry field, kept across resumes
     };
 
     static ClientOptions checked(ClientOptions options) {
@@ -364,7 +382,11 @@ private:
             if (connection_->active() && !connection_->last_error())
                 return expire(tyme);  // still connecting
             if (sent_ && connection_->peer_closed() && !connection_->last_error())
-                return read(nullptr, tyme) || expire(tyme);  // the server closed: the body may end here
+                return read(nullptr) || expire(tyme);  // the server closed: the body may end here
+            // A response may have arrived before the failure (an early 413, then a reset).
+            Connection* lost = connection_->connection();
+            if (sent_ && lost != nullptr && !lost->rx_buffer().empty() && read(lost))
+                return true;
             const std::error_code error = connection_->last_error() ? connection_->last_error()
                                                                     : std::make_error_code(std::errc::not_connected);
             if (retry_stale())
@@ -374,11 +396,19 @@ private:
         Connection& connection = *connection_->connection();
         if (!connection.established())
             return expire(tyme);
+        if (connection.bytes_received() != received_) {
+            received_ = connection.bytes_received();
+            heard_at_ = tyme;  // bytes came (parsed or not: a full events() defers parsing)
+        }
+        if (!sent_ && !connection.rx_buffer().empty()) {
+            drop_connection();  // bytes nobody asked for (a 408 before the close): not a response
+            return true;
+        }
         if (!sent_)
-            start_sending(job);
+            start_sending(job, tyme);
         if (out_at_ < out_.size())
             out_at_ += connection.send(std::string_view{out_}.substr(out_at_));
-        if (read(&connection, tyme))
+        if (read(&connection))
             return true;
         connection_->service(tyme);  // send what was queued in this same pass
         return expire(tyme);
@@ -394,6 +424,7 @@ private:
         connection_->connect(tyme);
         origin_ = url.origin();
         reused_ = false;
+        received_ = 0;
         ++opened_;
     }
 
@@ -411,7 +442,7 @@ private:
         out_at_ = 0;
     }
 
-    void start_sending(const Job& job) {
+    void start_sending(const Job& job, double tyme) {
         const ClientRequest& request = job.request;
         out_.clear();
         out_at_ = 0;
@@ -434,13 +465,14 @@ private:
         stream_bytes_.clear();
         ended_.reset();
         sent_ = true;
-        heard_at_ = -1.0;
+        answered_ = false;
+        heard_at_ = tyme;
     }
 
     // Parses what arrived (`connection` null: the server closed and everything it sent was
     // read); true when the request finished, failed, or goes on elsewhere (redirected,
     // retried).
-    bool read(Connection* connection, double tyme) {
+    bool read(Connection* connection) {
         using Outcome = detail::HttpResponseParser::Outcome;
         // Events not yet handed over wait for room in events(); until then nothing more is
         // parsed, so rx fills and TCP slows the server.
@@ -456,7 +488,7 @@ private:
             const Outcome outcome = parser_->feed(rx.read_span(), taken);
             rx.consume(taken);
             if (taken != 0)
-                heard_at_ = tyme;  // bytes came: the stream is alive
+                answered_ = true;
             if (!drain_events())
                 return true;
             if (outcome != Outcome::more && !stream_bytes_.empty()) {
@@ -485,7 +517,7 @@ private:
     bool conclude(detail::HttpResponseParser::Outcome outcome, bool reusable) {
         if (outcome == detail::HttpResponseParser::Outcome::response)
             return complete(reusable);
-        if (!parser_->started() && retry_stale())
+        if (retry_stale())
             return true;
         return fail("bad response from " + current_->url.authority(true) + ": " + parser_->reason(), {});
     }
@@ -508,6 +540,7 @@ private:
                                     [&](Event&& event) { events_.push(std::move(event)); });
                 at = next;
             }
+            last_event_id_ = events_parser_.last_event_id();
         } catch (const Error& error) {
             fail(std::string{"bad event stream from "} + current_->url.authority(true) + ": " + error.what(), {});
             return false;
@@ -520,7 +553,11 @@ private:
     // of a response came): send the request again, once, on a new connection (as browsers and
     // curl do).
     bool retry_stale() {
-        if (!reused_ || current_->retried)
+        const std::string& method = current_->request.method;
+        const bool idempotent = method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" ||
+                                method == "DELETE" || method == "TRACE";
+        // RFC 9112 9.3.1: a request that may have had an effect is not sent again by itself.
+        if (!reused_ || current_->retried || answered_ || !idempotent)
             return false;
         current_->retried = true;
         drop_connection();
@@ -535,7 +572,9 @@ private:
         Job& job = *current_;
         if (!events_parser_.last_event_id().empty())
             job.request.headers.set("Last-Event-ID", events_parser_.last_event_id());
-        const auto retry = events_parser_.retry();
+        if (events_parser_.retry())
+            job.stream_retry = events_parser_.retry();
+        const auto retry = job.stream_retry;
         job.not_before = now_ + (retry ? static_cast<double>(*retry) / 1000.0 : options_.stream_retry);
         job.started = job.not_before;
         job.retried = false;
@@ -555,7 +594,9 @@ private:
         const auto location = parser_->headers().get("Location");
         const bool redirect = (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) &&
                               location && options_.max_redirects > 0;
-        const bool keep = reusable && parser_->keep_alive() && !parser_->event_stream();
+        // Reuse only a connection whose request went out whole (an early answer to an upload
+        // leaves the server expecting the rest) and that nothing else arrived on.
+        const bool keep = reusable && out_at_ == out_.size() && parser_->keep_alive() && !parser_->event_stream();
         if (redirect && job.redirects < options_.max_redirects) {
             Url next;
             try {
@@ -610,21 +651,22 @@ private:
         response.url = job.url.text();
         response.redirects = job.redirects;
         response.error = std::move(error);
-        if (!parser_ && job.stream_head) {  // ended while waiting to resume
+        if ((!parser_ || !parser_->headers_complete()) && job.stream_head) {  // ended while resuming
             response.status = job.stream_head->status;
             response.reason = job.stream_head->reason;
             response.version_minor = job.stream_head->version_minor;
             response.headers = job.stream_head->headers;
-        } else if (parser_) {
+        } else if (parser_ && parser_->headers_complete()) {
             response.status = parser_->status();
             response.reason = parser_->reason_phrase();
             response.version_minor = parser_->version_minor();
             response.headers = std::move(parser_->headers());
             response.body = parser_->event_stream() ? std::string{} : std::move(parser_->body());
         }
+        const bool stream = parser_ && parser_->event_stream();
         responses_.push(std::move(response));
         current_.reset();
-        if (parser_ && parser_->event_stream())
+        if (stream)
             drop_connection();
     }
 
@@ -666,7 +708,8 @@ private:
         if (!connection_)
             return;
         connection_->service(tyme);
-        if (!connection_->connected() || connection_->peer_closed())
+        if (!connection_->connected() || connection_->peer_closed() ||
+            !connection_->connection()->rx_buffer().empty())  // bytes nobody asked for
             drop_connection();
     }
 
@@ -690,7 +733,10 @@ private:
     std::uint64_t opened_ = 0;
     std::uint64_t resumes_ = 0;
     double now_ = 0.0;
-    double heard_at_ = -1.0;  // tyme response bytes last arrived
+    std::string last_event_id_;
+    std::uint64_t received_ = 0;  // the connection's bytes_received() when last looked at
+    double heard_at_ = -1.0;      // tyme bytes last arrived (or the request was sent)
+    bool answered_ = false;       // some byte of a response (even an interim one) arrived
     bool sent_ = false;
     bool reused_ = false;
 };

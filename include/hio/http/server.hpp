@@ -257,9 +257,11 @@ private:
         try {
             handler_(request, response);
         } catch (const std::exception& error) {
+            drop_stream(response);
             response = error_response(500, std::string{"internal server error: "} + error.what());
             ++refused_;
         } catch (...) {
+            drop_stream(response);
             response = error_response(500, "internal server error");
             ++refused_;
         }
@@ -297,6 +299,13 @@ private:
         }
         if (close)
             session.closing = true;
+    }
+
+    // A handler that threw after starting a stream: the stream will never be sent, so it
+    // reports closed() to whoever holds it.
+    static void drop_stream(Response& response) noexcept {
+        if (response.body_stream)
+            response.body_stream->close();
     }
 
     void refuse(Session& session, int status) {

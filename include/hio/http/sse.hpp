@@ -97,8 +97,13 @@ public:
         response.headers.set("Cache-Control", "no-cache");
         stream_ = response.stream({.capacity = options.capacity});
         stream_->heartbeat(options.heartbeat, ":\n\n");
-        if (options.retry)
-            stream_->write("retry: " + std::to_string(*options.retry) + "\n\n");
+        if (options.retry) {
+            const std::string field = "retry: " + std::to_string(*options.retry) + "\n\n";
+            if (field.size() > options.capacity)
+                throw ValidationError{"http::EventStreamOptions: capacity " + std::to_string(options.capacity) +
+                                      " cannot hold the retry field"};
+            stream_->write(field);
+        }
     }
 
     /// Queues `event` whole, or nothing: returns false when it does not fit (the client reads
@@ -152,7 +157,8 @@ public:
     explicit EventParser(std::string last_event_id = {}) : last_event_id_{std::move(last_event_id)} {}
 
     /// Feeds body bytes; calls `on_event` for each event completed by them. Throws
-    /// hio::Error when a single line grows past `max_line` bytes (a peer that never ends one).
+    /// hio::Error when a line passes `max_line` bytes or an event's data `max_event` (a peer
+    /// that never ends one).
     template <class OnEvent>
     void feed(std::string_view bytes, OnEvent&& on_event) {
         for (const char c : bytes) {
@@ -189,6 +195,8 @@ public:
 
     /// Longest line accepted.
     std::size_t max_line = 1024 * 1024;
+    /// Most data one event may gather (a peer that never ends an event).
+    std::size_t max_event = 8 * 1024 * 1024;
 
 private:
     template <class OnEvent>
@@ -208,6 +216,8 @@ private:
         if (!value.empty() && value.front() == ' ')
             value.remove_prefix(1);
         if (field == "data") {
+            if (data_.size() + value.size() >= max_event)
+                throw Error{"http::EventParser: an event's data passed " + std::to_string(max_event) + " bytes"};
             data_.append(value).append("\n");
             has_data_ = true;
         } else if (field == "event") {

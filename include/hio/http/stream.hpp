@@ -77,7 +77,9 @@ public:
     }
 
     /// Gives up on the body: the connection is closed without completing the response, so the
-    /// client sees it cut short (for an error found after the status was sent). Idempotent.
+    /// client sees it cut short (for an error found after the status was sent): the last chunk
+    /// or the announced length is missing. An HTTP/1.0 client, whose body the close ends,
+    /// cannot tell. Idempotent.
     void abort() noexcept {
         if (aborted_)
             return;

@@ -98,11 +98,14 @@ public:
                 return;  // still connecting
             last_error_ = connection_->last_error();
             const bool was_connected = ever_connected_;
-            connection_.reset();
             if (was_connected && !options_.reconnect) {
                 want_ = false;  // lost: stay down
+                // What arrived before the failure stays readable (an answer, then a reset).
+                if (connection_->rx_buffer().empty())
+                    connection_.reset();
                 return;
             }
+            connection_.reset();
             if (was_connected) {
                 started_ = tyme;  // a fresh timeout for reconnecting
                 ever_connected_ = false;
@@ -149,7 +152,8 @@ public:
     /// Connect attempts made since connect().
     [[nodiscard]] std::uint64_t attempts() const noexcept { return attempts_; }
 
-    /// The current connection, or nullptr between attempts.
+    /// The current connection, or nullptr between attempts. A connection lost without
+    /// reconnect stays here, closed, while bytes it received are unread.
     [[nodiscard]] Connection* connection() noexcept { return connection_.get(); }
 
     /// Queues `data` to send; returns the bytes accepted (0 when not connected).

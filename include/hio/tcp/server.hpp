@@ -131,6 +131,7 @@ public:
     void finish(double tyme) {
         for (Connection* connection : current_) {
             const std::uint64_t received = connection->bytes_received();
+            const bool was_peer_closed = connection->peer_closed();
             if (connection->service())
                 connection->last_activity(tyme);
             const ConnectionState* state = connection->attached();
@@ -139,11 +140,12 @@ public:
             if (connection->peer_closed() && connection->rx_buffer().empty() && connection->tx_buffer().empty() &&
                 !app_pending)
                 connection->close();
-            // Bytes read just now, an EOF not yet acted on, rx room with more to read, more to
+            // Bytes read just now, an EOF read just now, rx room with more to read, more to
             // send, or application output that now fits: the application must see this
-            // connection again in the next pass.
+            // connection again in the next pass. (An EOF it has seen is not a reason: a peer
+            // that half-closed while the application waits would spin the server.)
             if (!connection->closed() &&
-                (connection->bytes_received() != received || connection->peer_closed() ||
+                (connection->bytes_received() != received || (connection->peer_closed() && !was_peer_closed) ||
                  connection->wants_service() || (app_pending && !connection->tx_buffer().full())))
                 mark_active(*connection);
         }
