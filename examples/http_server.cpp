@@ -127,27 +127,6 @@ std::string request_json(const hio::http::Request& request) {
     return json + "], \"body\": " + json_string(request.body) + "}\n";
 }
 
-// Percent-decodes a path; nothing when it holds a bad escape or a NUL.
-std::optional<std::string> percent_decode(std::string_view path) {
-    std::string out;
-    for (std::size_t i = 0; i < path.size(); ++i) {
-        if (path[i] != '%') {
-            out += path[i];
-            continue;
-        }
-        if (i + 2 >= path.size())
-            return std::nullopt;
-        const std::string hex{path.substr(i + 1, 2)};
-        char* end = nullptr;
-        const long value = std::strtol(hex.c_str(), &end, 16);
-        if (end != hex.c_str() + 2 || value == 0)
-            return std::nullopt;
-        out += static_cast<char>(value);
-        i += 2;
-    }
-    return out;
-}
-
 std::string content_type(const std::filesystem::path& file) {
     const std::string extension = file.extension().string();
     if (extension == ".html" || extension == ".htm") return "text/html; charset=utf-8";
@@ -161,24 +140,24 @@ std::string content_type(const std::filesystem::path& file) {
     return "application/octet-stream";
 }
 
-// GET /files/<relative path> from `root`. A ".." segment is refused, so no request reaches
-// outside the root (symbolic links inside it are followed, as most servers do).
-void serve_file(const std::string& root, const hio::http::Request& request, hio::http::Response& response) {
-    const std::optional<std::string> decoded = percent_decode(std::string_view{request.path}.substr(7));
-    std::filesystem::path relative{decoded.value_or("")};
-    bool refused = !decoded || relative.is_absolute();
+// GET /files/<relative path> from `root` (the router decoded the path). A ".." segment is
+// refused, so no request reaches outside the root (symbolic links inside it are followed, as
+// most servers do).
+void serve_file(const std::string& root, const std::string& relative_path, hio::http::Response& response) {
+    const std::filesystem::path relative{relative_path};
+    bool refused = relative.is_absolute();
     for (const auto& part : relative)
         refused = refused || part == "..";
     if (refused) {
         response.status = 403;
-        response.body = "refused: " + request.path + "\n";
+        response.body = "refused: " + relative_path + "\n";
         return;
     }
     const std::filesystem::path file = std::filesystem::path{root} / relative;
     std::ifstream in{file, std::ios::binary};
     if (!std::filesystem::is_regular_file(file) || !in) {
         response.status = 404;
-        response.body = "not found: " + request.path + "\n";
+        response.body = "not found: " + relative_path + "\n";
         return;
     }
     std::ostringstream content;
@@ -234,22 +213,29 @@ int main(int argc, char** argv) {
         const std::string root = settings.root;
         const bool quiet = settings.quiet;
         Clock clock;
-        hio::http::ServerDoer http{server, [&root, &clock, quiet](const hio::http::Request& request,
-                                                                  hio::http::Response& response) {
+        // Routes (optional: any function from Request to Response is a handler).
+        hio::http::Router router;
+        router.get("/", [](const hio::http::Request&, hio::http::Response& response, const hio::http::RouteMatch&) {
             response.headers.set("Content-Type", "text/plain; charset=utf-8");
-            if (request.path == "/") {
-                response.body = "hello from hio-cpp\n";
-            } else if (request.path == "/echo") {
-                response.headers.set("Content-Type", "application/json");
-                response.body = request_json(request);
-            } else if (request.path.starts_with("/files/") && (request.method == "GET" || request.method == "HEAD")) {
-                serve_file(root, request, response);
-            } else if (request.path == "/clock") {
-                clock.subscribe(hio::http::EventStream{request, response});  // kept open; the clock writes
-            } else {
-                response.status = 404;
-                response.body = "not found: " + request.path + "\n";
-            }
+            response.body = "hello from hio-cpp\n";
+        });
+        router.add("*", "/echo", [](const hio::http::Request& request, hio::http::Response& response,
+                                    const hio::http::RouteMatch&) {
+            response.headers.set("Content-Type", "application/json");
+            response.body = request_json(request);
+        });
+        router.get("/files/*", [&root](const hio::http::Request&, hio::http::Response& response,
+                                       const hio::http::RouteMatch& match) {
+            response.headers.set("Content-Type", "text/plain; charset=utf-8");
+            serve_file(root, match.value("*"), response);
+        });
+        router.get("/clock", [&clock](const hio::http::Request& request, hio::http::Response& response,
+                                      const hio::http::RouteMatch&) {
+            clock.subscribe(hio::http::EventStream{request, response});  // kept open; the clock writes
+        });
+        hio::http::ServerDoer http{server, [&router, quiet](const hio::http::Request& request,
+                                                            hio::http::Response& response) {
+            router(request, response);
             if (!quiet) {
                 std::printf("%s %s -> %d\n", request.method.c_str(), request.target.c_str(), response.status);
                 std::fflush(stdout);

@@ -11,6 +11,7 @@
 #include <hio/error.hpp>
 #include <hio/http/client.hpp>
 #include <hio/http/message.hpp>
+#include <hio/http/router.hpp>
 #include <hio/http/server.hpp>
 #include <hio/http/sse.hpp>
 #include <hio/http/stream.hpp>

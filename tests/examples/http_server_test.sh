@@ -48,6 +48,8 @@ code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$base/files/%2e%2e/secret.t
 [[ $code == 403 ]] || fail "encoded traversal gave $code"
 code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$base/files/missing.html")
 [[ $code == 404 ]] || fail "missing file gave $code"
+headers=$(curl -s -m 10 -D - -o /dev/null -X DELETE "$base/files/index.html")
+grep -q '^HTTP/1.1 405' <<<"$headers" && grep -qi '^Allow: GET' <<<"$headers" || fail "405: $headers"
 # The SSE clock: two tick events, ids counting up, then the client leaves.
 python3 - "$port" <<'PY' || fail "SSE clock"
 import http.client, sys
