@@ -398,6 +398,7 @@ public:
     /// The body so far (whole once the response is complete); an event stream's client
     /// drains it as it grows.
     [[nodiscard]] std::string& body() noexcept { return body_; }
+    [[nodiscard]] const std::string& body() const noexcept { return body_; }
     /// True once the status line and headers are in.
     [[nodiscard]] bool headers_complete() const noexcept { return headers_complete_; }
     /// True when the response is a 200 text/event-stream (its body is not limited).
@@ -472,6 +473,8 @@ private:
         HttpResponseParser& p = self(parser);
         p.status_ = parser->status_code;
         p.version_minor_ = parser->http_minor;
+        if (p.status_ < 100 || p.status_ > 999)  // llhttp takes "HTTP/1.1 20 x" as 20 (found by fuzzing)
+            return p.refuse("the status code is not three digits");
         // RFC 9112 6.3: 1xx, 204 and 304 responses end at the blank line, whatever their
         // framing fields say (llhttp 8.1 reads a Content-Length body on them).
         if (p.status_ >= 100 && p.status_ < 200 && p.status_ != 101)
