@@ -252,6 +252,33 @@ TEST_CASE("restart: a failing doer is re-entered after a growing back-off, then 
     CHECK(dd.failures()[2].tyme == 6.0);
 }
 
+TEST_CASE("restart: a doer removed and extended again gets a fresh restart budget", "[dodoer][policy]") {
+    Journal journal;
+    LogDoer b{journal, "b", {.raise_at = 2}};
+    hio::DoDoer dd{{&b}, {.on_failure = hio::FailurePolicy::restart, .restart = {.max_restarts = 1, .backoff = 1.0}}};
+    // Once b failed and was restarted, it is removed and extended again.
+    struct Replace : hio::Doer {
+        hio::DoDoer& dd;
+        hio::Doer& b;
+        bool done_once = false;
+        Replace(hio::DoDoer& d, hio::Doer& child) : dd{d}, b{child} {}
+        bool recur(double) override {
+            if (!done_once && !dd.failures().empty() && b.running()) {
+                dd.remove({&b});
+                dd.extend({&b});
+                done_once = true;
+            }
+            return false;
+        }
+    } replace{dd, b};
+    hio::Doist doist{{.tock = 1.0, .limit = 100.0}, {&dd, &replace}};
+    CHECK_THROWS_WITH(doist.run(), "b failed");
+    REQUIRE(dd.failures().size() == 3);
+    CHECK(dd.failures()[0].restarts == 0);
+    CHECK(dd.failures()[1].restarts == 0);  // counted afresh after the remove
+    CHECK(dd.failures()[2].restarts == 1);  // then the budget of one ran out
+}
+
 TEST_CASE("DoDoer rejects a bad tock or restart policy", "[dodoer]") {
     CHECK_THROWS_WITH(hio::DoDoer({}, {.tock = -1.0}), "Doer: tock must be finite and >= 0, got -1");
     CHECK_THROWS_AS(hio::DoDoer({}, {.restart = {.factor = 0.5}}), hio::ValidationError);

@@ -98,12 +98,14 @@ public:
     /// next run (hio: extend). Already listed children are skipped.
     void extend(const std::vector<Doer*>& doers) { scheduler_.extend(doers, sink()); }
 
-    /// Unlists children and force-closes the running ones (hio: remove).
+    /// Unlists children and force-closes the running ones (hio: remove). Their pending
+    /// restarts are dropped and their restart counts forgotten: a doer extended again later
+    /// starts with a fresh restart budget (and a new doer at a reused address inherits none).
     void remove(const std::vector<Doer*>& doers) {
         scheduler_.remove(doers);
-        std::erase_if(pending_, [&](const Pending& p) {
-            return std::find(doers.begin(), doers.end(), p.doer) != doers.end();
-        });
+        const auto removed = [&](const Doer* doer) { return std::find(doers.begin(), doers.end(), doer) != doers.end(); };
+        std::erase_if(pending_, [&](const Pending& p) { return removed(p.doer); });
+        std::erase_if(restarts_, [&](const auto& entry) { return removed(entry.first); });
     }
 
     /// Passes a graceful shutdown on to the children: those that need time keep running, the
