@@ -11,6 +11,7 @@
 # (default 3), the servers alternating; the ratios compare medians, as one run on a shared or
 # virtual machine can be 20% off.
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 build=${1:?usage: run_echo_bench.sh BUILD_DIR [SECONDS] [ROUNDS]}
 seconds=${2:-5}
 rounds=${3:-3}
@@ -29,27 +30,10 @@ start_server() {  # $1: name; sets server_pid and port
     : >"$log"
     taskset -c 1 ${servers[$1]} >"$log" 2>&1 &
     server_pid=$!
-    port=
-    for _ in $(seq 100); do
-        port=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$log")
-        [[ -n "$port" ]] && return 0
-        sleep 0.1
-    done
+    wait_listening "$log" && return 0
     echo "server $1 did not start"; cat "$log"; exit 1
 }
 
-stop_server() {
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
-}
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
-
-median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$(median "$1")" -v b="$(median "$2")" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
 
 declare -A rt

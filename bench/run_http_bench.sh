@@ -7,6 +7,7 @@
 # Needs the Debian packages wrk and nginx-light (or nginx). Each scenario runs ROUNDS times
 # (default 3), the servers alternating; ratios compare medians.
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 build=${1:?usage: run_http_bench.sh BUILD_DIR [SECONDS] [ROUNDS]}
 seconds=${2:-5}
 rounds=${3:-3}
@@ -51,23 +52,9 @@ CONF
     : >"$work/log"
     taskset -c 1 "$build/examples/http_server" --port 0 --quiet >"$work/log" 2>&1 &
     server_pid=$!
-    port=
-    for _ in $(seq 100); do
-        port=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$work/log")
-        [[ -n "$port" ]] && return 0
-        sleep 0.1
-    done
+    wait_listening "$work/log" && return 0
     echo "http_server did not start"; cat "$work/log"; exit 1
 }
-stop_server() {
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
-}
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$(median "$1")" -v b="$(median "$2")" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
 # wrk's latency figure in microseconds ("52.00us", "1.20ms", "2.01s").
 to_us() { awk '{ v = $1 + 0; if ($1 ~ /ms$/) v *= 1000; else if ($1 ~ /[0-9]s$/ && $1 !~ /us$/) v *= 1000000; print v }' <<<"$1"; }

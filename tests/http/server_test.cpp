@@ -217,19 +217,15 @@ TEST_CASE("An idle keep-alive connection is closed after the idle timeout", "[ht
 
 TEST_CASE("HTTPS: curl talks to the HTTP doer over TLS", "[http][server][tls][peer]") {
     NetRig rig;
-    const std::string dir = hio_test::temp_path("http_pki");
-    REQUIRE(std::system(("mkdir -p '" + dir + "' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-                         "-nodes -keyout '" + dir + "/key.pem' -out '" + dir + "/cert.pem' -days 2 -subj /CN=localhost "
-                         "-addext subjectAltName=IP:127.0.0.1 2>/dev/null")
-                            .c_str()) == 0);
+    const hio_test::SelfSignedCertificate pem;
     hio::tls::Context context{hio::tls::Role::server,
-                              {.certificate_file = dir + "/cert.pem", .key_file = dir + "/key.pem"}};
+                              {.certificate_file = pem.certificate(), .key_file = pem.key()}};
     hio::tls::Network network{rig.network, context};
     hio::tcp::Server tcp{network, {}};
     hio::http::ServerDoer http{tcp, app};
     tcp.open();
     const std::string output = hio_test::temp_path("https_out");
-    ProcessDoer curl{{"curl", "-s", "--cacert", dir + "/cert.pem", "https://127.0.0.1:" + std::to_string(tcp.port()) +
+    ProcessDoer curl{{"curl", "-s", "--cacert", pem.certificate(), "https://127.0.0.1:" + std::to_string(tcp.port()) +
                                                                         "/hello", "https://127.0.0.1:" +
                                                                         std::to_string(tcp.port()) + "/echo?tls"},
                      {},
@@ -239,7 +235,6 @@ TEST_CASE("HTTPS: curl talks to the HTTP doer over TLS", "[http][server][tls][pe
     CHECK(hio_test::slurp(output) == "hello\nGET /echo ?tls x= body=");
     CHECK(tcp.accepted() == 1);  // curl reused the TLS connection for the second URL
     std::remove(output.c_str());
-    [[maybe_unused]] const int ignored = std::system(("rm -rf '" + dir + "'").c_str());
 }
 
 TEST_CASE("README: the HTTP handler snippet answers curl", "[readme][http]") {

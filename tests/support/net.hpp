@@ -14,6 +14,7 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -160,5 +161,28 @@ inline std::string pattern(std::size_t size, unsigned seed) {
     }
     return out;
 }
+
+/// A self-signed certificate for localhost and 127.0.0.1 (EC P-256, two days), made with the
+/// openssl command line into a temporary directory that is removed with this object.
+class SelfSignedCertificate {
+public:
+    SelfSignedCertificate() : dir_{temp_path("self_signed")} {
+        const std::string command = "mkdir -p '" + dir_ + "' && openssl req -x509 -newkey ec -pkeyopt "
+                                    "ec_paramgen_curve:prime256v1 -nodes -keyout '" + key() + "' -out '" + certificate() +
+                                    "' -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 "
+                                    "2>/dev/null";
+        if (std::system(command.c_str()) != 0)
+            throw std::runtime_error{"openssl could not make a test certificate in " + dir_};
+    }
+    SelfSignedCertificate(const SelfSignedCertificate&) = delete;
+    SelfSignedCertificate& operator=(const SelfSignedCertificate&) = delete;
+    ~SelfSignedCertificate() { [[maybe_unused]] const int ignored = std::system(("rm -rf '" + dir_ + "'").c_str()); }
+
+    [[nodiscard]] std::string certificate() const { return dir_ + "/cert.pem"; }
+    [[nodiscard]] std::string key() const { return dir_ + "/key.pem"; }
+
+private:
+    std::string dir_;
+};
 
 }  // namespace hio_test

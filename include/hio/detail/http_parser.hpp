@@ -4,8 +4,8 @@
 /// Internal: used by hio::http::ServerDoer and hio::http::Client.
 ///
 /// feed() parses bytes until a request is complete (then it stops, so pipelined requests are
-/// answered one by one, in order), the bytes run out, or the request is refused. Framing is
-/// llhttp's strict mode: Content-Length together with Transfer-Encoding, conflicting
+/// answered one by one, in order), the bytes run out, or the request is refused. Framing
+/// follows llhttp's rules: Content-Length together with Transfer-Encoding, conflicting
 /// Content-Lengths and a Transfer-Encoding whose last coding is not chunked are errors, so a
 /// request cannot be smuggled past this server. Limits turn into the status to answer.
 
@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <hio/http/message.hpp>
 
@@ -36,35 +37,105 @@ inline bool is_http_token(std::string_view name) noexcept {
     return true;
 }
 
-/// Header fields as llhttp hands them over, in pieces, counted against a byte limit.
-struct HttpFieldCollector {
-    std::string field;
-    std::string value;
-    std::size_t bytes = 0;
+/// The llhttp plumbing both parsers share (CRTP): the callbacks, forwarded to Derived; the
+/// start line (target or reason phrase) and the header fields, collected within
+/// `max_header_bytes`; and execute(), which reports how many bytes llhttp used. Derived
+/// provides, with llhttp's return conventions: `std::string& start_line()`,
+/// `http::Headers& fields()`, `int overflow(bool in_start_line)` (records why, returns -1),
+/// `int field_name_complete(std::string_view)`, `int on_headers()`,
+/// `int on_body(const char*, std::size_t)` and `int on_message()`.
+template <class Derived>
+class LlhttpParser {
+public:
+    LlhttpParser(const LlhttpParser&) = delete;
+    LlhttpParser& operator=(const LlhttpParser&) = delete;
 
-    /// Counts `length` more header bytes; false once past `limit`.
-    bool count(std::size_t length, std::size_t limit) noexcept {
-        bytes += length;
-        return bytes <= limit;
+    /// True when some of the current message arrived.
+    [[nodiscard]] bool started() const noexcept { return started_; }
+
+protected:
+    LlhttpParser(llhttp_type_t type, std::size_t max_header_bytes) : max_header_bytes_{max_header_bytes} {
+        llhttp_settings_init(&settings_);
+        settings_.on_message_begin = [](llhttp_t* p) {
+            self(p).started_ = true;
+            return 0;
+        };
+        const llhttp_data_cb start_line = [](llhttp_t* p, const char* at, std::size_t length) {
+            return self(p).collect(self(p).derived().start_line(), at, length, true);
+        };
+        (type == HTTP_REQUEST ? settings_.on_url : settings_.on_status) = start_line;
+        settings_.on_header_field = [](llhttp_t* p, const char* at, std::size_t length) {
+            return self(p).collect(self(p).field_, at, length, false);
+        };
+        settings_.on_header_field_complete = [](llhttp_t* p) {
+            return self(p).derived().field_name_complete(self(p).field_);
+        };
+        settings_.on_header_value = [](llhttp_t* p, const char* at, std::size_t length) {
+            return self(p).collect(self(p).value_, at, length, false);
+        };
+        settings_.on_header_value_complete = [](llhttp_t* p) {  // also for an empty value
+            self(p).finish_field();
+            return 0;
+        };
+        settings_.on_headers_complete = [](llhttp_t* p) { return self(p).derived().on_headers(); };
+        settings_.on_body = [](llhttp_t* p, const char* at, std::size_t length) {
+            return self(p).derived().on_body(at, length);
+        };
+        settings_.on_message_complete = [](llhttp_t* p) { return self(p).derived().on_message(); };
+        llhttp_init(&parser_, type, &settings_);
+        parser_.data = this;
+    }
+    ~LlhttpParser() = default;
+
+    /// Runs llhttp over `bytes`; `taken` is how many it used (all unless it paused or failed).
+    llhttp_errno_t execute(std::span<const std::byte> bytes, std::size_t& taken) {
+        const char* data = reinterpret_cast<const char*>(bytes.data());
+        const llhttp_errno_t error = llhttp_execute(&parser_, data, bytes.size());
+        const char* stop = error == HPE_OK ? nullptr : llhttp_get_error_pos(&parser_);
+        taken = stop != nullptr && stop >= data ? static_cast<std::size_t>(stop - data) : bytes.size();
+        return error;
     }
 
-    /// Adds the field collected to `headers`, without trailing whitespace in the value.
-    void finish(http::Headers& headers) {
-        while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
-            value.pop_back();  // trailing optional whitespace is not part of the value
-        headers.add(std::move(field), std::move(value));
-        field.clear();
-        value.clear();
+    /// Forgets the fields and the byte count of the message before.
+    void reset_message() noexcept {
+        field_.clear();
+        value_.clear();
+        header_bytes_ = 0;
+        started_ = false;
     }
 
-    void reset() noexcept {
-        field.clear();
-        value.clear();
-        bytes = 0;
+    llhttp_t parser_{};
+
+private:
+    static LlhttpParser& self(llhttp_t* parser) { return *static_cast<LlhttpParser*>(parser->data); }
+    Derived& derived() noexcept { return static_cast<Derived&>(*this); }
+
+    // Appends a piece of the start line or of a field, counted toward max_header_bytes.
+    int collect(std::string& into, const char* at, std::size_t length, bool in_start_line) {
+        header_bytes_ += length;
+        if (header_bytes_ > max_header_bytes_)
+            return derived().overflow(in_start_line);
+        into.append(at, length);
+        return 0;
     }
+
+    void finish_field() {
+        while (!value_.empty() && (value_.back() == ' ' || value_.back() == '\t'))
+            value_.pop_back();  // trailing optional whitespace is not part of the value
+        derived().fields().add(std::move(field_), std::move(value_));
+        field_.clear();
+        value_.clear();
+    }
+
+    llhttp_settings_t settings_{};
+    std::string field_;
+    std::string value_;
+    std::size_t max_header_bytes_;
+    std::size_t header_bytes_ = 0;
+    bool started_ = false;
 };
 
-class HttpRequestParser {
+class HttpRequestParser final : public LlhttpParser<HttpRequestParser> {
 public:
     /// What feed() found.
     enum class Outcome {
@@ -78,23 +149,8 @@ public:
         std::size_t max_body_bytes;
     };
 
-    explicit HttpRequestParser(Limits limits) : limits_{limits} {
-        llhttp_settings_init(&settings_);
-        settings_.on_message_begin = &on_message_begin;
-        settings_.on_url = &on_url;
-        settings_.on_header_field = &on_header_field;
-        settings_.on_header_field_complete = &on_header_field_complete;
-        settings_.on_header_value = &on_header_value;
-        settings_.on_header_value_complete = &on_header_value_complete;
-        settings_.on_headers_complete = &on_headers_complete;
-        settings_.on_body = &on_body;
-        settings_.on_message_complete = &on_message_complete;
-        llhttp_init(&parser_, HTTP_REQUEST, &settings_);
-        parser_.data = this;
-    }
-
-    HttpRequestParser(const HttpRequestParser&) = delete;
-    HttpRequestParser& operator=(const HttpRequestParser&) = delete;
+    explicit HttpRequestParser(Limits limits)
+        : LlhttpParser{HTTP_REQUEST, limits.max_header_bytes}, limits_{limits} {}
 
     /// Parses from `bytes`; `taken` is how many it used (all of them unless a request ended
     /// or the parser failed).
@@ -107,14 +163,9 @@ public:
             paused_ = false;
             reset_request();
         }
-        const char* data = reinterpret_cast<const char*>(bytes.data());
-        const llhttp_errno_t error = llhttp_execute(&parser_, data, bytes.size());
-        if (error == HPE_OK) {
-            taken = bytes.size();
+        const llhttp_errno_t error = execute(bytes, taken);
+        if (error == HPE_OK)
             return Outcome::more;
-        }
-        const char* stop = llhttp_get_error_pos(&parser_);
-        taken = stop != nullptr && stop >= data ? static_cast<std::size_t>(stop - data) : bytes.size();
         if (error == HPE_PAUSED) {
             paused_ = true;
             upgrade_ = llhttp_get_upgrade(&parser_) != 0;
@@ -136,7 +187,7 @@ public:
     [[nodiscard]] http::Request& request() noexcept { return request_; }
 
     /// True while a request has begun (some of it arrived) and has not completed.
-    [[nodiscard]] bool in_request() const noexcept { return started_ && !paused_; }
+    [[nodiscard]] bool in_request() const noexcept { return started() && !paused_; }
 
     /// The request asked for `Expect: 100-continue` and a body follows: say "100 Continue"
     /// now (once); the client waits for it before sending the body.
@@ -151,103 +202,63 @@ public:
     [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
 
 private:
-    static HttpRequestParser& self(llhttp_t* parser) { return *static_cast<HttpRequestParser*>(parser->data); }
+    friend class LlhttpParser<HttpRequestParser>;
 
     void reset_request() {
         request_ = http::Request{};
-        fields_.reset();
-        started_ = false;
+        reset_message();
         continue_wanted_ = false;
     }
 
-    // Counts bytes toward the header limit; false (and a status) past it.
-    bool count_header_bytes(std::size_t length, int status) {
-        if (fields_.count(length, limits_.max_header_bytes))
-            return true;
-        status_ = status;
-        return false;
+    std::string& start_line() noexcept { return request_.target; }
+    http::Headers& fields() noexcept { return request_.headers; }
+
+    int overflow(bool in_start_line) noexcept {
+        status_ = in_start_line ? 414 : 431;
+        return -1;
     }
 
-    static int on_message_begin(llhttp_t* parser) {
-        self(parser).started_ = true;
-        return 0;
+    int field_name_complete(std::string_view name) noexcept {
+        if (is_http_token(name))
+            return 0;
+        status_ = 400;
+        return -1;
     }
 
-    static int on_url(llhttp_t* parser, const char* at, std::size_t length) {
-        HttpRequestParser& p = self(parser);
-        if (!p.count_header_bytes(length, 414))
-            return -1;
-        p.request_.target.append(at, length);
-        return 0;
-    }
-
-    static int on_header_field(llhttp_t* parser, const char* at, std::size_t length) {
-        HttpRequestParser& p = self(parser);
-        if (!p.count_header_bytes(length, 431))
-            return -1;
-        p.fields_.field.append(at, length);
-        return 0;
-    }
-
-    static int on_header_field_complete(llhttp_t* parser) {
-        HttpRequestParser& p = self(parser);
-        if (!is_http_token(p.fields_.field)) {
-            p.status_ = 400;
-            return -1;
-        }
-        return 0;
-    }
-
-    static int on_header_value(llhttp_t* parser, const char* at, std::size_t length) {
-        HttpRequestParser& p = self(parser);
-        if (!p.count_header_bytes(length, 431))
-            return -1;
-        p.fields_.value.append(at, length);
-        return 0;
-    }
-
-    static int on_header_value_complete(llhttp_t* parser) {
-        HttpRequestParser& p = self(parser);
-        p.fields_.finish(p.request_.headers);  // an empty value may come without on_header_value
-        return 0;
-    }
-
-    static int on_headers_complete(llhttp_t* parser) {
-        HttpRequestParser& p = self(parser);
-        http::Request& request = p.request_;
-        request.method = llhttp_method_name(static_cast<llhttp_method_t>(parser->method));
-        request.version_major = parser->http_major;
-        request.version_minor = parser->http_minor;
-        request.keep_alive = llhttp_should_keep_alive(parser) != 0;
+    int on_headers() {
+        http::Request& request = request_;
+        request.method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
+        request.version_major = parser_.http_major;
+        request.version_minor = parser_.http_minor;
+        request.keep_alive = llhttp_should_keep_alive(&parser_) != 0;
         if (!split_target(request)) {
-            p.status_ = 400;  // not one of RFC 9112's four target forms
+            status_ = 400;  // not one of RFC 9112's four target forms
             return -1;
         }
-        const bool chunked = (parser->flags & F_CHUNKED) != 0;
-        const bool has_length = (parser->flags & F_CONTENT_LENGTH) != 0;
-        if (has_length && parser->content_length > p.limits_.max_body_bytes) {
-            p.status_ = 413;  // refused before the client sends it (and before 100 Continue)
+        const bool chunked = (parser_.flags & F_CHUNKED) != 0;
+        const bool has_length = (parser_.flags & F_CONTENT_LENGTH) != 0;
+        if (has_length && parser_.content_length > limits_.max_body_bytes) {
+            status_ = 413;  // refused before the client sends it (and before 100 Continue)
             return -1;
         }
-        if (parser->http_major == 1 && parser->http_minor >= 1 && (chunked || (has_length && parser->content_length > 0))) {
+        if (parser_.http_major == 1 && parser_.http_minor >= 1 && (chunked || (has_length && parser_.content_length > 0))) {
             const auto expect = request.headers.get("Expect");
             if (expect && http::iequals(*expect, "100-continue"))
-                p.continue_wanted_ = true;
+                continue_wanted_ = true;
         }
         return 0;
     }
 
-    static int on_body(llhttp_t* parser, const char* at, std::size_t length) {
-        HttpRequestParser& p = self(parser);
-        if (p.request_.body.size() + length > p.limits_.max_body_bytes) {
-            p.status_ = 413;
+    int on_body(const char* at, std::size_t length) {
+        if (request_.body.size() + length > limits_.max_body_bytes) {
+            status_ = 413;
             return -1;
         }
-        p.request_.body.append(at, length);
+        request_.body.append(at, length);
         return 0;
     }
 
-    static int on_message_complete(llhttp_t*) {
+    static int on_message() noexcept {
         return HPE_PAUSED;  // one request at a time: pipelined ones wait their turn
     }
 
@@ -294,14 +305,10 @@ private:
         }
     }
 
-    llhttp_t parser_{};
-    llhttp_settings_t settings_{};
     Limits limits_;
     http::Request request_;
-    HttpFieldCollector fields_;
     std::string reason_;
     int status_ = 0;
-    bool started_ = false;
     bool paused_ = false;
     bool failed_ = false;
     bool upgrade_ = false;
@@ -311,7 +318,7 @@ private:
 /// An incremental HTTP/1.1 response parser on llhttp, for hio::http::Client: one response at a
 /// time (the client sends the next request only after it), 1xx interim responses skipped,
 /// bodies framed by Content-Length, chunked coding or the close (finish() at EOF).
-class HttpResponseParser {
+class HttpResponseParser final : public LlhttpParser<HttpResponseParser> {
 public:
     enum class Outcome {
         more,      ///< every byte taken; the response is not complete yet
@@ -324,22 +331,8 @@ public:
         std::size_t max_body_bytes;  ///< not applied to event streams, whose body the client drains
     };
 
-    explicit HttpResponseParser(Limits limits) : limits_{limits} {
-        llhttp_settings_init(&settings_);
-        settings_.on_message_begin = &on_message_begin;
-        settings_.on_status = &on_status;
-        settings_.on_header_field = &on_header_field;
-        settings_.on_header_value = &on_header_value;
-        settings_.on_header_value_complete = &on_header_value_complete;
-        settings_.on_headers_complete = &on_headers_complete;
-        settings_.on_body = &on_body;
-        settings_.on_message_complete = &on_message_complete;
-        llhttp_init(&parser_, HTTP_RESPONSE, &settings_);
-        parser_.data = this;
-    }
-
-    HttpResponseParser(const HttpResponseParser&) = delete;
-    HttpResponseParser& operator=(const HttpResponseParser&) = delete;
+    explicit HttpResponseParser(Limits limits)
+        : LlhttpParser{HTTP_RESPONSE, limits.max_header_bytes}, limits_{limits} {}
 
     /// Prepares for the response to the request just sent (`head`: a HEAD request, whose
     /// response has no body whatever its headers say).
@@ -359,14 +352,9 @@ public:
             return Outcome::failed;
         if (complete_)
             return Outcome::response;
-        const char* data = reinterpret_cast<const char*>(bytes.data());
-        const llhttp_errno_t error = llhttp_execute(&parser_, data, bytes.size());
-        if (error == HPE_OK) {
-            taken = bytes.size();
+        const llhttp_errno_t error = execute(bytes, taken);
+        if (error == HPE_OK)
             return Outcome::more;
-        }
-        const char* stop = llhttp_get_error_pos(&parser_);
-        taken = stop != nullptr && stop >= data ? static_cast<std::size_t>(stop - data) : bytes.size();
         if (error == HPE_PAUSED || error == HPE_PAUSED_UPGRADE) {
             paused_ = true;
             return Outcome::response;
@@ -381,7 +369,7 @@ public:
             return Outcome::failed;
         if (complete_)
             return Outcome::response;
-        if (!started_)
+        if (!started())
             return fail("the connection closed before a response");
         const llhttp_errno_t error = llhttp_finish(&parser_);
         if (complete_ && (error == HPE_OK || error == HPE_PAUSED)) {
@@ -403,15 +391,13 @@ public:
     [[nodiscard]] bool headers_complete() const noexcept { return headers_complete_; }
     /// True when the response is a 200 text/event-stream (its body is not limited).
     [[nodiscard]] bool event_stream() const noexcept { return event_stream_; }
-    /// True when some of a response arrived.
-    [[nodiscard]] bool started() const noexcept { return started_; }
     /// After a complete response: the connection may carry the next request.
     [[nodiscard]] bool keep_alive() const noexcept { return keep_alive_; }
     /// After Outcome::failed: why.
     [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
 
 private:
-    static HttpResponseParser& self(llhttp_t* parser) { return *static_cast<HttpResponseParser*>(parser->data); }
+    friend class LlhttpParser<HttpResponseParser>;
 
     Outcome fail(const char* why) {
         failed_ = true;
@@ -426,91 +412,59 @@ private:
         reason_phrase_.clear();
         headers_ = http::Headers{};
         body_.clear();
-        fields_.reset();
-        started_ = false;
+        reset_message();
         headers_complete_ = false;
         event_stream_ = false;
         complete_ = false;
         keep_alive_ = false;
     }
 
-    static int on_message_begin(llhttp_t* parser) {
-        self(parser).started_ = true;
-        return 0;
+    std::string& start_line() noexcept { return reason_phrase_; }
+    http::Headers& fields() noexcept { return headers_; }
+
+    int overflow(bool in_start_line) noexcept {
+        return refuse(in_start_line ? "the status line is longer than max_header_bytes"
+                                    : "the response header is larger than max_header_bytes");
     }
 
-    static int on_status(llhttp_t* parser, const char* at, std::size_t length) {
-        HttpResponseParser& p = self(parser);
-        if (!p.fields_.count(length, p.limits_.max_header_bytes))
-            return p.refuse("the status line is longer than max_header_bytes");
-        p.reason_phrase_.append(at, length);
-        return 0;
-    }
+    static int field_name_complete(std::string_view) noexcept { return 0; }
 
-    static int on_header_field(llhttp_t* parser, const char* at, std::size_t length) {
-        HttpResponseParser& p = self(parser);
-        if (!p.fields_.count(length, p.limits_.max_header_bytes))
-            return p.refuse("the response header is larger than max_header_bytes");
-        p.fields_.field.append(at, length);
-        return 0;
-    }
-
-    static int on_header_value(llhttp_t* parser, const char* at, std::size_t length) {
-        HttpResponseParser& p = self(parser);
-        if (!p.fields_.count(length, p.limits_.max_header_bytes))
-            return p.refuse("the response header is larger than max_header_bytes");
-        p.fields_.value.append(at, length);
-        return 0;
-    }
-
-    static int on_header_value_complete(llhttp_t* parser) {
-        HttpResponseParser& p = self(parser);
-        p.fields_.finish(p.headers_);
-        return 0;
-    }
-
-    static int on_headers_complete(llhttp_t* parser) {
-        HttpResponseParser& p = self(parser);
-        p.status_ = parser->status_code;
-        p.version_minor_ = parser->http_minor;
-        if (p.status_ < 100 || p.status_ > 999)  // llhttp takes "HTTP/1.1 20 x" as 20 (found by fuzzing)
-            return p.refuse("the status code is not three digits");
+    int on_headers() {
+        status_ = parser_.status_code;
+        version_minor_ = parser_.http_minor;
+        if (status_ < 100 || status_ > 999)  // llhttp takes "HTTP/1.1 20 x" as 20 (found by fuzzing)
+            return refuse("the status code is not three digits");
         // RFC 9112 6.3: 1xx, 204 and 304 responses end at the blank line, whatever their
         // framing fields say (llhttp 8.1 reads a Content-Length body on them).
-        if (p.status_ >= 100 && p.status_ < 200 && p.status_ != 101)
-            return 1;  // interim (100 Continue, 103): skipped in on_message_complete
-        p.headers_complete_ = true;
-        std::string_view type = p.headers_.get("Content-Type").value_or("");
+        if (status_ >= 100 && status_ < 200 && status_ != 101)
+            return 1;  // interim (100 Continue, 103): skipped in on_message
+        headers_complete_ = true;
+        std::string_view type = headers_.get("Content-Type").value_or("");
         type = type.substr(0, type.find(';'));
         while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
             type.remove_suffix(1);
-        p.event_stream_ = p.status_ == 200 && !p.head_ && http::iequals(type, "text/event-stream");
-        if (!p.event_stream_ && (parser->flags & F_CONTENT_LENGTH) != 0 &&
-            parser->content_length > p.limits_.max_body_bytes)
-            return p.refuse("the response body is larger than max_body_bytes");
+        event_stream_ = status_ == 200 && !head_ && http::iequals(type, "text/event-stream");
+        if (!event_stream_ && (parser_.flags & F_CONTENT_LENGTH) != 0 && parser_.content_length > limits_.max_body_bytes)
+            return refuse("the response body is larger than max_body_bytes");
         // 1: no body (a HEAD response's length describes the GET).
-        return p.head_ || p.status_ == 204 || p.status_ == 304 ? 1 : 0;
+        return head_ || status_ == 204 || status_ == 304 ? 1 : 0;
     }
 
-    static int on_body(llhttp_t* parser, const char* at, std::size_t length) {
-        HttpResponseParser& p = self(parser);
-        if (!p.event_stream_ && p.body_.size() + length > p.limits_.max_body_bytes)
-            return p.refuse("the response body is larger than max_body_bytes");
-        p.body_.append(at, length);
+    int on_body(const char* at, std::size_t length) {
+        if (!event_stream_ && body_.size() + length > limits_.max_body_bytes)
+            return refuse("the response body is larger than max_body_bytes");
+        body_.append(at, length);
         return 0;
     }
 
-    static int on_message_complete(llhttp_t* parser) {
-        HttpResponseParser& p = self(parser);
-        if (!p.headers_complete_) {  // an interim response: the real one follows
-            const bool head = p.head_;
-            p.reset_response();
-            p.head_ = head;
+    int on_message() {
+        if (!headers_complete_) {  // an interim response: the real one follows
+            reset_response();  // keeps head_
             return 0;
         }
-        p.complete_ = true;
+        complete_ = true;
         // After a 101 (or any upgrade) the bytes are another protocol: never reuse.
-        p.keep_alive_ = llhttp_should_keep_alive(parser) != 0 && p.status_ != 101 && llhttp_get_upgrade(parser) == 0;
+        keep_alive_ = llhttp_should_keep_alive(&parser_) != 0 && status_ != 101 && llhttp_get_upgrade(&parser_) == 0;
         return HPE_PAUSED;
     }
 
@@ -519,10 +473,7 @@ private:
         return -1;
     }
 
-    llhttp_t parser_{};
-    llhttp_settings_t settings_{};
     Limits limits_;
-    HttpFieldCollector fields_;
     http::Headers headers_;
     std::string body_;
     std::string reason_phrase_;
@@ -530,7 +481,6 @@ private:
     int status_ = 0;
     int version_minor_ = 1;
     bool head_ = false;
-    bool started_ = false;
     bool headers_complete_ = false;
     bool event_stream_ = false;
     bool complete_ = false;

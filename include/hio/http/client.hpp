@@ -289,7 +289,7 @@ public:
     /// True while an event stream's headers have arrived and it has not ended (or, with
     /// resume_streams, while it waits to be resumed).
     [[nodiscard]] bool streaming() const noexcept {
-        return current_ && ((parser_ && parser_->event_stream()) || current_->not_before > 0.0);
+        return current_ && ((parser_ && parser_->event_stream()) || current_->stream_head.has_value());
     }
     /// The last event id of the current or last event stream (for Last-Event-ID).
     [[nodiscard]] const std::string& last_event_id() const noexcept { return last_event_id_; }
@@ -644,19 +644,11 @@ private:
         }
     }
 
+    // Delivers what came of the current job: its status, headers and body (from the parser,
+    // or from the last connection of a stream waiting to resume), with `error` if any.
     void deliver_current(std::string error) {
-        Job& job = *current_;
-        ClientResponse response;
-        response.request_id = job.id;
-        response.url = job.url.text();
-        response.redirects = job.redirects;
-        response.error = std::move(error);
-        if ((!parser_ || !parser_->headers_complete()) && job.stream_head) {  // ended while resuming
-            response.status = job.stream_head->status;
-            response.reason = job.stream_head->reason;
-            response.version_minor = job.stream_head->version_minor;
-            response.headers = job.stream_head->headers;
-        } else if (parser_ && parser_->headers_complete()) {
+        ClientResponse response = current_->stream_head.value_or(ClientResponse{});
+        if (parser_ && parser_->headers_complete()) {
             response.status = parser_->status();
             response.reason = parser_->reason_phrase();
             response.version_minor = parser_->version_minor();
@@ -664,26 +656,30 @@ private:
             response.body = parser_->event_stream() ? std::string{} : std::move(parser_->body());
         }
         const bool stream = parser_ && parser_->event_stream();
-        responses_.push(std::move(response));
-        current_.reset();
+        answer(std::move(response), std::move(error), {});
         if (stream)
             drop_connection();
     }
 
+    // Fails the current job (or resumes it, for an event stream with resume_streams).
     bool fail(std::string why, std::error_code code) {
         if (resume())
             return true;
-        Job& job = *current_;
-        ClientResponse response;
+        answer(ClientResponse{}, std::move(why), code);
+        drop_connection();
+        return true;
+    }
+
+    // Hands `response` out as the current job's answer and ends the job.
+    void answer(ClientResponse response, std::string error, std::error_code code) {
+        const Job& job = *current_;
         response.request_id = job.id;
         response.url = job.url.text();
         response.redirects = job.redirects;
-        response.error = std::move(why);
+        response.error = std::move(error);
         response.error_code = code;
         responses_.push(std::move(response));
         current_.reset();
-        drop_connection();
-        return true;
     }
 
     // Times out the request in progress; true when it did.

@@ -170,15 +170,16 @@ private:
             return;
         BodyStream& stream = *session.stream;
         if (stream.queued() != 0) {
-            std::string data = stream.take();
+            const std::string_view data = stream.pending();
             session.streamed_at = tyme;
             if (session.framing == Framing::chunked) {
                 char size[20];
                 const int length = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
                 session.out.append(size, static_cast<std::size_t>(length)).append(data).append("\r\n");
             } else {
-                session.out = std::move(data);
+                session.out.append(data);
             }
+            stream.discard();
         }
         if (!stream.ended())
             return;

@@ -120,10 +120,15 @@ public:
     /// For the server: binds the stream to the connection to wake when data is written.
     void bind(Connection* connection) noexcept { connection_ = connection; }
 
-    /// For the server: removes and returns what is queued.
+    /// For the server: what is queued, to copy out before discard(). The queue keeps its
+    /// storage, so streaming allocates nothing per piece.
+    [[nodiscard]] std::string_view pending() const noexcept { return queue_; }
+    void discard() noexcept { queue_.clear(); }
+
+    /// Removes and returns what is queued.
     std::string take() {
-        std::string taken = std::move(queue_);
-        queue_.clear();
+        std::string taken{pending()};
+        discard();
         return taken;
     }
 
