@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
     Sampler sampler{readings};
     Reporter reporter{readings};
     Heartbeat heartbeat;
-    hio::DoDoer group{{&sampler, &reporter, &heartbeat}};
+    hio::DoDoer group{{}, {&sampler, &reporter, &heartbeat}};
 
     // Passes every 0.125 s of tyme, paced to the wall clock unless --virtual.
     hio::Doist doist{{.tock = 0.125, .limit = 2.0, .real = real}, {&group}};

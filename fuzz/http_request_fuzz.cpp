@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <span>
 
-#include <hio/detail/http_parser.hpp>
+#include <hio/http/detail/parser.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0)
@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The first byte picks the piece size (1..64), the rest is the stream.
     const std::size_t piece = static_cast<std::size_t>(data[0] % 64) + 1;
     std::span<const std::byte> stream{reinterpret_cast<const std::byte*>(data + 1), size - 1};
-    hio::detail::HttpRequestParser parser{{.max_header_bytes = 2048, .max_body_bytes = 4096}};
+    hio::http::detail::RequestParser parser{{.max_header_bytes = 2048, .max_body_bytes = 4096}};
     std::size_t requests = 0;
     while (!stream.empty()) {
         const std::span<const std::byte> bytes = stream.first(std::min(piece, stream.size()));
@@ -28,13 +28,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (taken > bytes.size())
             std::abort();  // the parser claims bytes it was not given
         stream = stream.subspan(taken);
-        if (outcome == hio::detail::HttpRequestParser::Outcome::failed) {
+        if (outcome == hio::http::detail::RequestParser::Outcome::failed) {
             const int status = parser.status();
             if (status < 400 || status > 505)
                 std::abort();  // a refusal must name a client or server error
             break;
         }
-        if (outcome == hio::detail::HttpRequestParser::Outcome::request) {
+        if (outcome == hio::http::detail::RequestParser::Outcome::request) {
             const hio::http::Request& request = parser.request();
             const bool path_ok = !request.path.empty() &&
                                  (request.path.front() == '/' || (request.path == "*" && request.method == "OPTIONS") ||

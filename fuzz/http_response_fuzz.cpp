@@ -9,7 +9,7 @@
 #include <span>
 #include <string_view>
 
-#include <hio/detail/http_parser.hpp>
+#include <hio/http/detail/parser.hpp>
 #include <hio/error.hpp>
 #include <hio/http/sse.hpp>
 
@@ -18,7 +18,7 @@ namespace {
 constexpr std::size_t max_body = 4096;
 
 // Checks a complete response, and parses an event stream's body with EventParser.
-void check_response(const hio::detail::HttpResponseParser& parser) {
+void check_response(const hio::http::detail::ResponseParser& parser) {
     const int status = parser.status();
     if (status < 100 || status > 999)
         std::abort();  // llhttp takes three digits
@@ -28,7 +28,7 @@ void check_response(const hio::detail::HttpResponseParser& parser) {
         std::abort();  // RFC 9112 6.3: no body, whatever the framing fields say
 }
 
-void parse_events(hio::detail::HttpResponseParser& parser, hio::http::EventParser& events) {
+void parse_events(hio::http::detail::ResponseParser& parser, hio::http::EventParser& events) {
     if (!parser.event_stream())
         return;
     try {
@@ -51,12 +51,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t piece = static_cast<std::size_t>(data[0] % 64) + 1;
     const bool head = (data[0] & 0x40) != 0;
     std::span<const std::byte> stream{reinterpret_cast<const std::byte*>(data + 1), size - 1};
-    hio::detail::HttpResponseParser parser{{.max_header_bytes = 2048, .max_body_bytes = max_body}};
+    hio::http::detail::ResponseParser parser{{.max_header_bytes = 2048, .max_body_bytes = max_body}};
     hio::http::EventParser events;
     events.max_line = 512;
     events.max_event = 2048;
     parser.expect(head);
-    using Outcome = hio::detail::HttpResponseParser::Outcome;
+    using Outcome = hio::http::detail::ResponseParser::Outcome;
     while (!stream.empty()) {
         const std::span<const std::byte> bytes = stream.first(std::min(piece, stream.size()));
         std::size_t taken = 0;

@@ -37,8 +37,8 @@ TEST_CASE("S07: nested DoDoers run their doers only when they run themselves", "
     ExDoer d1{0.0625};
     ExDoer d2{0.0};
     ExDoer d3{0.125};
-    hio::DoDoer a{{&d0, &d1}, {.tock = 0.0}};
-    hio::DoDoer b{{&d2, &d3}, {.tock = 0.0625}};
+    hio::DoDoer a{{.tock = 0.0}, {&d0, &d1}};
+    hio::DoDoer b{{.tock = 0.0625}, {&d2, &d3}};
     hio::Doist doist{{.tock = 0.03125, .limit = 0.25}};
     doist.run({&a, &b});
     CHECK(doist.tyme() == 0.25);
@@ -65,7 +65,7 @@ TEST_CASE("S12: always keeps a DoDoer alive across runs, and extend adds running
     TryDoer t0{1};
     TryDoer t1{2};
     TryDoer t2{3};
-    hio::DoDoer dd{{&t0, &t1, &t2}, {.tock = 1.0}};
+    hio::DoDoer dd{{.tock = 1.0}, {&t0, &t1, &t2}};
     hio::Doist doist{{.tock = 1.0, .limit = 5.0}, {&dd}};
 
     doist.run();
@@ -128,7 +128,7 @@ TEST_CASE("S12: always keeps a DoDoer alive across runs, and extend adds running
 TEST_CASE("S13: remove closes running doers of a DoDoer, and of a Doist alike", "[dodoer][scenario]") {
     SECTION("on a DoDoer") {
         TryDoer t0{1}, t1{2}, t2{3}, t3{2}, t4{3};
-        hio::DoDoer dd{{&t0, &t1, &t2, &t3, &t4}, {.tock = 1.0, .always = true}};
+        hio::DoDoer dd{{.tock = 1.0, .always = true}, {&t0, &t1, &t2, &t3, &t4}};
         hio::Doist doist{{.tock = 1.0}, {&dd}};
         doist.enter();
         doist.recur();
@@ -206,7 +206,7 @@ TEST_CASE("isolate: a failing doer is dropped and recorded while its siblings go
     LogDoer a{journal, "a", {.stop = 3}};
     LogDoer b{journal, "b", {.raise_at = 2}};
     LogDoer c{journal, "c", {.stop = 3}};
-    hio::DoDoer dd{{&a, &b, &c}, {.on_failure = hio::FailurePolicy::isolate}};
+    hio::DoDoer dd{{.on_failure = hio::FailurePolicy::isolate}, {&a, &b, &c}};
     hio::Doist doist{{.tock = 1.0, .limit = 10.0}, {&dd}};
     doist.run();
     CHECK(doist.done());
@@ -226,7 +226,7 @@ TEST_CASE("isolate also absorbs a failing enter", "[dodoer][policy]") {
     Journal journal;
     LogDoer a{journal, "a", {.stop = 1}};
     LogDoer b{journal, "b", {.raise_in_enter = true}};
-    hio::DoDoer dd{{&a, &b}, {.on_failure = hio::FailurePolicy::isolate}};
+    hio::DoDoer dd{{.on_failure = hio::FailurePolicy::isolate}, {&a, &b}};
     hio::Doist doist{{.tock = 1.0, .limit = 10.0}, {&dd}};
     doist.run();
     CHECK(doist.done());
@@ -238,9 +238,9 @@ TEST_CASE("restart: a failing doer is re-entered after a growing back-off, then 
           "[dodoer][policy]") {
     Journal journal;
     LogDoer b{journal, "b", {.raise_at = 2}};
-    hio::DoDoer dd{{&b},
-                   {.on_failure = hio::FailurePolicy::restart,
-                    .restart = {.max_restarts = 2, .backoff = 1.0, .factor = 2.0, .max_backoff = 10.0}}};
+    hio::DoDoer dd{{.on_failure = hio::FailurePolicy::restart,
+                    .restart = {.max_restarts = 2, .backoff = 1.0, .factor = 2.0, .max_backoff = 10.0}},
+                   {&b}};
     hio::Doist doist{{.tock = 1.0, .limit = 100.0}, {&dd}};
     CHECK_THROWS_WITH(doist.run(), "b failed");
     CHECK(journal.joined() == "b enter@0, b recur@0, b recur@1, b abort@1, b exit@1, "
@@ -255,7 +255,7 @@ TEST_CASE("restart: a failing doer is re-entered after a growing back-off, then 
 TEST_CASE("restart: a doer removed and extended again gets a fresh restart budget", "[dodoer][policy]") {
     Journal journal;
     LogDoer b{journal, "b", {.raise_at = 2}};
-    hio::DoDoer dd{{&b}, {.on_failure = hio::FailurePolicy::restart, .restart = {.max_restarts = 1, .backoff = 1.0}}};
+    hio::DoDoer dd{{.on_failure = hio::FailurePolicy::restart, .restart = {.max_restarts = 1, .backoff = 1.0}}, {&b}};
     // Once b failed and was restarted, it is removed and extended again.
     struct Replace : hio::Doer {
         hio::DoDoer& dd;
@@ -280,15 +280,15 @@ TEST_CASE("restart: a doer removed and extended again gets a fresh restart budge
 }
 
 TEST_CASE("DoDoer rejects a bad tock or restart policy", "[dodoer]") {
-    CHECK_THROWS_WITH(hio::DoDoer({}, {.tock = -1.0}), "Doer: tock must be finite and >= 0, got -1");
-    CHECK_THROWS_AS(hio::DoDoer({}, {.restart = {.factor = 0.5}}), hio::ValidationError);
-    CHECK_THROWS_AS(hio::DoDoer({}, {.restart = {.backoff = -1.0}}), hio::ValidationError);
+    CHECK_THROWS_WITH(hio::DoDoer({.tock = -1.0}, {}), "Doer: tock must be finite and >= 0, got -1");
+    CHECK_THROWS_AS(hio::DoDoer({.restart = {.factor = 0.5}}, {}), hio::ValidationError);
+    CHECK_THROWS_AS(hio::DoDoer({.restart = {.backoff = -1.0}}, {}), hio::ValidationError);
 }
 
 TEST_CASE("A DoDoer winds down its doers on a graceful stop", "[dodoer][shutdown]") {
     Journal journal;
     LogDoer quick{journal, "quick"};
-    hio::DoDoer dd{{&quick}, {.always = true}};
+    hio::DoDoer dd{{.always = true}, {&quick}};
     hio::Doist doist{{.tock = 1.0, .limit = 50.0, .grace = 5.0}, {&dd}};
     class Stop : public hio::Doer {
     public:

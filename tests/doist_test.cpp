@@ -522,7 +522,7 @@ TEST_CASE("Waking a doer in a DoDoer wakes the DoDoer, in deque order", "[doist]
     std::vector<double> log;
     Sleeper first{1.0, log};
     Sleeper second{1.0, log};
-    hio::DoDoer group{{&first, &second}, {.tock = 1.0}};
+    hio::DoDoer group{{.tock = 1.0}, {&first, &second}};
     Waker waker{{0.5}, &second, log};
     hio::Doist doist{{.tock = 0.25, .limit = 2.0}, {&group, &waker}};
     doist.run();

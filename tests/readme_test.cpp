@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include <hio/hio.hpp>
+#include <hio/core.hpp>
 
 #include "catch.hpp"
 
@@ -110,9 +110,9 @@ TEST_CASE("README: the coroutine blinker wakes every 0.5 of tyme", "[readme]") {
 TEST_CASE("README: a restart policy re-enters a failing doer, then gives up", "[readme]") {
     Flaky reader;
     Counter writer;
-    hio::DoDoer group{{&reader, &writer},
-                      {.on_failure = hio::FailurePolicy::restart,
-                       .restart = {.max_restarts = 3, .backoff = 1.0}}};
+    hio::DoDoer group{{.on_failure = hio::FailurePolicy::restart,
+                       .restart = {.max_restarts = 3, .backoff = 1.0}},
+                      {&reader, &writer}};
     hio::Doist doist{{.tock = 0.25, .limit = 60.0}, {&group}};
     CHECK_THROWS_WITH(doist.run(), "flaky");
     REQUIRE(group.failures().size() == 4);  // three restarts, then the fourth failure propagates

@@ -71,10 +71,11 @@ class DoDoer : public Doer, private detail::FailureSink, private detail::WakeSin
 public:
     using Options = DoDoerOptions;
 
-    /// A DoDoer over `doers` (not owned; they must outlive it or be removed first).
+    /// A DoDoer with `options` over `doers` (not owned; they must outlive it or be removed
+    /// first). Arguments come in the same order as Doist's: options, then doers.
     /// Throws ValidationError for a bad tock or restart policy, a null doer, or a doer another
     /// scheduler holds.
-    explicit DoDoer(std::vector<Doer*> doers = {}, Options options = {})
+    explicit DoDoer(Options options = {}, const std::vector<Doer*>& doers = {})
         : Doer{options.tock}, always_{options.always}, policy_{options.on_failure},
           restart_{checked(options.restart)} {
         scheduler_.wake_sink(this);

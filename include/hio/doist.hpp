@@ -201,7 +201,7 @@ public:
     }
 
     /// The Waiter that dispatches I/O, or nullptr.
-    [[nodiscard]] Waiter* waiter() const noexcept { return waiter_; }
+    [[nodiscard]] Waiter* waiter() const noexcept override { return waiter_; }
 
 private:
     void on_wake() noexcept override {}  // wait_between_passes asks the scheduler instead

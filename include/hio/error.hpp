@@ -2,9 +2,11 @@
 /// \file
 /// The exception types of hio (hio: hioing.HioError, ValidationError).
 
+#include <cerrno>
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace hio {
 
@@ -20,6 +22,27 @@ class ValidationError : public Error {
 public:
     using Error::Error;
 };
+
+/// A failure the operating system reported (bind: address in use, permission denied; epoll;
+/// name resolution), with its `std::error_code`: test `error.code() == std::errc::address_in_use`
+/// instead of parsing the message. The message names the component, the operation and the
+/// address or descriptor, then the code's own text (asio's `throw_error(ec, "listen")` habit).
+class SystemError : public Error {
+public:
+    /// `what` says what failed ("tcp::Network: cannot listen on 127.0.0.1:80"); the code's
+    /// message is appended after ": ".
+    SystemError(std::error_code code, const std::string& what)
+        : Error{what + ": " + code.message()}, code_{code} {}
+
+    /// The cause, in the category it came in (std::system_category() for errno values).
+    [[nodiscard]] const std::error_code& code() const noexcept { return code_; }
+
+private:
+    std::error_code code_;
+};
+
+/// The last errno as a std::error_code (for SystemError).
+inline std::error_code last_system_error() noexcept { return {errno, std::system_category()}; }
 
 /// A doer or a Doist's run outlived its grace period during a graceful shutdown; handed to
 /// `Doer::abort()` of every doer that had not finished when the grace period ran out.

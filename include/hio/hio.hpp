@@ -1,31 +1,10 @@
 #pragma once
 /// \file
-/// Umbrella header: includes every public header of hio-cpp and declares nothing.
+/// Umbrella header: includes every public header of hio-cpp (CMake target hio::hio) and
+/// declares nothing. Programs that need one layer include its umbrella instead: core.hpp,
+/// tcp.hpp, tls.hpp or http.hpp.
 
-#include <hio/codoer.hpp>
-#include <hio/connection.hpp>
-#include <hio/deck.hpp>
-#include <hio/dodoer.hpp>
-#include <hio/doer.hpp>
-#include <hio/doist.hpp>
-#include <hio/error.hpp>
-#include <hio/http/client.hpp>
-#include <hio/http/message.hpp>
-#include <hio/http/router.hpp>
-#include <hio/http/server.hpp>
-#include <hio/http/sse.hpp>
-#include <hio/http/stream.hpp>
-#include <hio/reactor.hpp>
-#include <hio/ring_buffer.hpp>
-#include <hio/stepper.hpp>
-#include <hio/tcp/client.hpp>
-#include <hio/tcp/network.hpp>
-#include <hio/tcp/server.hpp>
-#include <hio/tls/context.hpp>
-#include <hio/tls/network.hpp>
-#include <hio/transport.hpp>
-#include <hio/tymee.hpp>
-#include <hio/tymer.hpp>
-#include <hio/tymist.hpp>
-#include <hio/version.hpp>
-#include <hio/waiter.hpp>
+#include <hio/core.hpp>
+#include <hio/http.hpp>
+#include <hio/tcp.hpp>
+#include <hio/tls.hpp>

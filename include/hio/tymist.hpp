@@ -6,6 +6,8 @@
 
 namespace hio {
 
+class Waiter;
+
 /// A virtual clock: `tyme` in seconds, advanced by `tick()` one `tock` at a time.
 ///
 /// Mirrors hio's Tymist. Tyme arithmetic is hio's to the bit: `tyme += tock` in double
@@ -50,6 +52,10 @@ public:
         tyme_ += detail::require_non_negative("Tymist", "tick tock", tock);
         return tyme_;
     }
+
+    /// The Waiter that dispatches I/O for doers on this clock (a Doist's DoistOptions::waiter),
+    /// or nullptr. I/O doers check at enter that it is their network's.
+    [[nodiscard]] virtual Waiter* waiter() const noexcept { return nullptr; }
 
 private:
     double tyme_;

@@ -1,7 +1,11 @@
-# Builds tests/consumer twice: against hio's build tree (hio_DIR) and against
-# a fresh `cmake --install` prefix (CMAKE_PREFIX_PATH), running it each time.
-# Run by ctest with -P; arguments: HIO_BUILD_DIR CONSUMER_SOURCE_DIR WORK_DIR
-# CXX_COMPILER C_COMPILER.
+# Builds the consumer projects against hio's build tree (hio_DIR) and against a fresh
+# `cmake --install` prefix (CMAKE_PREFIX_PATH), running each:
+#   core/  find_package(hio COMPONENTS core) with Asio and OpenSSL disabled (so the package
+#          must not look for them); its compile line must carry no Asio, OpenSSL or llhttp
+#          flag or include directory, and `-H` must list no header of theirs;
+#   full/  find_package(hio) and hio::hio: every layer.
+# Run by ctest with -P; arguments: HIO_BUILD_DIR CONSUMER_SOURCE_DIR WORK_DIR CXX_COMPILER
+# C_COMPILER.
 
 function(run_step what)
     execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -9,6 +13,7 @@ function(run_step what)
         message(FATAL_ERROR "consumer check: ${what} failed (${rc})\n${out}\n${err}")
     endif()
     message(STATUS "consumer check: ${what}: ok")
+    set(step_output "${out}${err}" PARENT_SCOPE)
 endfunction()
 
 file(REMOVE_RECURSE "${WORK_DIR}")
@@ -17,17 +22,52 @@ set(prefix "${WORK_DIR}/prefix")
 run_step("install hio into ${prefix}"
     ${CMAKE_COMMAND} --install "${HIO_BUILD_DIR}" --prefix "${prefix}")
 
-foreach(kind build-tree installed)
-    if(kind STREQUAL "build-tree")
-        set(locate "-Dhio_DIR=${HIO_BUILD_DIR}")
-    else()
-        set(locate "-DCMAKE_PREFIX_PATH=${prefix}")
-    endif()
-    set(build "${WORK_DIR}/${kind}")
-    run_step("configure against the ${kind} package"
-        ${CMAKE_COMMAND} -S "${CONSUMER_SOURCE_DIR}" -B "${build}" ${locate}
-            -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_C_COMPILER=${C_COMPILER}
-            -DCMAKE_BUILD_TYPE=Release)
-    run_step("build against the ${kind} package" ${CMAKE_COMMAND} --build "${build}")
-    run_step("run the consumer built against the ${kind} package" "${build}/consumer")
+foreach(consumer core full)
+    foreach(kind build-tree installed)
+        if(kind STREQUAL "build-tree")
+            set(locate "-Dhio_DIR=${HIO_BUILD_DIR}")
+        else()
+            set(locate "-DCMAKE_PREFIX_PATH=${prefix}")
+        endif()
+        set(extra "")
+        if(consumer STREQUAL "core")
+            set(extra -DCMAKE_DISABLE_FIND_PACKAGE_Asio=ON -DCMAKE_DISABLE_FIND_PACKAGE_OpenSSL=ON
+                -DCMAKE_EXPORT_COMPILE_COMMANDS=ON)
+        endif()
+        set(build "${WORK_DIR}/${consumer}-${kind}")
+        run_step("configure the ${consumer} consumer against the ${kind} package"
+            ${CMAKE_COMMAND} -S "${CONSUMER_SOURCE_DIR}/${consumer}" -B "${build}" ${locate} ${extra}
+                -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_C_COMPILER=${C_COMPILER}
+                -DCMAKE_BUILD_TYPE=Release)
+        run_step("build the ${consumer} consumer against the ${kind} package" ${CMAKE_COMMAND} --build "${build}")
+        run_step("run the ${consumer} consumer built against the ${kind} package" "${build}/consumer")
+
+        if(consumer STREQUAL "core")
+            # The compile line: no Asio define, no llhttp or OpenSSL include directory.
+            file(READ "${build}/compile_commands.json" commands)
+            string(JSON command GET "${commands}" 0 command)
+            foreach(forbidden ASIO llhttp openssl)
+                string(TOLOWER "${command}" lower)
+                string(TOLOWER "${forbidden}" needle)
+                string(FIND "${lower}" "${needle}" found)
+                if(NOT found EQUAL -1)
+                    message(FATAL_ERROR "consumer check: the core consumer's compile line mentions "
+                        "'${forbidden}':\n${command}")
+                endif()
+            endforeach()
+            # The headers reached: none of Asio, OpenSSL or llhttp.
+            separate_arguments(arguments UNIX_COMMAND "${command}")
+            list(FILTER arguments EXCLUDE REGEX "^-o$|\\.o$|^-c$")
+            run_step("list the headers the core consumer reaches (-H)"
+                ${arguments} -H -fsyntax-only)
+            foreach(forbidden "/asio" "/openssl/" "llhttp")
+                string(FIND "${step_output}" "${forbidden}" found)
+                if(NOT found EQUAL -1)
+                    message(FATAL_ERROR "consumer check: the core consumer reaches a header of "
+                        "'${forbidden}':\n${step_output}")
+                endif()
+            endforeach()
+            message(STATUS "consumer check: the core consumer reaches no Asio, OpenSSL or llhttp header")
+        endif()
+    endforeach()
 endforeach()

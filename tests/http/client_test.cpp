@@ -146,7 +146,7 @@ TEST_CASE("Our client against Python's http.server: keep-alive, chunked, redirec
     }, 30.0);
     REQUIRE(got.size() == 14);
     for (std::size_t i = 0; i < got.size(); ++i) {
-        INFO(i << ": " << got[i].url << " " << got[i].status << " " << got[i].error);
+        INFO(i << ": " << got[i].url << " " << got[i].status << " " << got[i].message);
         CHECK(got[i].request_id == i + 1);
     }
     CHECK(got[0].ok());
@@ -164,20 +164,23 @@ TEST_CASE("Our client against Python's http.server: keep-alive, chunked, redirec
     CHECK(got[6].body == "GET x= body=");  // 303: GET without the body
     CHECK(got[6].redirects == 1);
     CHECK_FALSE(got[7].ok());
-    CHECK(got[7].error == "too many redirects (3)");
+    CHECK(got[7].error == hio::http::Errc::too_many_redirects);
+    CHECK(got[7].message == "too many redirects (3)");
     CHECK(got[7].status == 302);
     CHECK(got[8].status == 200);
     CHECK(got[8].headers.value("Content-Length") == "6");
     CHECK(got[8].body.empty());
     CHECK(got[9].body == "until the close");
     CHECK_FALSE(got[10].ok());
-    CHECK(got[10].error_code == std::errc::timed_out);
-    CHECK(got[10].error.find("timed out") != std::string::npos);
+    CHECK(got[10].error == hio::http::Errc::timeout);
+    CHECK(got[10].error == std::errc::timed_out);  // the same condition
+    CHECK(got[10].message.find("timed out") != std::string::npos);
     CHECK_FALSE(got[11].ok());
-    CHECK(got[11].error_code == std::errc::connection_refused);
-    CHECK(got[11].error.find("refused") != std::string::npos);
+    CHECK(got[11].error == std::errc::connection_refused);
+    CHECK(got[11].message.find("refused") != std::string::npos);
     CHECK_FALSE(got[12].ok());  // hio waited forever here (its quirk 12)
-    CHECK(got[12].error.find("closed before the response was complete") != std::string::npos);
+    CHECK(got[12].error == hio::http::Errc::closed_early);
+    CHECK(got[12].message.find("closed before the response was complete") != std::string::npos);
     // Python saw four connections: /hello to /close (which the server ends), /slow
     // (abandoned at its timeout), /partial, /count.
     CHECK(got[13].body == "4");
@@ -196,7 +199,7 @@ TEST_CASE("An early answer to an upload does not reuse the connection; a 304 end
         client.get(python.url("/hello"));
     });
     REQUIRE(got.size() == 4);
-    INFO(got[0].error);
+    INFO(got[0].message);
     CHECK(got[0].status == 401);
     CHECK(got[1].body == "hello\n");  // on a new connection: the server still expects upload bytes
     CHECK(got[2].status == 304);
@@ -213,7 +216,7 @@ TEST_CASE("Our client reads Python's event stream into events, byte-exact", "[ht
     const std::vector<ClientResponse> got =
         answers(rig, client, doer, python, [&] { client.get(python.url("/events"), {{"Accept", "text/event-stream"}}); });
     REQUIRE(got.size() == 1);
-    INFO(got[0].error);
+    INFO(got[0].message);
     CHECK(got[0].ok());
     CHECK(got[0].headers.value("Content-Type") == "text/event-stream");
     CHECK(got[0].body.empty());
@@ -273,7 +276,7 @@ TEST_CASE("Our client against our server: streamed bodies, SSE with Last-Event-I
         return got.size() == 4;
     }, 20.0);
     REQUIRE(got.size() == 4);
-    INFO(got[2].error);
+    INFO(got[2].message);
     CHECK(got[0].body == "plain /a");
     CHECK(got[1].body == std::string(1000, 's') + "end");
     CHECK(got[1].headers.value("Transfer-Encoding") == "chunked");
@@ -326,13 +329,15 @@ TEST_CASE("Our client over HTTPS to our server, with the CA checked", "[http][cl
         return got.size() == 3 && refused;
     }, 20.0);
     REQUIRE(got.size() == 3);
-    CHECK(got[2].error == "refusing the redirect from https to http://127.0.0.1:1/plain");
+    CHECK(got[2].error == hio::http::Errc::refused_downgrade);
+    CHECK(got[2].message == "refusing the redirect from https to http://127.0.0.1:1/plain");
     CHECK(got[0].body == "secure /one");
     CHECK(got[1].body == "secure /two");
     CHECK(client.connections_opened() == 1);
     REQUIRE(refused);
     CHECK_FALSE(refused->ok());
-    CHECK(refused->error.find("certificate verify failed") != std::string::npos);
+    CHECK(refused->error.category().name() == std::string{"openssl"});
+    CHECK(refused->message.find("certificate verify failed") != std::string::npos);
 }
 
 TEST_CASE("Our client skips 100 Continue, and resumes an event stream with Last-Event-ID",
@@ -395,7 +400,7 @@ TEST_CASE("README: the HTTP client snippet gets its answers in order", "[readme]
     server.rig.run_until({&server.http, &client_doer}, [&] {
         // Later passes: one ClientResponse per request, in order, failures included.
         while (auto response = client.responses().pull())
-            printed.push_back(std::to_string(response->status) + " " + response->body + response->error);
+            printed.push_back(std::to_string(response->status) + " " + response->body + response->message);
         return printed.size() == 2;
     }, 20.0);
     CHECK(printed == std::vector<std::string>{"200 hello", "200 hi"});

@@ -150,7 +150,7 @@ class LogDoDoer : public hio::DoDoer {
 public:
     LogDoDoer(Journal& journal, std::string name, std::vector<hio::Doer*> doers,
               hio::DoDoer::Options options = {})
-        : DoDoer{std::move(doers), options}, journal_{journal}, name_{std::move(name)} {}
+        : DoDoer{options, doers}, journal_{journal}, name_{std::move(name)} {}
 
 protected:
     void enter() override {

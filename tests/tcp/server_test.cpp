@@ -81,7 +81,7 @@ TEST_CASE("Echo server returns 10 MB byte-exact to 100 concurrent clients", "[tc
         clients.push_back(std::make_unique<CheckedClient>(rig.network, port, pattern(100 * 1024, i)));
         checkers.push_back(&clients.back()->checker);
     }
-    hio::DoDoer all_clients{checkers};
+    hio::DoDoer all_clients{{}, checkers};
     CHECK(rig.run_until({&echo, &all_clients}, [&] { return all_clients.done(); }, 60.0));
 
     std::size_t ok = 0;

@@ -180,7 +180,7 @@ TEST_CASE("Megabytes cross our TLS client and server byte-exact through small bu
                                                       hio_test::pattern(1024 * 1024, i)));
         talkers.push_back(&runs.back()->talker);
     }
-    hio::DoDoer all{talkers};
+    hio::DoDoer all{{}, talkers};
     REQUIRE(rig.run_until({&tls.echo, &all}, [&] { return all.done(); }, 60.0));
     for (unsigned i = 0; i < 4; ++i) {
         CHECK(!runs[i]->talker.error);
@@ -235,7 +235,7 @@ TEST_CASE("ALPN: the server picks the first of its protocols that the client off
         strange.alpn = {"gopher"};
         TlsClientRun first{rig, agreeing, server.port(), "one"};
         TlsClientRun second{rig, strange, server.port(), "two"};
-        hio::DoDoer both{{&first.talker, &second.talker}};
+        hio::DoDoer both{{}, {&first.talker, &second.talker}};
         REQUIRE(rig.run_until({&echo, &both}, [&] { return both.done(); }, 20.0));
         CHECK(first.talker.echoed == "one");
         CHECK(second.talker.echoed == "two");  // no protocol in common: no ALPN, still served
@@ -404,7 +404,7 @@ TEST_CASE("Thousands of TLS connections come and go without leaking", "[tls][lea
     TlsEcho tls{rig, pki().server()};
     constexpr std::size_t waves = 8;
     constexpr std::size_t per_wave = 250;
-    hio::DoDoer clients{{}, {.always = true}};
+    hio::DoDoer clients{{.always = true}, {}};
     Waves driver{rig, clients, tls.server.port(), waves, per_wave};
     REQUIRE(rig.run_until({&tls.echo, &clients, &driver},
                           [&] { return driver.done() && tls.server.connection_count() == 0; }, 120.0));

@@ -3,11 +3,11 @@
 /// HTTP/1.1 client (hio: core/http/clienting.py Client with its Requester and Respondent, and
 /// ClientDoer).
 ///
-/// `http::Client` takes requests into a queue (hio: the requests deck) and serves them in order,
-/// one at a time, over one kept-alive connection per origin, on plain TCP or TLS. Responses
-/// come out of `responses()` in request order (hio: the respondent's responses deck); a failure
-/// (refused, timed out, malformed, too many redirects) is a response whose `error` says why,
-/// so every request gets exactly one answer. Redirects are followed up to a limit. A 200
+/// `http::Client` takes requests into a queue (hio: the requests deck) and serves them in order
+/// over kept-alive connections (`max_connections` at once; 1 by default, so one at a time), on
+/// plain TCP or TLS. Responses come out of `responses()` (hio: the respondent's responses
+/// deck); a failure (refused, timed out, malformed, too many redirects) is a response whose
+/// `error` code and `message` say why, so every request gets exactly one answer. Redirects are followed up to a limit. A 200
 /// `text/event-stream` response is read as server-sent events into `events()` as they arrive
 /// (hio: the respondent's events), and its response is delivered when the stream ends.
 ///
@@ -20,7 +20,6 @@
 /// ```
 
 #include <algorithm>
-#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -32,147 +31,22 @@
 #include <system_error>
 #include <utility>
 
-#include <hio/connection.hpp>
 #include <hio/deck.hpp>
-#include <hio/detail/http_parser.hpp>
 #include <hio/detail/validate.hpp>
 #include <hio/doer.hpp>
 #include <hio/error.hpp>
+#include <hio/http/detail/parser.hpp>
+#include <hio/http/detail/wire.hpp>
+#include <hio/http/error.hpp>
 #include <hio/http/message.hpp>
 #include <hio/http/sse.hpp>
-#include <hio/ring_buffer.hpp>
+#include <hio/http/url.hpp>
+#include <hio/io/connection.hpp>
+#include <hio/io/ring_buffer.hpp>
+#include <hio/io/transport.hpp>
 #include <hio/tcp/client.hpp>
-#include <hio/transport.hpp>
 
 namespace hio::http {
-
-/// The parts of an http or https URL the client uses.
-struct Url {
-    std::string scheme;  ///< "http" or "https"
-    std::string host;    ///< a name, an IPv4 address or an IPv6 address without brackets
-    std::uint16_t port = 0;
-    std::string target;  ///< path and query, as sent in the request line: "/a/b?x=1"
-
-    /// "scheme://host:port", the key of a connection.
-    [[nodiscard]] std::string origin() const { return scheme + "://" + authority(true); }
-    /// The Host field: the host (bracketed if IPv6) and the port when not the default.
-    [[nodiscard]] std::string authority(bool with_port = false) const {
-        std::string text = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-        if (with_port || port != (scheme == "https" ? 443 : 80))
-            text += ":" + std::to_string(port);
-        return text;
-    }
-    [[nodiscard]] std::string text() const { return scheme + "://" + authority() + target; }
-
-    /// Parses "http[s]://host[:port][/path][?query][#fragment]". Throws ValidationError naming
-    /// the URL for anything else (another scheme, user info, a bad port, no host).
-    static Url parse(std::string_view url) {
-        const auto bad = [&](const std::string& why) {
-            return ValidationError{"http::Url: " + why + ": \"" + std::string{url} + "\""};
-        };
-        Url parsed;
-        const std::size_t colon = url.find("://");
-        if (colon == std::string_view::npos)
-            throw bad("not an absolute http or https URL");
-        parsed.scheme = std::string{url.substr(0, colon)};
-        for (char& c : parsed.scheme)
-            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        if (parsed.scheme != "http" && parsed.scheme != "https")
-            throw bad("the scheme must be http or https");
-        std::string_view rest = url.substr(colon + 3);
-        const std::size_t end = rest.find_first_of("/?#");
-        std::string_view authority = rest.substr(0, end);
-        rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
-        if (authority.find('@') != std::string_view::npos)
-            throw bad("user info in URLs is not supported");
-        std::string_view port;
-        if (!authority.empty() && authority.front() == '[') {
-            const std::size_t close = authority.find(']');
-            if (close == std::string_view::npos)
-                throw bad("unclosed IPv6 bracket");
-            parsed.host = std::string{authority.substr(1, close - 1)};
-            const std::string_view after = authority.substr(close + 1);
-            if (!after.empty() && after.front() != ':')
-                throw bad("junk after the IPv6 address");
-            port = after.empty() ? after : after.substr(1);
-        } else {
-            const std::size_t at = authority.rfind(':');
-            parsed.host = std::string{authority.substr(0, at)};
-            port = at == std::string_view::npos ? std::string_view{} : authority.substr(at + 1);
-        }
-        if (parsed.host.empty())
-            throw bad("no host");
-        if (parsed.host.find_first_of(" \t\r\n/\\%") != std::string::npos)
-            throw bad("a bad character in the host");
-        parsed.port = parsed.scheme == "https" ? 443 : 80;
-        if (!port.empty()) {
-            if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
-                std::stoul(std::string{port}) == 0 || std::stoul(std::string{port}) > 65535)
-                throw bad("the port must be 1-65535");
-            parsed.port = static_cast<std::uint16_t>(std::stoul(std::string{port}));
-        }
-        rest = rest.substr(0, rest.find('#'));
-        parsed.target = rest.empty() || rest.front() != '/' ? "/" + std::string{rest} : std::string{rest};
-        if (parsed.target.find_first_of(std::string_view{" \t\r\n\0", 5}) != std::string::npos)
-            throw bad("whitespace or a control character in the path");
-        return parsed;
-    }
-
-    /// `location` (a Location field) resolved against this URL (RFC 3986 5.2): absolute,
-    /// scheme-relative ("//host/p"), absolute-path ("/p"), query-only ("?q"), empty or
-    /// relative ("p", against this path's directory); dot segments are removed.
-    [[nodiscard]] Url resolve(std::string_view location) const {
-        if (has_scheme(location))
-            return parse(location);
-        if (location.starts_with("//"))
-            return parse(scheme + ":" + std::string{location});
-        location = location.substr(0, location.find('#'));
-        const std::string path = target.substr(0, target.find('?'));
-        std::string next;
-        if (location.empty())
-            next = target;
-        else if (location.front() == '?')
-            next = path + std::string{location};
-        else if (location.front() == '/')
-            next = std::string{location};
-        else
-            next = path.substr(0, path.rfind('/') + 1) + std::string{location};
-        const std::size_t query = next.find('?');
-        next = without_dot_segments(std::string_view{next}.substr(0, query)) +
-               (query == std::string::npos ? std::string{} : next.substr(query));
-        return parse(scheme + "://" + authority(true) + next);
-    }
-
-    /// True when `reference` starts with a scheme: ALPHA *(ALPHA / DIGIT / "+" / "-" / ".") ":".
-    static bool has_scheme(std::string_view reference) noexcept {
-        const std::size_t colon = reference.find(':');
-        if (colon == std::string_view::npos || colon == 0 || !std::isalpha(static_cast<unsigned char>(reference[0])))
-            return false;
-        for (const char c : reference.substr(0, colon))
-            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.')
-                return false;
-        return true;
-    }
-
-    /// `path` with "." and ".." segments applied (RFC 3986 5.2.4): "/a/b/../c/./d" -> "/a/c/d".
-    static std::string without_dot_segments(std::string_view path) {
-        std::string out;
-        while (!path.empty()) {
-            const std::size_t slash = path.find('/', 1);
-            const std::string_view segment = path.substr(0, slash);  // "/name", or the last
-            path.remove_prefix(segment.size());
-            if (segment == "/." || segment == "/..") {
-                if (segment == "/..")
-                    out.erase(std::min(out.size(), out.rfind('/')));
-                if (path.empty())
-                    out += '/';
-            } else {
-                out += segment;
-            }
-        }
-        return out.empty() ? "/" : out;
-    }
-};
 
 /// One request for a Client (hio: the request a Requester builds).
 struct ClientRequest {
@@ -184,9 +58,8 @@ struct ClientRequest {
     std::string body{};
 };
 
-/// The answer to one ClientRequest (hio: a Respondent's response dict). When `error` is not
-/// empty the request failed and `status` is 0 (or the last status seen, for too many
-/// redirects).
+/// The answer to one ClientRequest (hio: a Respondent's response dict). When `error` is set
+/// the request failed and `status` is 0 (or the last status seen, for too many redirects).
 struct ClientResponse {
     std::uint64_t request_id = 0;  ///< what Client::request() returned
     int status = 0;
@@ -196,10 +69,15 @@ struct ClientResponse {
     std::string body{};             ///< de-chunked; empty for event streams (see Client::events())
     std::string url{};              ///< the URL that answered, after redirects
     int redirects = 0;              ///< redirects followed
-    std::string error{};            ///< why it failed; empty on success
-    std::error_code error_code{};   ///< the system or OpenSSL cause, when there is one
+    /// Why it failed: an http::Errc (timeout, too_many_redirects, bad_response, ...) or the
+    /// cause below HTTP (std::errc::connection_refused, an OpenSSL verification failure);
+    /// empty on success.
+    std::error_code error{};
+    /// The failure in words, naming the URL; empty on success.
+    std::string message{};
 
-    [[nodiscard]] bool ok() const noexcept { return error.empty(); }
+    /// True when the request got a response (of any status).
+    [[nodiscard]] bool ok() const noexcept { return !error; }
 };
 
 /// Settings of a Client. Every interval is tyme, so a client behaves the same in virtual time.
@@ -229,10 +107,18 @@ struct ClientOptions {
     std::string user_agent = "hio-cpp";
     /// Capacity of the connection's rx and tx buffers.
     std::size_t buffer_size = RingBuffer::default_capacity;
+    /// Connections open at once, across origins: requests run in parallel up to it and
+    /// their responses come in the order they complete. 1: one request at a time, responses
+    /// in request order (hio's client).
+    std::size_t max_connections = 1;
 };
 
 /// An HTTP/1.1 client with a request queue (hio: Client). Run it with a ClientDoer, or call
 /// service(tyme) from a doer of your own.
+///
+/// Each request runs on a *lane*: one connection (kept alive between requests to the same
+/// origin) with at most one exchange on it. `max_connections` lanes run at once; requests
+/// beyond wait in the queue, in order.
 class Client {
 public:
     /// A client for http URLs on `network` and, when given, https URLs on `tls_network` (a
@@ -276,20 +162,26 @@ public:
         return request({.method = "GET", .url = std::move(url), .headers = std::move(headers)});
     }
 
-    /// Completed responses, in request order (hio: respondent.responses).
+    /// Completed responses (hio: respondent.responses), in the order they completed: request
+    /// order with max_connections 1.
     [[nodiscard]] Deck<ClientResponse>& responses() noexcept { return responses_; }
     /// Events of event streams, in arrival order (hio: respondent.events). Read them: past
     /// max_events the stream is not read.
     [[nodiscard]] Deck<Event>& events() noexcept { return events_; }
 
     /// True when no request is queued or in progress.
-    [[nodiscard]] bool idle() const noexcept { return !current_ && queue_.empty(); }
+    [[nodiscard]] bool idle() const noexcept { return pending() == 0; }
     /// Requests queued or in progress.
-    [[nodiscard]] std::size_t pending() const noexcept { return queue_.size() + (current_ ? 1 : 0); }
+    [[nodiscard]] std::size_t pending() const noexcept {
+        std::size_t running = 0;
+        for (const Lane& lane : lanes_)
+            running += lane.job ? 1U : 0U;
+        return queue_.size() + running;
+    }
     /// True while an event stream's headers have arrived and it has not ended (or, with
     /// resume_streams, while it waits to be resumed).
     [[nodiscard]] bool streaming() const noexcept {
-        return current_ && ((parser_ && parser_->event_stream()) || current_->stream_head.has_value());
+        return std::any_of(lanes_.begin(), lanes_.end(), [](const Lane& lane) { return lane.streaming(); });
     }
     /// The last event id of the current or last event stream (for Last-Event-ID).
     [[nodiscard]] const std::string& last_event_id() const noexcept { return last_event_id_; }
@@ -298,44 +190,51 @@ public:
     /// Event streams requested again after they ended or broke (resume_streams).
     [[nodiscard]] std::uint64_t stream_resumes() const noexcept { return resumes_; }
 
-    /// Ends the event stream in progress (closing its connection, or cancelling its resume);
-    /// its response is delivered.
+    /// Ends the event streams in progress (closing their connections, or cancelling their
+    /// resumes); their responses are delivered.
     void end_stream() {
-        if (!streaming())
-            return;
-        deliver_current(std::string{});
-        drop_connection();  // also a resumed request still waiting for its headers
+        for (Lane& lane : lanes_) {
+            if (!lane.streaming())
+                continue;
+            deliver(lane, {}, {});
+            lane.drop();  // also a resumed request still waiting for its headers
+        }
     }
 
-    /// Drops the connection and forgets queued and in-progress requests (no responses).
+    /// Drops the connections and forgets queued and in-progress requests (no responses).
     void close() noexcept {
-        drop_connection();
-        current_.reset();
+        lanes_.clear();
         queue_.clear();
     }
 
-    /// The doer to wake when the socket is ready (ClientDoer sets itself).
-    void attach(Doer* doer) noexcept {
+    /// The doer that runs this client, woken when a socket is ready (ClientDoer sets itself).
+    void owner(Doer* doer) noexcept {
         doer_ = doer;
-        if (connection_)
-            connection_->attach(doer);
+        for (Lane& lane : lanes_)
+            if (lane.tcp)
+                lane.tcp->owner(doer);
     }
+    [[nodiscard]] Doer* owner() const noexcept { return doer_; }
+
+    /// The network for http URLs.
+    [[nodiscard]] hio::Network& network() const noexcept { return network_; }
 
     /// Moves requests along at `tyme`: connects, sends, reads and parses, follows redirects,
     /// delivers responses, and times out what takes too long.
     void service(double tyme) {
         now_ = tyme;
+        bool again = false;
         for (int round = 0; round < 64; ++round) {  // bounded: each round makes progress or stops
-            if (!current_) {
-                if (queue_.empty()) {
-                    watch_idle(tyme);
-                    return;
-                }
-                current_ = std::move(queue_.front());
-                queue_.pop_front();
-                current_->started = tyme;
+            dispatch(tyme);
+            again = false;
+            for (Lane& lane : lanes_) {
+                if (!lane.job)
+                    watch_idle(lane, tyme);
+                else if (step(lane, tyme))
+                    again = true;
             }
-            if (!step(tyme))
+            std::erase_if(lanes_, [](const Lane& lane) { return !lane.job && !lane.tcp; });
+            if (!again)
                 return;
         }
         if (doer_ != nullptr)
@@ -345,6 +244,9 @@ public:
     [[nodiscard]] const ClientOptions& options() const noexcept { return options_; }
 
 private:
+    using Outcome = detail::ResponseParser::Outcome;
+
+    // One request, from the queue to its response; it survives redirects and stream resumes.
     struct Job {
         std::uint64_t id = 0;
         ClientRequest request;
@@ -357,257 +259,319 @@ private:
         std::optional<std::uint64_t> stream_retry;  // the server's retry field, kept across resumes
     };
 
+    // One request on the wire and its response so far; made when the request starts to be
+    // sent, gone when the response is complete (or the connection is dropped).
+    struct Exchange {
+        std::string out;          // the request's bytes
+        std::size_t out_at = 0;   // how many went into tx
+        EventParser events;       // for an event-stream response
+        std::string stream_bytes;  // event-stream bytes parsed by llhttp, not yet into events()
+        std::optional<Outcome> ended;  // the end of a stream, once its events are taken
+        double heard_at = -1.0;   // tyme bytes last arrived (or the request was sent)
+        bool answered = false;    // some byte of a response (even an interim one) arrived
+        bool close = false;       // this request asked to close the connection after it
+
+        [[nodiscard]] bool sent_whole() const noexcept { return out_at == out.size(); }
+    };
+
+    // A connection and the request running on it.
+    struct Lane {
+        std::unique_ptr<tcp::Client> tcp;
+        std::string origin;
+        std::unique_ptr<detail::ResponseParser> parser;  // kept while the connection lives
+        std::optional<Job> job;
+        std::optional<Exchange> exchange;
+        std::uint64_t received = 0;  // the connection's bytes_received() when last looked at
+        bool reused = false;         // the connection served an earlier request
+
+        [[nodiscard]] bool streaming() const noexcept {
+            return job && ((parser && exchange && parser->event_stream()) || job->stream_head.has_value());
+        }
+        [[nodiscard]] bool event_stream() const noexcept { return parser && exchange && parser->event_stream(); }
+
+        // Closes the connection; the job (if any) stays.
+        void drop() noexcept {
+            if (tcp)
+                tcp->close();
+            tcp.reset();
+            parser.reset();
+            exchange.reset();
+            origin.clear();
+        }
+    };
+
     static ClientOptions checked(ClientOptions options) {
-        detail::require_non_negative("http::ClientOptions", "timeout", options.timeout);
-        detail::require_non_negative("http::ClientOptions", "stream_idle_timeout", options.stream_idle_timeout);
-        detail::require_non_negative("http::ClientOptions", "stream_retry", options.stream_retry);
+        hio::detail::require_non_negative("http::ClientOptions", "timeout", options.timeout);
+        hio::detail::require_non_negative("http::ClientOptions", "stream_idle_timeout", options.stream_idle_timeout);
+        hio::detail::require_non_negative("http::ClientOptions", "stream_retry", options.stream_retry);
         if (options.max_redirects < 0)
             throw ValidationError{"http::ClientOptions: max_redirects must be >= 0, got " +
                                   std::to_string(options.max_redirects)};
-        if (options.max_events == 0 || options.buffer_size == 0 || options.max_header_bytes == 0)
-            throw ValidationError{"http::ClientOptions: max_events, buffer_size and max_header_bytes must be >= 1"};
+        if (options.max_events == 0 || options.buffer_size == 0 || options.max_header_bytes == 0 ||
+            options.max_connections == 0)
+            throw ValidationError{
+                "http::ClientOptions: max_events, buffer_size, max_header_bytes and max_connections must be >= 1"};
         return options;
     }
 
-    // One step of the request in progress: true when it made progress that lets the next step
-    // run at once (finished, redirected, reconnecting); false when it waits for I/O.
-    bool step(double tyme) {
-        Job& job = *current_;
-        if (tyme < job.not_before)
-            return false;  // a stream waiting to resume
-        if (!connection_ || origin_ != job.url.origin())
-            open(job.url, tyme);
-        connection_->service(tyme);
-        if (!connection_->connected()) {
-            if (connection_->active() && !connection_->last_error())
-                return expire(tyme);  // still connecting
-            if (sent_ && connection_->peer_closed() && !connection_->last_error())
-                return read(nullptr) || expire(tyme);  // the server closed: the body may end here
-            // A response may have arrived before the failure (an early 413, then a reset).
-            Connection* lost = connection_->connection();
-            if (sent_ && lost != nullptr && !lost->rx_buffer().empty() && read(lost))
-                return true;
-            const std::error_code error = connection_->last_error() ? connection_->last_error()
-                                                                    : std::make_error_code(std::errc::not_connected);
-            if (retry_stale())
-                return true;
-            return fail("connection to " + job.url.authority(true) + " failed: " + error.message(), error);
+    // Hands queued jobs to lanes, in order: an idle lane already connected to the job's origin,
+    // else a new lane while fewer than max_connections exist, else an idle lane of another
+    // origin (its connection is closed). The first job that finds no lane waits, and so do the
+    // ones after it.
+    void dispatch(double tyme) {
+        while (!queue_.empty()) {
+            const std::string origin = queue_.front().url.origin();
+            Lane* lane = nullptr;
+            for (Lane& candidate : lanes_)
+                if (!candidate.job && candidate.tcp && candidate.origin == origin)
+                    lane = &candidate;
+            if (lane == nullptr && lanes_.size() < options_.max_connections)
+                lane = &lanes_.emplace_back();
+            if (lane == nullptr)
+                for (Lane& candidate : lanes_)
+                    if (!candidate.job)
+                        lane = &candidate;
+            if (lane == nullptr)
+                return;
+            lane->job = std::move(queue_.front());
+            queue_.pop_front();
+            lane->job->started = tyme;
         }
-        Connection& connection = *connection_->connection();
-        if (!connection.established())
-            return expire(tyme);
-        if (connection.bytes_received() != received_) {
-            received_ = connection.bytes_received();
-            heard_at_ = tyme;  // bytes came (parsed or not: a full events() defers parsing)
-        }
-        if (!sent_ && !connection.rx_buffer().empty()) {
-            drop_connection();  // bytes nobody asked for (a 408 before the close): not a response
-            return true;
-        }
-        if (!sent_)
-            start_sending(job, tyme);
-        if (out_at_ < out_.size())
-            out_at_ += connection.send(std::string_view{out_}.substr(out_at_));
-        if (read(&connection))
-            return true;
-        connection_->service(tyme);  // send what was queued in this same pass
-        return expire(tyme);
     }
 
-    void open(const Url& url, double tyme) {
-        drop_connection();
+    // One step of the lane's request: true when it made progress that lets the next step run
+    // at once (finished, redirected, reconnecting); false when it waits for I/O.
+    bool step(Lane& lane, double tyme) {
+        Job& job = *lane.job;
+        if (tyme < job.not_before)
+            return false;  // a stream waiting to resume
+        if (!lane.tcp || lane.origin != job.url.origin())
+            open(lane, job.url, tyme);
+        lane.tcp->service(tyme);
+        if (!lane.tcp->connected()) {
+            if (lane.tcp->active() && !lane.tcp->last_error())
+                return expire(lane, tyme);  // still connecting
+            if (lane.exchange && lane.tcp->peer_closed() && !lane.tcp->last_error())
+                return read(lane, nullptr) || expire(lane, tyme);  // the server closed: the body may end here
+            // A response may have arrived before the failure (an early 413, then a reset).
+            Connection* lost = lane.tcp->connection();
+            if (lane.exchange && lost != nullptr && !lost->rx_buffer().empty() && read(lane, lost))
+                return true;
+            const std::error_code error =
+                lane.tcp->last_error() ? lane.tcp->last_error() : std::make_error_code(std::errc::not_connected);
+            if (retry_stale(lane))
+                return true;
+            return fail(lane, error, "connection to " + job.url.authority(true) + " failed: " + error.message());
+        }
+        Connection& connection = *lane.tcp->connection();
+        if (!connection.established())
+            return expire(lane, tyme);
+        if (!lane.exchange && !connection.rx_buffer().empty()) {
+            lane.drop();  // bytes nobody asked for (a 408 before the close): not a response
+            return true;
+        }
+        if (!lane.exchange)
+            start_sending(lane, tyme);
+        Exchange& exchange = *lane.exchange;
+        if (connection.bytes_received() != lane.received) {
+            lane.received = connection.bytes_received();
+            exchange.heard_at = tyme;  // bytes came (parsed or not: a full events() defers parsing)
+        }
+        if (!exchange.sent_whole())
+            exchange.out_at += connection.send(std::string_view{exchange.out}.substr(exchange.out_at));
+        if (read(lane, &connection))
+            return true;
+        lane.tcp->service(tyme);  // send what was queued in this same pass
+        return expire(lane, tyme);
+    }
+
+    void open(Lane& lane, const Url& url, double tyme) {
+        lane.drop();
         hio::Network& network = url.scheme == "https" ? *tls_network_ : network_;
-        connection_ = std::make_unique<tcp::Client>(
+        lane.tcp = std::make_unique<tcp::Client>(
             network, tcp::ClientOptions{.host = url.host, .port = url.port, .timeout = options_.timeout,
                                         .reconnect = false, .buffer_size = options_.buffer_size});
-        connection_->attach(doer_);
-        connection_->connect(tyme);
-        origin_ = url.origin();
-        reused_ = false;
-        received_ = 0;
+        lane.tcp->owner(doer_);
+        lane.tcp->connect(tyme);
+        lane.origin = url.origin();
+        lane.reused = false;
+        lane.received = 0;
         ++opened_;
     }
 
-    void drop_connection() noexcept {
-        if (connection_) {
-            connection_->close();
-            connection_.reset();
-        }
-        parser_.reset();
-        stream_bytes_.clear();
-        ended_.reset();
-        origin_.clear();
-        sent_ = false;
-        out_.clear();
-        out_at_ = 0;
-    }
-
-    void start_sending(const Job& job, double tyme) {
+    void start_sending(Lane& lane, double tyme) {
+        const Job& job = *lane.job;
         const ClientRequest& request = job.request;
-        out_.clear();
-        out_at_ = 0;
-        out_ += request.method + " " + job.url.target + " HTTP/1.1\r\n";
-        if (!request.headers.has("Host"))
-            out_ += "Host: " + job.url.authority() + "\r\n";
-        if (!options_.user_agent.empty() && !request.headers.has("User-Agent"))
-            out_ += "User-Agent: " + options_.user_agent + "\r\n";
-        for (const auto& [name, value] : request.headers)
-            out_ += name + ": " + value + "\r\n";
-        if (!request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH")
-            out_ += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
-        out_ += "\r\n";
-        out_ += request.body;
-        if (!parser_)
-            parser_ = std::make_unique<detail::HttpResponseParser>(detail::HttpResponseParser::Limits{
+        Exchange& exchange = lane.exchange.emplace();
+        const bool expects_body =
+            !request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
+        exchange.close = has_token(request.headers.value("Connection"), "close");
+        detail::write_request_head(
+            exchange.out, request.headers,
+            {.method = request.method,
+             .target = job.url.target,
+             .host = job.url.authority(),
+             .user_agent = options_.user_agent,
+             .content_length = expects_body ? std::optional<std::size_t>{request.body.size()} : std::nullopt});
+        exchange.out += request.body;
+        if (!lane.parser)
+            lane.parser = std::make_unique<detail::ResponseParser>(detail::ResponseParser::Limits{
                 .max_header_bytes = options_.max_header_bytes, .max_body_bytes = options_.max_body_bytes});
-        parser_->expect(request.method == "HEAD");
-        events_parser_ = EventParser{job.request.headers.value("Last-Event-ID")};
-        stream_bytes_.clear();
-        ended_.reset();
-        sent_ = true;
-        answered_ = false;
-        heard_at_ = tyme;
+        lane.parser->expect(request.method == "HEAD");
+        exchange.events = EventParser{request.headers.value("Last-Event-ID")};
+        exchange.heard_at = tyme;
     }
 
     // Parses what arrived (`connection` null: the server closed and everything it sent was
     // read); true when the request finished, failed, or goes on elsewhere (redirected,
     // retried).
-    bool read(Connection* connection) {
-        using Outcome = detail::HttpResponseParser::Outcome;
+    bool read(Lane& lane, Connection* connection) {
+        Exchange& exchange = *lane.exchange;
+        detail::ResponseParser& parser = *lane.parser;
         // Events not yet handed over wait for room in events(); until then nothing more is
         // parsed, so rx fills and TCP slows the server.
-        if (!drain_events())
+        if (!drain_events(lane))
             return true;
-        if (!stream_bytes_.empty())
+        if (!exchange.stream_bytes.empty())
             return false;
-        if (ended_)
-            return conclude(*ended_, false);
+        if (exchange.ended)
+            return conclude(lane, *exchange.ended, false);
         while (connection != nullptr && !connection->rx_buffer().empty()) {
             RingBuffer& rx = connection->rx_buffer();
             std::size_t taken = 0;
-            const Outcome outcome = parser_->feed(rx.read_span(), taken);
+            const Outcome outcome = parser.feed(rx.read_span(), taken);
             rx.consume(taken);
             if (taken != 0)
-                answered_ = true;
-            if (!drain_events())
+                exchange.answered = true;
+            if (!drain_events(lane))
                 return true;
-            if (outcome != Outcome::more && !stream_bytes_.empty()) {
-                ended_ = outcome;  // concluded once the consumer took the last events
+            if (outcome != Outcome::more && !exchange.stream_bytes.empty()) {
+                exchange.ended = outcome;  // concluded once the consumer took the last events
                 return false;
             }
             if (outcome != Outcome::more)
-                return conclude(outcome, rx.empty());
-            if (!stream_bytes_.empty())
+                return conclude(lane, outcome, rx.empty());
+            if (!exchange.stream_bytes.empty())
                 return false;
         }
         if (connection != nullptr && !connection->peer_closed())
             return false;
-        const Outcome outcome = parser_->finish();
-        if (!drain_events())
+        const Outcome outcome = parser.finish();
+        if (!drain_events(lane))
             return true;
-        if (!stream_bytes_.empty()) {
-            ended_ = outcome;
+        if (!exchange.stream_bytes.empty()) {
+            exchange.ended = outcome;
             return false;
         }
-        return conclude(outcome, false);
+        return conclude(lane, outcome, false);
     }
 
     // The response is complete (deliver or redirect) or failed (retry a stale connection once,
     // or fail the request).
-    bool conclude(detail::HttpResponseParser::Outcome outcome, bool reusable) {
-        if (outcome == detail::HttpResponseParser::Outcome::response)
-            return complete(reusable);
-        if (retry_stale())
+    bool conclude(Lane& lane, Outcome outcome, bool reusable) {
+        if (outcome == Outcome::response)
+            return complete(lane, reusable);
+        if (retry_stale(lane))
             return true;
-        return fail("bad response from " + current_->url.authority(true) + ": " + parser_->reason(), {});
+        return fail(lane, lane.parser->closed_early() ? Errc::closed_early : Errc::bad_response,
+                    "bad response from " + lane.job->url.authority(true) + ": " + lane.parser->reason());
     }
 
-    // Moves an event stream's new body bytes to stream_bytes_ and parses them into events()
+    // Moves an event stream's new body bytes to stream_bytes and parses them into events()
     // while it has room, a line at a time (so it never holds more than max_events); false
     // (and the request failed) when the stream breaks the format's limits.
-    bool drain_events() {
-        if (!parser_->event_stream())
+    bool drain_events(Lane& lane) {
+        if (!lane.parser->event_stream())
             return true;
-        std::string& body = parser_->body();
-        stream_bytes_ += body;
+        Exchange& exchange = *lane.exchange;
+        std::string& body = lane.parser->body();
+        exchange.stream_bytes += body;
         body.clear();
+        std::string& bytes = exchange.stream_bytes;
         std::size_t at = 0;
         try {
-            while (at < stream_bytes_.size() && events_.size() < options_.max_events) {
-                const std::size_t end = stream_bytes_.find_first_of("\r\n", at);
-                const std::size_t next = end == std::string::npos ? stream_bytes_.size() : end + 1;
-                events_parser_.feed(std::string_view{stream_bytes_}.substr(at, next - at),
-                                    [&](Event&& event) { events_.push(std::move(event)); });
+            while (at < bytes.size() && events_.size() < options_.max_events) {
+                const std::size_t end = bytes.find_first_of("\r\n", at);
+                const std::size_t next = end == std::string::npos ? bytes.size() : end + 1;
+                exchange.events.feed(std::string_view{bytes}.substr(at, next - at),
+                                     [&](Event&& event) { events_.push(std::move(event)); });
                 at = next;
             }
-            last_event_id_ = events_parser_.last_event_id();
+            last_event_id_ = exchange.events.last_event_id();
         } catch (const Error& error) {
-            fail(std::string{"bad event stream from "} + current_->url.authority(true) + ": " + error.what(), {});
+            fail(lane, Errc::bad_event_stream,
+                 std::string{"bad event stream from "} + lane.job->url.authority(true) + ": " + error.what());
             return false;
         }
-        stream_bytes_.erase(0, at);
+        bytes.erase(0, at);
         return true;
     }
 
     // A kept-alive connection the server had closed before our request reached it (no byte
     // of a response came): send the request again, once, on a new connection (as browsers and
     // curl do).
-    bool retry_stale() {
-        const std::string& method = current_->request.method;
+    static bool retry_stale(Lane& lane) {
+        Job& job = *lane.job;
+        const std::string& method = job.request.method;
         const bool idempotent = method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" ||
                                 method == "DELETE" || method == "TRACE";
         // RFC 9112 9.3.1: a request that may have had an effect is not sent again by itself.
-        if (!reused_ || current_->retried || answered_ || !idempotent)
+        if (!lane.reused || job.retried || (lane.exchange && lane.exchange->answered) || !idempotent)
             return false;
-        current_->retried = true;
-        drop_connection();
+        job.retried = true;
+        lane.drop();
         return true;
     }
 
     // An event stream that ended or broke, when resume_streams is set: the same request again
     // after the retry delay, with Last-Event-ID. True when it will be resumed.
-    bool resume() {
-        if (!options_.resume_streams || !parser_ || !parser_->event_stream() || !current_)
+    bool resume(Lane& lane) {
+        if (!options_.resume_streams || !lane.event_stream())
             return false;
-        Job& job = *current_;
-        if (!events_parser_.last_event_id().empty())
-            job.request.headers.set("Last-Event-ID", events_parser_.last_event_id());
-        if (events_parser_.retry())
-            job.stream_retry = events_parser_.retry();
+        Job& job = *lane.job;
+        const EventParser& events = lane.exchange->events;
+        const detail::ResponseParser& parser = *lane.parser;
+        if (!events.last_event_id().empty())
+            job.request.headers.set("Last-Event-ID", events.last_event_id());
+        if (events.retry())
+            job.stream_retry = events.retry();
         const auto retry = job.stream_retry;
         job.not_before = now_ + (retry ? static_cast<double>(*retry) / 1000.0 : options_.stream_retry);
         job.started = job.not_before;
         job.retried = false;
-        job.stream_head = ClientResponse{.status = parser_->status(), .reason = parser_->reason_phrase(),
-                                         .version_minor = parser_->version_minor(), .headers = parser_->headers()};
+        job.stream_head = ClientResponse{.status = parser.status(), .reason = parser.reason_phrase(),
+                                         .version_minor = parser.version_minor(), .headers = parser.headers()};
         ++resumes_;
-        drop_connection();
+        lane.drop();
         return true;
     }
 
     // A complete response: follow a redirect, or deliver it. True either way.
-    bool complete(bool reusable) {
-        if (resume())
+    bool complete(Lane& lane, bool reusable) {
+        if (resume(lane))
             return true;
-        Job& job = *current_;
-        const int status = parser_->status();
-        const auto location = parser_->headers().get("Location");
+        Job& job = *lane.job;
+        const detail::ResponseParser& parser = *lane.parser;
+        const int status = parser.status();
+        const auto location = parser.headers().get("Location");
         const bool redirect = (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) &&
                               location && options_.max_redirects > 0;
         // Reuse only a connection whose request went out whole (an early answer to an upload
-        // leaves the server expecting the rest) and that nothing else arrived on.
-        const bool keep = reusable && out_at_ == out_.size() && parser_->keep_alive() && !parser_->event_stream();
+        // leaves the server expecting the rest), that nothing else arrived on, and that neither
+        // side said to close (RFC 9112 9.6: no request follows a `close`).
+        const bool keep = reusable && lane.exchange->sent_whole() && parser.keep_alive() && !parser.event_stream() &&
+                          !lane.exchange->close;
         if (redirect && job.redirects < options_.max_redirects) {
             Url next;
             try {
                 next = job.url.resolve(*location);
             } catch (const ValidationError& error) {
-                return fail(std::string{"cannot follow the redirect: "} + error.what(), {});
+                return fail(lane, Errc::bad_redirect, std::string{"cannot follow the redirect: "} + error.what());
             }
             if (next.scheme == "https" && tls_network_ == nullptr)
-                return fail("cannot follow the redirect to " + next.text() + ": no TLS network", {});
+                return fail(lane, Errc::bad_redirect, "cannot follow the redirect to " + next.text() + ": no TLS network");
             if (next.scheme == "http" && job.url.scheme == "https")  // as hio: never downgrade
-                return fail("refusing the redirect from https to " + next.text(), {});
+                return fail(lane, Errc::refused_downgrade, "refusing the redirect from https to " + next.text());
             if (status == 303 || ((status == 301 || status == 302) && job.request.method == "POST")) {
                 if (job.request.method != "HEAD")
                     job.request.method = "GET";
@@ -622,119 +586,106 @@ private:
             job.url = std::move(next);
             ++job.redirects;
             job.retried = false;
-            finish_exchange(keep);
+            finish_exchange(lane, keep);
             return true;  // the same job goes on at once, on this connection or a new one
         }
-        std::string error;
         if (redirect)
-            error = "too many redirects (" + std::to_string(job.redirects) + ")";
-        deliver_current(std::move(error));
-        finish_exchange(keep);
+            deliver(lane, Errc::too_many_redirects, "too many redirects (" + std::to_string(job.redirects) + ")");
+        else
+            deliver(lane, {}, {});
+        finish_exchange(lane, keep);
         return true;
     }
 
-    void finish_exchange(bool keep) {
-        if (keep && connection_) {
-            sent_ = false;
-            reused_ = true;
-            out_.clear();
-            out_at_ = 0;
+    // The exchange is over: keep the connection for the next request, or close it.
+    static void finish_exchange(Lane& lane, bool keep) {
+        if (keep && lane.tcp) {
+            lane.exchange.reset();
+            lane.reused = true;
         } else {
-            drop_connection();
+            lane.drop();
         }
     }
 
-    // Delivers what came of the current job: its status, headers and body (from the parser,
-    // or from the last connection of a stream waiting to resume), with `error` if any.
-    void deliver_current(std::string error) {
-        ClientResponse response = current_->stream_head.value_or(ClientResponse{});
-        if (parser_ && parser_->headers_complete()) {
-            response.status = parser_->status();
-            response.reason = parser_->reason_phrase();
-            response.version_minor = parser_->version_minor();
-            response.headers = std::move(parser_->headers());
-            response.body = parser_->event_stream() ? std::string{} : std::move(parser_->body());
+    // Delivers what came of the lane's job: its status, headers and body (from the parser, or
+    // from the last connection of a stream waiting to resume), with `error` if any.
+    void deliver(Lane& lane, std::error_code error, std::string message) {
+        ClientResponse response = lane.job->stream_head.value_or(ClientResponse{});
+        const bool stream = lane.event_stream();
+        if (lane.parser && lane.exchange && lane.parser->headers_complete()) {
+            detail::ResponseParser& parser = *lane.parser;
+            response.status = parser.status();
+            response.reason = parser.reason_phrase();
+            response.version_minor = parser.version_minor();
+            response.headers = std::move(parser.headers());
+            response.body = parser.event_stream() ? std::string{} : std::move(parser.body());
         }
-        const bool stream = parser_ && parser_->event_stream();
-        answer(std::move(response), std::move(error), {});
+        answer(lane, std::move(response), error, std::move(message));
         if (stream)
-            drop_connection();
+            lane.drop();
     }
 
-    // Fails the current job (or resumes it, for an event stream with resume_streams).
-    bool fail(std::string why, std::error_code code) {
-        if (resume())
+    // Fails the lane's job (or resumes it, for an event stream with resume_streams).
+    bool fail(Lane& lane, std::error_code error, std::string message) {
+        if (resume(lane))
             return true;
-        answer(ClientResponse{}, std::move(why), code);
-        drop_connection();
+        answer(lane, ClientResponse{}, error, std::move(message));
+        lane.drop();
         return true;
     }
 
-    // Hands `response` out as the current job's answer and ends the job.
-    void answer(ClientResponse response, std::string error, std::error_code code) {
-        const Job& job = *current_;
+    // Hands `response` out as the lane's answer and ends its job.
+    void answer(Lane& lane, ClientResponse response, std::error_code error, std::string message) {
+        const Job& job = *lane.job;
         response.request_id = job.id;
         response.url = job.url.text();
         response.redirects = job.redirects;
-        response.error = std::move(error);
-        response.error_code = code;
+        response.error = error;
+        response.message = std::move(message);
         responses_.push(std::move(response));
-        current_.reset();
+        lane.job.reset();
     }
 
-    // Times out the request in progress; true when it did.
-    bool expire(double tyme) {
-        const Job& job = *current_;
-        if (parser_ && parser_->event_stream()) {
-            if (options_.stream_idle_timeout > 0.0 && heard_at_ >= 0.0 &&
-                tyme - heard_at_ >= options_.stream_idle_timeout)
-                return fail("the event stream from " + job.url.authority(true) + " was silent for " +
-                                std::to_string(options_.stream_idle_timeout) + " s",
-                            std::make_error_code(std::errc::timed_out));
+    // Times out the lane's request; true when it did.
+    bool expire(Lane& lane, double tyme) {
+        const Job& job = *lane.job;
+        if (lane.event_stream()) {
+            const double heard = lane.exchange->heard_at;
+            if (options_.stream_idle_timeout > 0.0 && heard >= 0.0 && tyme - heard >= options_.stream_idle_timeout)
+                return fail(lane, Errc::stream_silent,
+                            "the event stream from " + job.url.authority(true) + " was silent for " +
+                                std::to_string(options_.stream_idle_timeout) + " s");
             return false;
         }
         if (options_.timeout > 0.0 && tyme - job.started >= options_.timeout)
-            return fail("timed out after " + std::to_string(options_.timeout) + " s: " + job.url.text(),
-                        std::make_error_code(std::errc::timed_out));
+            return fail(lane, Errc::timeout,
+                        "timed out after " + std::to_string(options_.timeout) + " s: " + job.url.text());
         return false;
     }
 
     // Between requests: notice a kept-alive connection the server closed.
-    void watch_idle(double tyme) {
-        if (!connection_)
+    static void watch_idle(Lane& lane, double tyme) {
+        if (!lane.tcp)
             return;
-        connection_->service(tyme);
-        if (!connection_->connected() || connection_->peer_closed() ||
-            !connection_->connection()->rx_buffer().empty())  // bytes nobody asked for
-            drop_connection();
+        lane.tcp->service(tyme);
+        if (!lane.tcp->connected() || lane.tcp->peer_closed() ||
+            !lane.tcp->connection()->rx_buffer().empty())  // bytes nobody asked for
+            lane.drop();
     }
 
     hio::Network& network_;
     hio::Network* tls_network_;
     ClientOptions options_;
     std::deque<Job> queue_;
-    std::optional<Job> current_;
-    std::unique_ptr<tcp::Client> connection_;
-    std::unique_ptr<detail::HttpResponseParser> parser_;
-    EventParser events_parser_;
-    std::string stream_bytes_;  // event-stream bytes parsed by llhttp, not yet into events()
-    std::optional<detail::HttpResponseParser::Outcome> ended_;  // the end, once events are taken
+    std::deque<Lane> lanes_;  // a deque: lanes keep their addresses as others are added
     Deck<ClientResponse> responses_;
     Deck<Event> events_;
-    std::string origin_;
-    std::string out_;
-    std::size_t out_at_ = 0;
     Doer* doer_ = nullptr;
     std::uint64_t last_id_ = 0;
     std::uint64_t opened_ = 0;
     std::uint64_t resumes_ = 0;
     double now_ = 0.0;
     std::string last_event_id_;
-    std::uint64_t received_ = 0;  // the connection's bytes_received() when last looked at
-    double heard_at_ = -1.0;      // tyme bytes last arrived (or the request was sent)
-    bool answered_ = false;       // some byte of a response (even an interim one) arrived
-    bool sent_ = false;
-    bool reused_ = false;
 };
 
 /// A doer that runs a Client: services it every recur, closes it on exit (hio: ClientDoer).
@@ -747,7 +698,10 @@ public:
     [[nodiscard]] Client& client() noexcept { return client_; }
 
 protected:
-    void enter() override { client_.attach(this); }
+    void enter() override {
+        hio::detail::require_waiter(tymist(), client_.network(), "http::ClientDoer");
+        client_.owner(this);
+    }
 
     bool recur(double tyme) override {
         client_.service(tyme);
@@ -756,7 +710,7 @@ protected:
 
     void exit() noexcept override {
         client_.close();
-        client_.attach(nullptr);
+        client_.owner(nullptr);
     }
 
 private:

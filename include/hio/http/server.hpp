@@ -37,8 +37,9 @@
 #include <string>
 #include <utility>
 
-#include <hio/connection.hpp>
-#include <hio/detail/http_parser.hpp>
+#include <hio/io/connection.hpp>
+#include <hio/http/detail/parser.hpp>
+#include <hio/http/detail/wire.hpp>
 #include <hio/detail/validate.hpp>
 #include <hio/error.hpp>
 #include <hio/http/message.hpp>
@@ -92,7 +93,7 @@ protected:
                 period = std::min(period, options_.request_timeout / 4.0);
             next_check_ = tyme + period;
             server().visit([&](Connection& connection) {
-                if (auto* session = dynamic_cast<Session*>(connection.attached())) {
+                if (auto* session = connection.session<Session>()) {
                     expire(*session, connection, tyme);
                     beat(*session, tyme);
                 }
@@ -121,11 +122,11 @@ protected:
                 session.parser.continue_sent();
                 session.out += "HTTP/1.1 100 Continue\r\n\r\n";
             }
-            if (outcome == detail::HttpRequestParser::Outcome::request) {
+            if (outcome == detail::RequestParser::Outcome::request) {
                 session.started = -1.0;
                 session.parser.request().remote = connection.remote_endpoint();
-                answer(session, connection, session.parser.request(), tyme);
-            } else if (outcome == detail::HttpRequestParser::Outcome::failed) {
+                answer(session, session.parser.request(), tyme);
+            } else if (outcome == detail::RequestParser::Outcome::failed) {
                 refuse(session, session.parser.status());
             }
             // Outcome::more: the next piece of rx (a wrapped ring has two), or out of bytes.
@@ -135,15 +136,17 @@ protected:
     }
 
 private:
-    // How an answer's body is framed: whole (Content-Length of `body`), a stream of announced
-    // length, a chunked stream, or a stream the close ends (HTTP/1.0).
-    enum class Framing : std::uint8_t { whole, length, chunked, until_close };
+    using Framing = detail::Framing;
 
-    // The per-connection state: a parser and the answers waiting for room in tx.
-    struct Session final : ConnectionState {
-        explicit Session(const ServerOptions& options)
-            : parser{{.max_header_bytes = options.max_header_bytes, .max_body_bytes = options.max_body_bytes}} {}
-        detail::HttpRequestParser parser;
+    // The per-connection state: a parser and the answers waiting for room in tx. It is the
+    // waker of the stream it sends, so a stream written by another doer gets its connection
+    // served again.
+    struct Session final : ConnectionSession, StreamWaker {
+        Session(const ServerOptions& options, Connection& served)
+            : parser{{.max_header_bytes = options.max_header_bytes, .max_body_bytes = options.max_body_bytes}},
+              connection{served} {}
+        detail::RequestParser parser;
+        Connection& connection;
         std::string out;
         std::size_t out_at = 0;
         double started = -1.0;  // tyme the request in progress began
@@ -161,6 +164,7 @@ private:
         [[nodiscard]] bool pending_output() const noexcept override {
             return out_at < out.size() || (stream && stream->queued() != 0);
         }
+        void on_stream_ready() noexcept override { connection.request_service(); }
     };
 
     // Moves what the application streamed into the answer, framed, once the last piece has
@@ -173,9 +177,7 @@ private:
             const std::string_view data = stream.pending();
             session.streamed_at = tyme;
             if (session.framing == Framing::chunked) {
-                char size[20];
-                const int length = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-                session.out.append(size, static_cast<std::size_t>(length)).append(data).append("\r\n");
+                detail::write_chunk(session.out, data);
             } else {
                 session.out.append(data);
             }
@@ -186,7 +188,7 @@ private:
         if (stream.aborted()) {
             session.closing = true;  // cut short: the client must not take it as complete
         } else if (session.framing == Framing::chunked) {
-            session.out += "0\r\n\r\n";
+            session.out += detail::last_chunk;
         } else if (session.framing == Framing::until_close ||
                    stream.written() != stream.options().content_length.value_or(0)) {
             session.closing = true;  // the close ends the body (or shows it short)
@@ -228,17 +230,14 @@ private:
     static ServerOptions checked(ServerOptions options) {
         if (options.max_header_bytes == 0)
             throw ValidationError{"http::ServerOptions: max_header_bytes must be >= 1, got 0"};
-        detail::require_non_negative("http::ServerOptions", "request_timeout", options.request_timeout);
+        hio::detail::require_non_negative("http::ServerOptions", "request_timeout", options.request_timeout);
         return options;
     }
 
     Session& session_of(Connection& connection) {
-        if (auto* session = dynamic_cast<Session*>(connection.attached()))
+        if (auto* session = connection.session<Session>())
             return *session;
-        auto made = std::make_unique<Session>(options_);
-        Session& session = *made;
-        connection.attach(std::move(made));
-        return session;
+        return connection.emplace_session<Session>(options_, connection);
     }
 
     // Moves waiting answer bytes into tx as room allows.
@@ -253,7 +252,7 @@ private:
         }
     }
 
-    void answer(Session& session, Connection& connection, Request& request, double tyme) {
+    void answer(Session& session, Request& request, double tyme) {
         Response response;
         try {
             handler_(request, response);
@@ -291,7 +290,7 @@ private:
                 session.stream = std::move(stream);
                 session.framing = framing;
                 session.streamed_at = tyme;
-                session.stream->bind(&connection);
+                session.stream->bind(&session);
                 if (const double interval = session.stream->heartbeat_interval(); interval > 0.0) {
                     min_heartbeat_ = std::min(min_heartbeat_, interval);
                     next_check_ = std::min(next_check_, tyme + interval / 2.0);
@@ -326,52 +325,19 @@ private:
         return response;
     }
 
-    // Serializes `response`: status line, the handler's fields (less those the server owns),
-    // then Date, Server, the framing (Content-Length or Transfer-Encoding) and Connection;
-    // the body unless HEAD, the status forbids one, or it is streamed.
+    // Serializes `response`: the head (see detail::write_response_head), then the body unless
+    // HEAD, the status forbids one, or it is streamed.
     void write(Session& session, const Response& response, Framing framing, std::uint64_t length, bool head,
                bool close, bool keep_alive_1_0) {
-        std::string& out = session.out;
-        const int status = response.status;
-        const bool bodiless = status_forbids_body(status);
-        out += "HTTP/1.1 ";
-        out += std::to_string(status);
-        out += ' ';
-        out += reason_phrase(status);
-        out += "\r\n";
-        for (const auto& [name, value] : response.headers) {
-            if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") || iequals(name, "Connection"))
-                continue;  // framing is the server's
-            out += name;
-            out += ": ";
-            out += value;
-            out += "\r\n";
-        }
-        if (!response.headers.has("Date")) {
-            out += "Date: ";
-            out += date();
-            out += "\r\n";
-        }
-        if (!options_.server_header.empty() && !response.headers.has("Server")) {
-            out += "Server: ";
-            out += options_.server_header;
-            out += "\r\n";
-        }
-        if (bodiless) {
-        } else if (framing == Framing::chunked) {
-            out += "Transfer-Encoding: chunked\r\n";
-        } else if (framing != Framing::until_close) {
-            out += "Content-Length: ";
-            out += std::to_string(framing == Framing::whole ? response.body.size() : length);
-            out += "\r\n";
-        }
-        if (close)
-            out += "Connection: close\r\n";
-        else if (keep_alive_1_0)
-            out += "Connection: keep-alive\r\n";
-        out += "\r\n";
-        if (!bodiless && !head && framing == Framing::whole)
-            out += response.body;
+        detail::write_response_head(session.out, response.status, response.headers,
+                                    {.framing = framing,
+                                     .content_length = framing == Framing::whole ? response.body.size() : length,
+                                     .close = close,
+                                     .keep_alive_1_0 = keep_alive_1_0,
+                                     .date = date(),
+                                     .server = options_.server_header});
+        if (!status_forbids_body(response.status) && !head && framing == Framing::whole)
+            session.out += response.body;
     }
 
     // The Date field, formatted once per second.

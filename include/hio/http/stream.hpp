@@ -11,10 +11,23 @@
 #include <string_view>
 #include <utility>
 
-#include <hio/connection.hpp>
 #include <hio/error.hpp>
 
 namespace hio::http {
+
+/// Told when a BodyStream has something for the server: data was written, or it ended. The
+/// server's per-connection state implements it (and asks its connection to be served), so
+/// message types need no I/O layer.
+class StreamWaker {
+public:
+    virtual void on_stream_ready() noexcept = 0;
+
+protected:
+    StreamWaker() = default;
+    StreamWaker(const StreamWaker&) = default;
+    StreamWaker& operator=(const StreamWaker&) = default;
+    ~StreamWaker() = default;
+};
 
 /// Settings of a streamed response body (Response::stream()).
 struct StreamOptions {
@@ -117,8 +130,8 @@ public:
 
     // --- The server's side ------------------------------------------------------------
 
-    /// For the server: binds the stream to the connection to wake when data is written.
-    void bind(Connection* connection) noexcept { connection_ = connection; }
+    /// For the server: who to tell when data is written or the stream ends (null: nobody).
+    void bind(StreamWaker* waker) noexcept { waker_ = waker; }
 
     /// For the server: what is queued, to copy out before discard(). The queue keeps its
     /// storage, so streaming allocates nothing per piece.
@@ -143,20 +156,20 @@ public:
     /// For the server: nothing more can be sent; drops what is queued.
     void close() noexcept {
         closed_ = true;
-        connection_ = nullptr;
+        waker_ = nullptr;
         queue_.clear();
     }
 
 private:
     void poke() noexcept {
-        if (connection_ != nullptr)
-            connection_->request_service();
+        if (waker_ != nullptr)
+            waker_->on_stream_ready();
     }
 
     StreamOptions options_;
     std::string queue_;
     std::uint64_t written_ = 0;
-    Connection* connection_ = nullptr;
+    StreamWaker* waker_ = nullptr;
     std::string heartbeat_text_;
     double heartbeat_interval_ = 0.0;
     bool ended_ = false;

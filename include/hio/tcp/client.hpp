@@ -11,12 +11,12 @@
 #include <system_error>
 #include <utility>
 
-#include <hio/connection.hpp>
+#include <hio/io/connection.hpp>
 #include <hio/detail/validate.hpp>
 #include <hio/doer.hpp>
 #include <hio/error.hpp>
-#include <hio/ring_buffer.hpp>
-#include <hio/transport.hpp>
+#include <hio/io/ring_buffer.hpp>
+#include <hio/io/transport.hpp>
 
 namespace hio::tcp {
 
@@ -170,10 +170,14 @@ public:
         return connection_ ? connection_->peer_closed() : peer_closed_;
     }
 
-    /// The doer to wake on socket readiness (ClientDoer sets itself).
-    void attach(Doer* doer) noexcept { doer_ = doer; }
+    /// The doer that runs this client, woken on socket readiness (ClientDoer sets itself).
+    void owner(Doer* doer) noexcept { doer_ = doer; }
+    [[nodiscard]] Doer* owner() const noexcept { return doer_; }
 
-    /// Marks the attached doer as running now (its own sends need no wake). ClientDoer sets it
+    /// The network this client connects over.
+    [[nodiscard]] hio::Network& network() const noexcept { return network_; }
+
+    /// Marks the owner as running now (its own sends need no wake). ClientDoer sets it
     /// around its recur.
     void servicing(bool value) noexcept { servicing_ = value; }
 
@@ -185,8 +189,8 @@ private:
             throw ValidationError{"tcp::Client: port must be set (1-65535), got 0"};
         if (options.buffer_size == 0)
             throw ValidationError{"tcp::Client: buffer_size must be >= 1, got 0"};
-        detail::require_non_negative("tcp::Client", "reconnect_interval", options.reconnect_interval);
-        detail::require_non_negative("tcp::Client", "timeout", options.timeout);
+        hio::detail::require_non_negative("tcp::Client", "reconnect_interval", options.reconnect_interval);
+        hio::detail::require_non_negative("tcp::Client", "timeout", options.timeout);
         return options;
     }
 
@@ -238,7 +242,8 @@ public:
 
 protected:
     void enter() override {
-        client_.attach(this);
+        hio::detail::require_waiter(tymist(), client_.network(), "tcp::ClientDoer");
+        client_.owner(this);
         client_.connect(tyme());
     }
 
@@ -256,7 +261,7 @@ protected:
 
     void exit() noexcept override {
         client_.close();
-        client_.attach(nullptr);
+        client_.owner(nullptr);
     }
 
     /// Called every recur after servicing; return true to finish the doer. The default

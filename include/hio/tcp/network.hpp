@@ -7,12 +7,10 @@
 #include <string>
 #include <system_error>
 
-#include <asio/ip/tcp.hpp>
-
-#include <hio/detail/asio_tcp.hpp>
 #include <hio/error.hpp>
-#include <hio/reactor.hpp>
-#include <hio/transport.hpp>
+#include <hio/io/reactor.hpp>
+#include <hio/io/transport.hpp>
+#include <hio/tcp/detail/socket.hpp>
 
 namespace hio::tcp {
 
@@ -24,66 +22,31 @@ namespace hio::tcp {
 class Network final : public hio::Network {
 public:
     /// A Network on `reactor`, which must outlive it and every socket it makes.
-    explicit Network(Reactor& reactor) noexcept : reactor_{reactor} {}
+    explicit Network(Reactor& reactor) : reactor_{reactor}, sockets_{reactor} {}
 
     /// The Reactor that dispatches readiness for this Network's sockets.
     [[nodiscard]] Reactor& reactor() const noexcept { return reactor_; }
 
+    /// The Reactor: a Doist running this Network's doers must wait in it (DoistOptions::waiter).
+    [[nodiscard]] Waiter* waiter() const noexcept override { return &reactor_; }
+
+    /// Listens on `host`:`port` (0: any free port). Throws ValidationError for a backlog below
+    /// 1, and hio::SystemError when the address cannot be resolved or bound: its code() is
+    /// e.g. std::errc::address_in_use or std::errc::permission_denied.
     std::unique_ptr<Listener> listen(const std::string& host, std::uint16_t port, int backlog) override {
         if (backlog < 1)
             throw ValidationError{"tcp::Network: backlog must be >= 1, got " + std::to_string(backlog)};
-        std::error_code error;
-        const auto endpoints = resolve(host, port, asio::ip::resolver_base::passive, error);
-        if (error)
-            throw Error{"tcp::Network: cannot resolve listen address " + host + ":" +
-                        std::to_string(port) + ": " + error.message()};
-        std::string last = "no address";
-        for (const auto& entry : endpoints) {
-            try {
-                return std::make_unique<detail::AsioTcpListener>(reactor_, entry.endpoint(), backlog);
-            } catch (const std::system_error& failure) {
-                last = failure.code().message();
-            }
-        }
-        throw Error{"tcp::Network: cannot listen on " + host + ":" + std::to_string(port) + ": " + last};
+        return sockets_.listen(host, port, backlog);
     }
 
     std::unique_ptr<Transport> connect(const std::string& host, std::uint16_t port,
                                        std::error_code& error) override {
-        const auto endpoints = resolve(host, port, {}, error);
-        if (error) {
-            error = detail::to_std(error);
-            return nullptr;
-        }
-        for (const auto& entry : endpoints) {
-            asio::ip::tcp::socket socket{reactor_.context()};
-            socket.open(entry.endpoint().protocol(), error);
-            if (error)
-                continue;
-            socket.non_blocking(true, error);
-            if (error)
-                continue;
-            socket.connect(entry.endpoint(), error);
-            // In progress (or already done, on loopback): the transport reports when writable.
-            if (!error || error == asio::error::in_progress || error == asio::error::would_block) {
-                error.clear();
-                return std::make_unique<detail::AsioTcpTransport>(std::move(socket), reactor_);
-            }
-        }
-        error = error ? detail::to_std(error) : std::make_error_code(std::errc::address_not_available);
-        return nullptr;
+        return sockets_.connect(host, port, error);
     }
 
 private:
-    asio::ip::tcp::resolver::results_type resolve(const std::string& host, std::uint16_t port,
-                                                  asio::ip::resolver_base::flags flags,
-                                                  std::error_code& error) {
-        asio::ip::tcp::resolver resolver{reactor_.context()};
-        return resolver.resolve(host, std::to_string(port), flags | asio::ip::resolver_base::numeric_service,
-                                error);
-    }
-
     Reactor& reactor_;
+    detail::Sockets sockets_;
 };
 
 }  // namespace hio::tcp

@@ -16,12 +16,12 @@
 #include <system_error>
 #include <vector>
 
-#include <hio/connection.hpp>
+#include <hio/io/connection.hpp>
 #include <hio/detail/validate.hpp>
 #include <hio/doer.hpp>
 #include <hio/error.hpp>
-#include <hio/ring_buffer.hpp>
-#include <hio/transport.hpp>
+#include <hio/io/ring_buffer.hpp>
+#include <hio/io/transport.hpp>
 
 namespace hio::tcp {
 
@@ -52,7 +52,7 @@ struct ServerOptions {
 ///
 /// `service(tyme)` accepts waiting peers and moves bytes for the connections the reactor
 /// reported ready, and only those: its cost follows what is ready, not what is open.
-/// `active()` then lists the connections that had activity, in id order, for the
+/// `ready()` then lists the connections that had activity, in id order, for the
 /// application; `finish(tyme)` sends what the application queued, closes idle and finished
 /// connections and forgets closed ones. ServerDoer runs these steps once per recur.
 class Server final : private TransportEvents, private ConnectionObserver {
@@ -98,10 +98,15 @@ public:
 
     [[nodiscard]] const ServerOptions& options() const noexcept { return options_; }
 
-    /// The doer to wake when a socket becomes ready (ServerDoer sets itself).
-    void attach(Doer* doer) noexcept { doer_ = doer; }
+    /// The doer that runs this server, woken when a socket becomes ready (ServerDoer sets
+    /// itself); nullptr: none.
+    void owner(Doer* doer) noexcept { doer_ = doer; }
+    [[nodiscard]] Doer* owner() const noexcept { return doer_; }
 
-    /// Accepts what waits and moves bytes for the ready connections; fills active().
+    /// The network this server listens on.
+    [[nodiscard]] hio::Network& network() const noexcept { return network_; }
+
+    /// Accepts what waits and moves bytes for the ready connections; fills ready().
     void service(double tyme) {
         if (!listener_)
             return;
@@ -124,7 +129,7 @@ public:
     }
 
     /// The connections that had activity in the last service(), in id order.
-    [[nodiscard]] const std::vector<Connection*>& active() const noexcept { return current_; }
+    [[nodiscard]] const std::vector<Connection*>& ready() const noexcept { return current_; }
 
     /// Sends what the application queued on the active connections, closes finished and idle
     /// ones, and forgets closed ones (after `on_close`, if set, saw them).
@@ -134,7 +139,7 @@ public:
             const bool was_peer_closed = connection->peer_closed();
             if (connection->service())
                 connection->last_activity(tyme);
-            const ConnectionState* state = connection->attached();
+            const ConnectionSession* state = connection->any_session();
             const bool app_pending = state != nullptr && state->pending_output();
             // Peer done and nothing left to say: close our side too.
             if (connection->peer_closed() && connection->rx_buffer().empty() && connection->tx_buffer().empty() &&
@@ -227,8 +232,8 @@ private:
             throw ValidationError{"tcp::Server: buffer_size must be >= 1, got 0"};
         if (options.accepts_per_service == 0)
             throw ValidationError{"tcp::Server: accepts_per_service must be >= 1, got 0"};
-        detail::require_non_negative("tcp::Server", "idle_timeout", options.idle_timeout);
-        detail::require_non_negative("tcp::Server", "handshake_timeout", options.handshake_timeout);
+        hio::detail::require_non_negative("tcp::Server", "idle_timeout", options.idle_timeout);
+        hio::detail::require_non_negative("tcp::Server", "handshake_timeout", options.handshake_timeout);
         return options;
     }
 
@@ -331,13 +336,14 @@ public:
 
 protected:
     void enter() override {
-        server_.attach(this);
+        hio::detail::require_waiter(tymist(), server_.network(), "tcp::ServerDoer");
+        server_.owner(this);
         server_.open();
     }
 
     bool recur(double tyme) override {
         server_.service(tyme);
-        for (Connection* connection : server_.active())
+        for (Connection* connection : server_.ready())
             serve(*connection, tyme);
         server_.finish(tyme);
         return false;
@@ -345,7 +351,7 @@ protected:
 
     void exit() noexcept override {
         server_.close();
-        server_.attach(nullptr);
+        server_.owner(nullptr);
     }
 
     /// Called for each connection with activity this pass: read its rx, write its tx.

@@ -20,6 +20,12 @@ namespace hio::tls {
 /// Who a Context is for.
 enum class Role { client, server };
 
+/// The lowest TLS protocol version a Context accepts. TLS 1.0 and 1.1 are not offered at all.
+enum class Version {
+    tls1_2,  ///< TLS 1.2 and 1.3 (the default)
+    tls1_3,  ///< TLS 1.3 only
+};
+
 /// How a TLS endpoint identifies itself and checks its peer. Secure by default: peers are
 /// verified, a client checks the server's host name, TLS 1.2 is the minimum.
 ///
@@ -48,8 +54,8 @@ struct Config {
     bool verify_host_name = true;
     /// Server: ask for a client certificate, and refuse clients without a valid one.
     bool require_client_certificate = false;
-    /// Lowest protocol version: TLS1_2_VERSION or TLS1_3_VERSION.
-    int min_version = TLS1_2_VERSION;
+    /// Lowest protocol version accepted.
+    Version min_version = Version::tls1_2;
     /// ALPN protocols in preference order, e.g. {"h2", "http/1.1"}; empty: no ALPN.
     std::vector<std::string> alpn{};
 };
@@ -137,10 +143,10 @@ private:
         if (!ctx)
             fail("cannot create SSL_CTX");
         SSL_CTX* raw = ctx.get();
-        if (config_.min_version != TLS1_2_VERSION && config_.min_version != TLS1_3_VERSION)
-            throw ValidationError{"tls::Context: min_version must be TLS1_2_VERSION or TLS1_3_VERSION, got " +
-                                  std::to_string(config_.min_version)};
-        SSL_CTX_set_min_proto_version(raw, config_.min_version);
+        if (config_.min_version != Version::tls1_2 && config_.min_version != Version::tls1_3)
+            throw ValidationError{"tls::Context: min_version must be Version::tls1_2 or Version::tls1_3, got " +
+                                  std::to_string(static_cast<int>(config_.min_version))};
+        SSL_CTX_set_min_proto_version(raw, config_.min_version == Version::tls1_3 ? TLS1_3_VERSION : TLS1_2_VERSION);
         long mode_bits = SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                          SSL_MODE_RELEASE_BUFFERS;  // idle connections free record buffers
         if (role_ == Role::server) {

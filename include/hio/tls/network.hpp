@@ -10,10 +10,10 @@
 #include <system_error>
 #include <utility>
 
-#include <hio/detail/tls_transport.hpp>
+#include <hio/tls/detail/engine.hpp>
 #include <hio/error.hpp>
 #include <hio/tls/context.hpp>
-#include <hio/transport.hpp>
+#include <hio/io/transport.hpp>
 
 namespace hio::tls {
 
@@ -30,6 +30,9 @@ class Network final : public hio::Network {
 public:
     /// TLS over `inner` with `context` (neither owned; both must outlive every connection).
     Network(hio::Network& inner, Context& context) noexcept : inner_{inner}, context_{context} {}
+
+    /// The inner network's Waiter: TLS adds no readiness of its own.
+    [[nodiscard]] Waiter* waiter() const noexcept override { return inner_.waiter(); }
 
     std::unique_ptr<Listener> listen(const std::string& host, std::uint16_t port, int backlog) override {
         if (context_.role() != Role::server)

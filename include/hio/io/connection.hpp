@@ -8,15 +8,22 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 #include <hio/error.hpp>
-#include <hio/ring_buffer.hpp>
-#include <hio/transport.hpp>
+#include <hio/io/ring_buffer.hpp>
+#include <hio/io/transport.hpp>
 
 namespace hio {
 
 class Connection;
+
+namespace detail {
+/// One object per session type; its address names the type (Connection::session<T>()).
+template <class T>
+inline constexpr char session_type = 0;
+}  // namespace detail
 
 /// Told when a Connection has something to do: bytes arrived, room to send, closed.
 /// A server marks the connection active and wakes its doer; a client wakes itself.
@@ -31,11 +38,11 @@ protected:
     ~ConnectionObserver() = default;
 };
 
-/// State an application keeps per connection (a protocol's parser, a session): attached with
-/// Connection::attach(), it lives and dies with the connection.
-class ConnectionState {
+/// State an application keeps per connection (a protocol's parser, a session): made with
+/// Connection::emplace_session<T>(), it lives and dies with the connection.
+class ConnectionSession {
 public:
-    virtual ~ConnectionState() = default;
+    virtual ~ConnectionSession() = default;
 
     /// True while the application holds bytes for this connection that tx had no room for:
     /// a server then keeps the connection open, and serves it again when tx has room.
@@ -83,10 +90,24 @@ public:
     [[nodiscard]] bool closed() const noexcept { return state_ == State::closed; }
     /// True once the stream carries application bytes (after the TLS handshake, if any).
     [[nodiscard]] bool established() const noexcept { return state_ == State::open && transport_->established(); }
-    /// The application's state for this connection (see ConnectionState), or null.
-    [[nodiscard]] ConnectionState* attached() const noexcept { return attached_.get(); }
-    /// Attaches `state`, replacing (and destroying) any earlier one.
-    void attach(std::unique_ptr<ConnectionState> state) noexcept { attached_ = std::move(state); }
+    /// Makes the application's state for this connection, a `T` (derived from
+    /// ConnectionSession) built from `args`, replacing (and destroying) any earlier one.
+    template <class T, class... Args>
+    T& emplace_session(Args&&... args) {
+        static_assert(std::is_base_of_v<ConnectionSession, T>, "a session derives from hio::ConnectionSession");
+        auto made = std::make_unique<T>(std::forward<Args>(args)...);
+        T& session = *made;
+        session_ = std::move(made);
+        session_type_ = &detail::session_type<T>;
+        return session;
+    }
+    /// The session, if it is a `T` (typed storage: no RTTI, one comparison); else null.
+    template <class T>
+    [[nodiscard]] T* session() const noexcept {
+        return session_type_ == &detail::session_type<T> ? static_cast<T*>(session_.get()) : nullptr;
+    }
+    /// The session whatever its type, or null.
+    [[nodiscard]] ConnectionSession* any_session() const noexcept { return session_.get(); }
 
     /// The protocol agreed with ALPN over TLS (tls::Config::alpn), or empty.
     [[nodiscard]] std::string alpn() const { return transport_->alpn(); }
@@ -297,7 +318,8 @@ private:
     bool peer_closed_ = false;
     bool send_shutdown_ = false;
     bool shut_ = false;
-    std::unique_ptr<ConnectionState> attached_;  // last: destroyed first
+    const void* session_type_ = nullptr;
+    std::unique_ptr<ConnectionSession> session_;  // last: destroyed first
 };
 
 }  // namespace hio

@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// TLS over any Transport with OpenSSL. Internal: use hio::tls::Network.
+/// The TLS engine: TLS over any Transport with OpenSSL. Internal: use hio::tls::Network.
 ///
 /// The TLS engine sits between the ciphertext transport (a TCP socket) and the plaintext
 /// ring buffers the application sees. It never blocks. OpenSSL talks to the socket through a
@@ -20,21 +20,21 @@
 #include <utility>
 
 #include <hio/tls/context.hpp>
-#include <hio/transport.hpp>
+#include <hio/io/transport.hpp>
 
-namespace hio::detail {
+namespace hio::tls::detail {
 
 class TlsTransport final : public Transport, private TransportEvents {
 public:
     /// TLS over `inner`, with `ctx`; a client sends `server_name` as SNI and checks it.
-    TlsTransport(std::unique_ptr<Transport> inner, std::shared_ptr<SSL_CTX> ctx, tls::Role role,
-                 const tls::Config& config, const std::string& server_name)
+    TlsTransport(std::unique_ptr<Transport> inner, std::shared_ptr<SSL_CTX> ctx, Role role,
+                 const Config& config, const std::string& server_name)
         : inner_{std::move(inner)}, ctx_{std::move(ctx)}, ssl_{SSL_new(ctx_.get()), &SSL_free} {
         if (!ssl_)
-            throw Error{"tls: cannot create SSL: " + tls::drain_openssl_errors()};
+            throw Error{"tls: cannot create SSL: " + drain_openssl_errors()};
         BIO* bio = BIO_new(bio_method());
         if (bio == nullptr)
-            throw Error{"tls: cannot create the transport BIO: " + tls::drain_openssl_errors()};
+            throw Error{"tls: cannot create the transport BIO: " + drain_openssl_errors()};
         BIO_set_data(bio, this);
         BIO_set_init(bio, 1);
         SSL_set_bio(ssl_.get(), bio, bio);  // the SSL owns it now
@@ -42,7 +42,7 @@ public:
         // instead of a header read and a body read per record.
         SSL_set_read_ahead(ssl_.get(), 1);
         SSL_set_default_read_buffer_len(ssl_.get(), read_buffer_length);
-        if (role == tls::Role::client) {
+        if (role == Role::client) {
             SSL_set_connect_state(ssl_.get());
             if (!server_name.empty()) {
                 // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
@@ -207,7 +207,7 @@ private:
                 BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "hio transport"), &BIO_meth_free};
             if (!made || BIO_meth_set_read(made.get(), &bio_read) != 1 ||
                 BIO_meth_set_write(made.get(), &bio_write) != 1 || BIO_meth_set_ctrl(made.get(), &bio_ctrl) != 1)
-                throw Error{"tls: cannot create the transport BIO method: " + tls::drain_openssl_errors()};
+                throw Error{"tls: cannot create the transport BIO method: " + drain_openssl_errors()};
             return made;
         }();
         return method.get();
@@ -326,8 +326,8 @@ private:
 #endif
             ERR_clear_error();  // the code above names the reason
             if (verify != X509_V_OK)
-                return fail_with(tls::verify_error(verify));
-            return fail_with(std::error_code{static_cast<int>(code), tls::error_category()});
+                return fail_with(verify_error(verify));
+            return fail_with(std::error_code{static_cast<int>(code), error_category()});
         }
         default:  // SSL_ERROR_SYSCALL
             if (peer_eof_)
@@ -375,4 +375,4 @@ private:
     bool fin_sent_ = false;
 };
 
-}  // namespace hio::detail
+}  // namespace hio::tls::detail

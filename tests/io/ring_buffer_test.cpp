@@ -2,7 +2,7 @@
 #include <cstddef>
 #include <string>
 
-#include <hio/ring_buffer.hpp>
+#include <hio/io/ring_buffer.hpp>
 
 #include "catch.hpp"
 

@@ -9,6 +9,10 @@
 #include <string>
 #include <system_error>
 
+#include <hio/error.hpp>
+#include <hio/tymist.hpp>
+#include <hio/waiter.hpp>
+
 namespace hio {
 
 /// The outcome of one receive or send on a Transport.
@@ -116,6 +120,12 @@ class Network {
 public:
     virtual ~Network() = default;
 
+    /// The Waiter that dispatches readiness for this network's transports (a Reactor, or a
+    /// simulation's clock), or nullptr when none is needed. A Doist running doers on this
+    /// network must have it as its DoistOptions::waiter; server and client doers check this
+    /// when they enter, because a Doist that never waits on it never hears a socket.
+    [[nodiscard]] virtual Waiter* waiter() const noexcept = 0;
+
     /// Listens on `host`:`port` (0: any free port). Throws hio::Error naming the address and
     /// the cause (address in use, cannot resolve, permission).
     virtual std::unique_ptr<Listener> listen(const std::string& host, std::uint16_t port,
@@ -132,5 +142,23 @@ protected:
     Network(const Network&) = default;
     Network& operator=(const Network&) = default;
 };
+
+namespace detail {
+
+/// Throws hio::Error unless `clock` (the Tymist a doer runs on, normally its Doist) waits on
+/// `network`'s Waiter: without it a real-time Doist sleeps through every socket event and a
+/// virtual one never dispatches them. `component` names the doer in the message.
+inline void require_waiter(const Tymist* clock, const Network& network, const char* component) {
+    Waiter* const needed = network.waiter();
+    if (needed == nullptr || (clock != nullptr && clock->waiter() == needed))
+        return;
+    throw Error{std::string{component} +
+                (clock != nullptr && clock->waiter() != nullptr
+                     ? ": the Doist waits on another Waiter than this network's"
+                     : ": the Doist has no Waiter, so this network's sockets would never be heard") +
+                "; construct it with DoistOptions{.waiter = &reactor} (the Reactor the network was made with)"};
+}
+
+}  // namespace detail
 
 }  // namespace hio

@@ -15,11 +15,9 @@
 #include <functional>
 #include <system_error>
 
-#include <asio/io_context.hpp>
-
 #include <hio/detail/signals.hpp>
 #include <hio/error.hpp>
-#include <hio/transport.hpp>
+#include <hio/io/transport.hpp>
 #include <hio/waiter.hpp>
 
 namespace hio {
@@ -88,8 +86,8 @@ private:
 /// the connection, which wakes the doer that serves it; the wait returns and the Doist runs a
 /// pass at once. An idle server therefore sleeps in epoll_wait and uses no CPU, a request is
 /// answered in the pass where it arrives, and a busy connection costs about one recv and one
-/// send per message, with no epoll_ctl. Sockets themselves are Asio's (`context()`), used in
-/// non-blocking mode; Asio's own handlers are not run by the Reactor.
+/// send per message, with no epoll_ctl. The Reactor knows descriptors only: what owns them
+/// (tcp::Network's sockets, a datagram peer, a console) registers them through a Watch.
 ///
 /// Only one thread runs the Doist and its Reactor; `interrupt()` may be called from any, and
 /// SIGINT/SIGTERM (while a Doist handles signals) end a wait at once.
@@ -101,26 +99,27 @@ private:
 /// ```
 class Reactor final : public Waiter {
 public:
-    /// Throws hio::Error when epoll or the wake-up pipe cannot be made (out of descriptors).
+    /// Throws hio::SystemError when epoll, the wake-up pipe or the deadline timer cannot be
+    /// made (out of descriptors).
     Reactor() {
         epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
         if (epoll_fd_ < 0)
-            throw Error{"Reactor: cannot create epoll: " + std::error_code{errno, std::system_category()}.message()};
+            throw SystemError{last_system_error(), "Reactor: cannot create epoll"};
         std::array<int, 2> fds{-1, -1};
         if (::pipe2(fds.data(), O_NONBLOCK | O_CLOEXEC) != 0) {
-            const std::error_code error{errno, std::system_category()};
+            const std::error_code error = last_system_error();
             ::close(epoll_fd_);
-            throw Error{"Reactor: cannot create the wake-up pipe: " + error.message()};
+            throw SystemError{error, "Reactor: cannot create the wake-up pipe"};
         }
         wake_read_fd_ = fds[0];
         wake_write_fd_ = fds[1];
         timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
         if (timer_fd_ < 0) {
-            const std::error_code error{errno, std::system_category()};
+            const std::error_code error = last_system_error();
             ::close(wake_read_fd_);
             ::close(wake_write_fd_);
             ::close(epoll_fd_);
-            throw Error{"Reactor: cannot create the deadline timer: " + error.message()};
+            throw SystemError{error, "Reactor: cannot create the deadline timer"};
         }
         epoll_event event{};
         event.events = EPOLLIN;
@@ -143,9 +142,6 @@ public:
         ::close(wake_write_fd_);
         ::close(epoll_fd_);
     }
-
-    /// The io_context that owns the Asio socket objects (and resolves names).
-    [[nodiscard]] asio::io_context& context() noexcept { return io_; }
 
     /// Dispatches the readiness that is there now, without blocking.
     void poll() override { wait_for(false); }
@@ -217,7 +213,6 @@ private:
         }
     }
 
-    asio::io_context io_{1};
     int epoll_fd_ = -1;
     int wake_read_fd_ = -1;
     int wake_write_fd_ = -1;
@@ -237,8 +232,7 @@ inline void Watch::add(Reactor& reactor, int fd) {
     event.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
     event.data.ptr = this;
     if (::epoll_ctl(reactor.epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0)
-        throw Error{"Reactor: cannot watch descriptor " + std::to_string(fd) + ": " +
-                    std::error_code{errno, std::system_category()}.message()};
+        throw SystemError{last_system_error(), "Reactor: cannot watch descriptor " + std::to_string(fd)};
     reactor_ = &reactor;
     fd_ = fd;
     output_registered_ = false;

@@ -1,13 +1,14 @@
 #pragma once
 /// \file
 /// TCP transports and listeners on Asio sockets in non-blocking mode. Internal: use
-/// hio::tcp::Network. Readiness comes from hio::Reactor (epoll, edge-triggered, registered
+/// hio::tcp::Network. This folder is the only place in hio that includes Asio. Readiness comes from hio::Reactor (epoll, edge-triggered, registered
 /// once per socket); bytes move with plain non-blocking calls straight into the ring buffers.
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -18,10 +19,11 @@
 #include <asio/ip/v6_only.hpp>
 #include <asio/socket_base.hpp>
 
-#include <hio/reactor.hpp>
-#include <hio/transport.hpp>
+#include <hio/error.hpp>
+#include <hio/io/reactor.hpp>
+#include <hio/io/transport.hpp>
 
-namespace hio::detail {
+namespace hio::tcp::detail {
 
 /// "host:port", with brackets around IPv6 hosts.
 inline std::string format_endpoint(const asio::ip::tcp::endpoint& endpoint) {
@@ -125,14 +127,15 @@ private:
     }
 
     asio::ip::tcp::socket socket_;
-    Watch watch_;
+    hio::detail::Watch watch_;
 };
 
 /// A listening TCP socket as a Listener.
 class AsioTcpListener final : public Listener {
 public:
-    AsioTcpListener(Reactor& reactor, const asio::ip::tcp::endpoint& endpoint, int backlog)
-        : reactor_{reactor}, acceptor_{reactor.context()} {
+    AsioTcpListener(asio::io_context& context, Reactor& reactor, const asio::ip::tcp::endpoint& endpoint,
+                    int backlog)
+        : context_{context}, reactor_{reactor}, acceptor_{context} {
         acceptor_.open(endpoint.protocol());
         acceptor_.set_option(asio::socket_base::reuse_address{true});
         if (endpoint.protocol() == asio::ip::tcp::v6())
@@ -146,7 +149,7 @@ public:
 
     std::unique_ptr<Transport> accept(std::error_code& error) override {
         error.clear();
-        asio::ip::tcp::socket socket{reactor_.context()};
+        asio::ip::tcp::socket socket{context_};
         acceptor_.accept(socket, error);
         error = to_std(error);
         if (error == std::errc::operation_would_block || error == std::errc::resource_unavailable_try_again ||
@@ -181,9 +184,74 @@ public:
     }
 
 private:
+    asio::io_context& context_;
     Reactor& reactor_;
     asio::ip::tcp::acceptor acceptor_;
-    Watch watch_;
+    hio::detail::Watch watch_;
 };
 
-}  // namespace hio::detail
+/// Opens listeners and outgoing connections: the Asio half of tcp::Network. Owns the
+/// io_context the socket objects belong to (its handlers never run: readiness comes from the
+/// Reactor) and resolves names with the system resolver.
+class Sockets {
+public:
+    explicit Sockets(Reactor& reactor) noexcept : reactor_{reactor} {}
+
+    /// Listens on the first address of `host` that binds. Throws hio::SystemError.
+    std::unique_ptr<Listener> listen(const std::string& host, std::uint16_t port, int backlog) {
+        std::error_code error;
+        const auto endpoints = resolve(host, port, asio::ip::resolver_base::passive, error);
+        if (error)
+            throw SystemError{to_std(error), "tcp::Network: cannot resolve listen address " + host + ":" +
+                                                 std::to_string(port)};
+        std::error_code last = std::make_error_code(std::errc::address_not_available);
+        for (const auto& entry : endpoints) {
+            try {
+                return std::make_unique<AsioTcpListener>(io_, reactor_, entry.endpoint(), backlog);
+            } catch (const std::system_error& failure) {
+                last = to_std(failure.code());
+            }
+        }
+        throw SystemError{last, "tcp::Network: cannot listen on " + host + ":" + std::to_string(port)};
+    }
+
+    /// Starts connecting to the first address of `host` that takes a socket; nullptr with
+    /// `error` set when none does.
+    std::unique_ptr<Transport> connect(const std::string& host, std::uint16_t port, std::error_code& error) {
+        const auto endpoints = resolve(host, port, {}, error);
+        if (error) {
+            error = to_std(error);
+            return nullptr;
+        }
+        for (const auto& entry : endpoints) {
+            asio::ip::tcp::socket socket{io_};
+            socket.open(entry.endpoint().protocol(), error);
+            if (error)
+                continue;
+            socket.non_blocking(true, error);
+            if (error)
+                continue;
+            socket.connect(entry.endpoint(), error);
+            // In progress (or already done, on loopback): the transport reports when writable.
+            if (!error || error == asio::error::in_progress || error == asio::error::would_block) {
+                error.clear();
+                return std::make_unique<AsioTcpTransport>(std::move(socket), reactor_);
+            }
+        }
+        error = error ? to_std(error) : std::make_error_code(std::errc::address_not_available);
+        return nullptr;
+    }
+
+private:
+    asio::ip::tcp::resolver::results_type resolve(const std::string& host, std::uint16_t port,
+                                                  asio::ip::resolver_base::flags flags, std::error_code& error) {
+        asio::ip::tcp::resolver resolver{io_};
+        return resolver.resolve(host, std::to_string(port), flags | asio::ip::resolver_base::numeric_service,
+                                error);
+    }
+
+    Reactor& reactor_;
+    asio::io_context io_{1};
+};
+
+}  // namespace hio::tcp::detail

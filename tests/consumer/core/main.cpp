@@ -1,5 +1,5 @@
-// A consumer of the hio package: one doer, three recurs, then done.
-#include <hio/hio.hpp>
+// A consumer of hio's core component: one doer, three recurs, then done.
+#include <hio/core.hpp>
 
 #include <cstdio>
 

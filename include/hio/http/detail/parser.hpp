@@ -15,11 +15,27 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 
 #include <hio/http/message.hpp>
 
-namespace hio::detail {
+namespace hio::http::detail {
+
+/// std::error_code category for llhttp's parse errors: the value is an llhttp_errno_t, the
+/// message its name ("HPE_INVALID_METHOD"); name "llhttp".
+class LlhttpCategory final : public std::error_category {
+public:
+    [[nodiscard]] const char* name() const noexcept override { return "llhttp"; }
+    [[nodiscard]] std::string message(int value) const override {
+        return llhttp_errno_name(static_cast<llhttp_errno_t>(value));
+    }
+};
+
+inline const std::error_category& llhttp_category() noexcept {
+    static const LlhttpCategory category;
+    return category;
+}
 
 /// RFC 9110 5.1: a field name (and a method) is a token. llhttp lets "Host : x" through (a
 /// space before the colon), which RFC 9112 5.1 says to refuse: proxies disagree on what it
@@ -41,7 +57,7 @@ inline bool is_http_token(std::string_view name) noexcept {
 /// start line (target or reason phrase) and the header fields, collected within
 /// `max_header_bytes`; and execute(), which reports how many bytes llhttp used. Derived
 /// provides, with llhttp's return conventions: `std::string& start_line()`,
-/// `http::Headers& fields()`, `int overflow(bool in_start_line)` (records why, returns -1),
+/// `Headers& fields()`, `int overflow(bool in_start_line)` (records why, returns -1),
 /// `int field_name_complete(std::string_view)`, `int on_headers()`,
 /// `int on_body(const char*, std::size_t)` and `int on_message()`.
 template <class Derived>
@@ -135,7 +151,7 @@ private:
     bool started_ = false;
 };
 
-class HttpRequestParser final : public LlhttpParser<HttpRequestParser> {
+class RequestParser final : public LlhttpParser<RequestParser> {
 public:
     /// What feed() found.
     enum class Outcome {
@@ -149,7 +165,7 @@ public:
         std::size_t max_body_bytes;
     };
 
-    explicit HttpRequestParser(Limits limits)
+    explicit RequestParser(Limits limits)
         : LlhttpParser{HTTP_REQUEST, limits.max_header_bytes}, limits_{limits} {}
 
     /// Parses from `bytes`; `taken` is how many it used (all of them unless a request ended
@@ -177,6 +193,7 @@ public:
             return Outcome::request;
         }
         failed_ = true;
+        error_ = {static_cast<int>(error), llhttp_category()};
         if (status_ == 0)
             status_ = status_for(error);
         reason_ = llhttp_get_error_reason(&parser_) != nullptr ? llhttp_get_error_reason(&parser_) : "";
@@ -184,7 +201,7 @@ public:
     }
 
     /// The request, once feed() returned Outcome::request.
-    [[nodiscard]] http::Request& request() noexcept { return request_; }
+    [[nodiscard]] Request& request() noexcept { return request_; }
 
     /// True while a request has begun (some of it arrived) and has not completed.
     [[nodiscard]] bool in_request() const noexcept { return started() && !paused_; }
@@ -199,19 +216,22 @@ public:
 
     /// After Outcome::failed: the status to answer (400, 413, 431, 501, 505) and why.
     [[nodiscard]] int status() const noexcept { return status_; }
+    /// After Outcome::failed: llhttp's error (llhttp_category(); HPE_USER when a check of
+    /// ours refused the request, with status() saying which).
+    [[nodiscard]] std::error_code error() const noexcept { return error_; }
     [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
 
 private:
-    friend class LlhttpParser<HttpRequestParser>;
+    friend class LlhttpParser<RequestParser>;
 
     void reset_request() {
-        request_ = http::Request{};
+        request_ = Request{};
         reset_message();
         continue_wanted_ = false;
     }
 
     std::string& start_line() noexcept { return request_.target; }
-    http::Headers& fields() noexcept { return request_.headers; }
+    Headers& fields() noexcept { return request_.headers; }
 
     int overflow(bool in_start_line) noexcept {
         status_ = in_start_line ? 414 : 431;
@@ -226,7 +246,7 @@ private:
     }
 
     int on_headers() {
-        http::Request& request = request_;
+        Request& request = request_;
         request.method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
         request.version_major = parser_.http_major;
         request.version_minor = parser_.http_minor;
@@ -243,7 +263,7 @@ private:
         }
         if (parser_.http_major == 1 && parser_.http_minor >= 1 && (chunked || (has_length && parser_.content_length > 0))) {
             const auto expect = request.headers.get("Expect");
-            if (expect && http::iequals(*expect, "100-continue"))
+            if (expect && iequals(*expect, "100-continue"))
                 continue_wanted_ = true;
         }
         return 0;
@@ -265,7 +285,7 @@ private:
     // Splits the target into path and query. RFC 9112 3.2: origin form "/p?q", absolute
     // form "http://h/p?q", asterisk form "*" (OPTIONS only), authority form "h:443" (CONNECT
     // only); anything else is refused (false).
-    static bool split_target(http::Request& request) {
+    static bool split_target(Request& request) {
         std::string_view target = request.target;
         if (target == "*") {
             request.path = "*";
@@ -306,8 +326,9 @@ private:
     }
 
     Limits limits_;
-    http::Request request_;
+    Request request_;
     std::string reason_;
+    std::error_code error_;
     int status_ = 0;
     bool paused_ = false;
     bool failed_ = false;
@@ -318,7 +339,7 @@ private:
 /// An incremental HTTP/1.1 response parser on llhttp, for hio::http::Client: one response at a
 /// time (the client sends the next request only after it), 1xx interim responses skipped,
 /// bodies framed by Content-Length, chunked coding or the close (finish() at EOF).
-class HttpResponseParser final : public LlhttpParser<HttpResponseParser> {
+class ResponseParser final : public LlhttpParser<ResponseParser> {
 public:
     enum class Outcome {
         more,      ///< every byte taken; the response is not complete yet
@@ -331,7 +352,7 @@ public:
         std::size_t max_body_bytes;  ///< not applied to event streams, whose body the client drains
     };
 
-    explicit HttpResponseParser(Limits limits)
+    explicit ResponseParser(Limits limits)
         : LlhttpParser{HTTP_RESPONSE, limits.max_header_bytes}, limits_{limits} {}
 
     /// Prepares for the response to the request just sent (`head`: a HEAD request, whose
@@ -369,10 +390,12 @@ public:
             return Outcome::failed;
         if (complete_)
             return Outcome::response;
+        closed_early_ = true;  // unless the close ends a body that runs until it
         if (!started())
             return fail("the connection closed before a response");
         const llhttp_errno_t error = llhttp_finish(&parser_);
         if (complete_ && (error == HPE_OK || error == HPE_PAUSED)) {
+            closed_early_ = false;
             paused_ = error == HPE_PAUSED;
             return Outcome::response;
         }
@@ -382,7 +405,8 @@ public:
     [[nodiscard]] int status() const noexcept { return status_; }
     [[nodiscard]] const std::string& reason_phrase() const noexcept { return reason_phrase_; }
     [[nodiscard]] int version_minor() const noexcept { return version_minor_; }
-    [[nodiscard]] http::Headers& headers() noexcept { return headers_; }
+    [[nodiscard]] Headers& headers() noexcept { return headers_; }
+    [[nodiscard]] const Headers& headers() const noexcept { return headers_; }
     /// The body so far (whole once the response is complete); an event stream's client
     /// drains it as it grows.
     [[nodiscard]] std::string& body() noexcept { return body_; }
@@ -395,9 +419,11 @@ public:
     [[nodiscard]] bool keep_alive() const noexcept { return keep_alive_; }
     /// After Outcome::failed: why.
     [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
+    /// After Outcome::failed from finish(): the connection ended before the response did.
+    [[nodiscard]] bool closed_early() const noexcept { return closed_early_; }
 
 private:
-    friend class LlhttpParser<HttpResponseParser>;
+    friend class LlhttpParser<ResponseParser>;
 
     Outcome fail(const char* why) {
         failed_ = true;
@@ -410,17 +436,18 @@ private:
         status_ = 0;
         version_minor_ = 1;
         reason_phrase_.clear();
-        headers_ = http::Headers{};
+        headers_ = Headers{};
         body_.clear();
         reset_message();
         headers_complete_ = false;
         event_stream_ = false;
         complete_ = false;
         keep_alive_ = false;
+        closed_early_ = false;
     }
 
     std::string& start_line() noexcept { return reason_phrase_; }
-    http::Headers& fields() noexcept { return headers_; }
+    Headers& fields() noexcept { return headers_; }
 
     int overflow(bool in_start_line) noexcept {
         return refuse(in_start_line ? "the status line is longer than max_header_bytes"
@@ -443,7 +470,7 @@ private:
         type = type.substr(0, type.find(';'));
         while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
             type.remove_suffix(1);
-        event_stream_ = status_ == 200 && !head_ && http::iequals(type, "text/event-stream");
+        event_stream_ = status_ == 200 && !head_ && iequals(type, "text/event-stream");
         if (!event_stream_ && (parser_.flags & F_CONTENT_LENGTH) != 0 && parser_.content_length > limits_.max_body_bytes)
             return refuse("the response body is larger than max_body_bytes");
         // 1: no body (a HEAD response's length describes the GET).
@@ -474,7 +501,7 @@ private:
     }
 
     Limits limits_;
-    http::Headers headers_;
+    Headers headers_;
     std::string body_;
     std::string reason_phrase_;
     std::string reason_;
@@ -487,6 +514,7 @@ private:
     bool keep_alive_ = false;
     bool paused_ = false;
     bool failed_ = false;
+    bool closed_early_ = false;
 };
 
-}  // namespace hio::detail
+}  // namespace hio::http::detail

@@ -1,0 +1,24 @@
+#pragma once
+/// \file
+/// Umbrella of the core component (CMake target hio::core): the scheduler (Doist, Doer,
+/// DoDoer, CoDoer, Tymist, Tymer, Deck, ...) and the io layer (RingBuffer, the Transport
+/// seam, Connection, the epoll Reactor). Standard library and Linux only: no Asio, OpenSSL or
+/// llhttp header is reached from here.
+
+#include <hio/codoer.hpp>
+#include <hio/deck.hpp>
+#include <hio/dodoer.hpp>
+#include <hio/doer.hpp>
+#include <hio/doist.hpp>
+#include <hio/error.hpp>
+#include <hio/stepper.hpp>
+#include <hio/tymee.hpp>
+#include <hio/tymer.hpp>
+#include <hio/tymist.hpp>
+#include <hio/version.hpp>
+#include <hio/waiter.hpp>
+
+#include <hio/io/connection.hpp>
+#include <hio/io/reactor.hpp>
+#include <hio/io/ring_buffer.hpp>
+#include <hio/io/transport.hpp>

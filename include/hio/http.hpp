@@ -1,0 +1,16 @@
+#pragma once
+/// \file
+/// Umbrella of the http component (CMake target hio::http): HTTP/1.1 messages, the server
+/// doer, streamed bodies and server-sent events, the router and the client; includes tcp.hpp.
+/// HTTPS needs tls.hpp as well (a tls::Network under the same doers).
+
+#include <hio/tcp.hpp>
+
+#include <hio/http/client.hpp>
+#include <hio/http/error.hpp>
+#include <hio/http/message.hpp>
+#include <hio/http/router.hpp>
+#include <hio/http/server.hpp>
+#include <hio/http/sse.hpp>
+#include <hio/http/stream.hpp>
+#include <hio/http/url.hpp>
