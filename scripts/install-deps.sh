@@ -9,6 +9,7 @@ packages=(
     libasio-dev libssl-dev          # standalone Asio headers, OpenSSL 3
     node-llhttp                     # llhttp C sources (built into hio::llhttp)
     catch2                          # Catch2 2.13 for the tests
+    doxygen                         # the API reference (built, warnings as errors, by the tests)
     openssl curl python3 netcat-openbsd ca-certificates  # real peers used by tests
 )
 

@@ -20,6 +20,9 @@ namespace hio {
 /// finishes the doer. The code before the first `co_yield` is the enter context.
 class Dog {
 public:
+    /// \cond INTERNAL
+    // The coroutine machinery (the promise and its awaiter): public because the language
+    // looks it up, not part of the API.
     struct promise_type {
         double sent = 0.0;      // tyme handed to the suspended co_yield
         double yielded = 0.0;   // tock asked for
@@ -50,9 +53,13 @@ public:
             return Resume{*this};
         }
     };
+    /// \endcond
 
+    /// An empty Dog (no coroutine).
     Dog() noexcept = default;
+    /// Dogs move: the coroutine frame has one owner.
     Dog(Dog&& other) noexcept : handle_{std::exchange(other.handle_, {})} {}
+    /// Destroys this Dog's frame, if any, and takes `other`'s.
     Dog& operator=(Dog&& other) noexcept {
         if (this != &other) {
             reset();
@@ -90,6 +97,7 @@ private:
 /// Coroutine frames are heap-allocated; prefer a Doer subclass where allocations matter.
 class CoDoer : public Doer {
 public:
+    /// The coroutine function: called with the CoDoer at each enter, returns its Dog.
     using Body = std::function<Dog(CoDoer&)>;
 
     /// A coroutine doer whose `tock()` is `tock`. The scheduler does not use it: the first

@@ -25,7 +25,9 @@ namespace hio {
 template <class T>
 class Deck {
 public:
+    /// The type of the values queued.
     using value_type = T;
+    /// Iterates front to back without removing.
     using const_iterator = typename std::deque<T>::const_iterator;
 
     /// An unbounded Deck.
@@ -67,17 +69,25 @@ public:
     /// The front value without removing it, or nullptr when empty.
     [[nodiscard]] const T* peek() const noexcept { return items_.empty() ? nullptr : &items_.front(); }
 
+    /// Values queued.
     [[nodiscard]] std::size_t size() const noexcept { return items_.size(); }
+    /// True when no value is queued.
     [[nodiscard]] bool empty() const noexcept { return items_.empty(); }
+    /// True when push() would refuse (capacity() values are queued).
     [[nodiscard]] bool full() const noexcept { return items_.size() >= capacity_; }
     /// The most values the Deck holds; SIZE_MAX when unbounded.
     [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+    /// Drops every value.
     void clear() noexcept { items_.clear(); }
 
+    /// The front value, for iteration front to back.
     [[nodiscard]] const_iterator begin() const noexcept { return items_.begin(); }
+    /// Past the back value.
     [[nodiscard]] const_iterator end() const noexcept { return items_.end(); }
+    /// The value `index` places from the front. Throws std::out_of_range past the back.
     [[nodiscard]] const T& operator[](std::size_t index) const { return items_.at(index); }
 
+    /// True when both hold the same values in the same order (capacities are not compared).
     friend bool operator==(const Deck& a, const Deck& b) { return a.items_ == b.items_; }
 
     /// Prints `Deck([a, b, c])` as hio's repr does (values through their own operator<<).

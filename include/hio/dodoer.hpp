@@ -49,9 +49,13 @@ struct FailureRecord {
 
 /// Settings of a DoDoer: its tock, hio's always, and the failure policy.
 struct DoDoerOptions {
+    /// The DoDoer's own period; also its children's "as soon as possible" (0: every pass).
     double tock = 0.0;
+    /// hio's always: keep running when no child is left, for children extended later.
     bool always = false;
+    /// What happens when a child throws from enter or recur.
     FailurePolicy on_failure = FailurePolicy::propagate;
+    /// The back-off of FailurePolicy::restart.
     RestartPolicy restart{};
 };
 
@@ -69,6 +73,7 @@ struct DoDoerOptions {
 /// `restart` with a back-off in tyme. `failures()` lists what it absorbed.
 class DoDoer : public Doer, private detail::FailureSink, private detail::WakeSink {
 public:
+    /// Settings: see DoDoerOptions.
     using Options = DoDoerOptions;
 
     /// A DoDoer with `options` over `doers` (not owned; they must outlive it or be removed
@@ -84,8 +89,10 @@ public:
 
     /// hio's always: keep running with no children left. Read when the DoDoer enters.
     [[nodiscard]] bool always() const noexcept { return always_; }
+    /// Sets always; takes effect at the next enter.
     void always(bool value) noexcept { always_ = value; }
 
+    /// The failure policy it was made with.
     [[nodiscard]] FailurePolicy failure_policy() const noexcept { return policy_; }
 
     /// The listed children in the order they were added (hio: .doers).
@@ -93,6 +100,7 @@ public:
 
     /// The running children in hio's deque order with their retymes (hio: .deeds).
     [[nodiscard]] std::vector<DeedView> deeds() const { return scheduler_.deeds(); }
+    /// The number of running children (hio: len(deeds)).
     [[nodiscard]] std::size_t deed_count() const noexcept { return scheduler_.deed_count(); }
 
     /// Adds children; while the DoDoer runs they are entered at once and first recur on its

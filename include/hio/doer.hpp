@@ -22,7 +22,9 @@ class Doer;
 /// One running doer as its scheduler sees it: the doer and the tyme it runs next
 /// (hio: a deed, without the generator).
 struct DeedView {
+    /// The running doer.
     Doer* doer;
+    /// The tyme it is due next.
     double retyme;
 };
 
@@ -178,6 +180,7 @@ public:
 protected:
     /// Tag for subclasses that implement the dog protocol themselves (CoDoer).
     struct CustomDog {};
+    /// A doer whose subclass drives the dog protocol itself (dog_enter, dog_send).
     Doer(double tock, CustomDog) : Doer{tock} { custom_dog_ = true; }
 
     /// Runs once when the doer starts. May call `done(true)` to finish before any recur.

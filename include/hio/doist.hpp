@@ -64,6 +64,7 @@ struct DoistOptions {
 /// any thread, or from a doer, in either mode.
 class Doist : public Tymist, private detail::WakeSink {
 public:
+    /// Settings: see DoistOptions.
     using Options = DoistOptions;
 
     /// A Doist with `options` listing `doers` (not owned: they must outlive it or be removed).
@@ -164,6 +165,7 @@ public:
 
     /// The running doers in hio's deque order with their retymes (hio: .deeds).
     [[nodiscard]] std::vector<DeedView> deeds() const { return scheduler_.deeds(); }
+    /// The number of running doers (hio: len(deeds)).
     [[nodiscard]] std::size_t deed_count() const noexcept { return scheduler_.deed_count(); }
 
     /// True once a run ended with every doer finished on its own.
@@ -178,12 +180,17 @@ public:
 
     /// The run's tyme budget; 0 means none.
     [[nodiscard]] double limit() const noexcept { return limit_; }
+    /// Sets the tyme budget (0: none). Throws ValidationError unless finite and >= 0.
     void limit(double value) { limit_ = detail::require_non_negative("Doist", "limit", value); }
 
+    /// Tyme given to doers to wind down on a stop request (0: close at once).
     [[nodiscard]] double grace() const noexcept { return grace_; }
+    /// Sets the grace period. Throws ValidationError unless finite and >= 0.
     void grace(double value) { grace_ = detail::require_non_negative("Doist", "grace", value); }
 
+    /// True when passes are paced to the wall clock.
     [[nodiscard]] bool real() const noexcept { return real_; }
+    /// Chooses real (true) or virtual time for the next run.
     void real(bool value) noexcept { real_ = value; }
 
     /// True while a run is in progress.

@@ -58,6 +58,7 @@ public:
 /// KeyboardInterrupt). The throwing doer exits without `abort()`, every other running doer is
 /// closed, and `Doist::run()` returns normally with `done()` false.
 struct Interrupt {
+    /// Why the run was interrupted, for logs.
     const char* reason = "interrupt";
 };
 

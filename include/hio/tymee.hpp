@@ -15,9 +15,13 @@ namespace hio {
 /// clock on, as hio's do.
 class Tymee {
 public:
+    /// An unwound Tymee: tyme() throws until wind().
     Tymee() noexcept = default;
+    /// A Tymee wound to `tymist`.
     explicit Tymee(const Tymist& tymist) noexcept : tymist_{&tymist} {}
+    /// Copies read the same clock.
     Tymee(const Tymee&) noexcept = default;
+    /// Reads the clock `other` reads.
     Tymee& operator=(const Tymee&) noexcept = default;
     virtual ~Tymee() = default;
 

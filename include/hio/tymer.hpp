@@ -46,6 +46,7 @@ public:
 
     /// When the current window started and stops.
     [[nodiscard]] double start_tyme() const noexcept { return start_; }
+    /// When the current window stops (expired() from then on).
     [[nodiscard]] double stop_tyme() const noexcept { return stop_; }
 
     /// Starts a new window at `start` (default: now) lasting `duration` (default: the current

@@ -35,9 +35,12 @@ public:
     virtual void interrupt() noexcept = 0;
 
 protected:
+    ///@{
+    /// Made and copied only by the classes that implement it.
     Waiter() = default;
     Waiter(const Waiter&) = default;
     Waiter& operator=(const Waiter&) = default;
+    ///@}
 };
 
 }  // namespace hio

@@ -80,11 +80,11 @@ TEST_CASE("Router refuses bad patterns and empty handlers", "[http][router]") {
     CHECK_THROWS_AS(router.get("/a", hio::http::RouteHandler{}), hio::ValidationError);
 }
 
-TEST_CASE("README: the Router snippet is a handler the server doer takes", "[readme][http][router]") {
+TEST_CASE("A Router is a handler the server doer takes", "[http][router]") {
     hio::Reactor reactor;
     hio::tcp::Network network{reactor};
     hio::tcp::Server tcp{network, {}};
-    // README "Routing".
+    // As in the README.
     hio::http::Router router;
     router.get("/users/{id}", [](const hio::http::Request&, hio::http::Response& response,
                                  const hio::http::RouteMatch& match) { response.body = "user " + match.value("id"); });

@@ -63,6 +63,25 @@ TEST_CASE("curl gets a response with Date, Content-Length and the body", "[http]
     CHECK(server.http.requests() == 1);
 }
 
+TEST_CASE("A keep-alive request costs the server one wake pass, not two", "[http][server][peer]") {
+    // The answer is written and flushed in the pass where the request arrived; the server's own
+    // send must not mark the connection for another pass.
+    Http server;
+    std::string out;
+    const int code = server.python(raw_exchange +
+                                       "c = http.client.HTTPConnection('127.0.0.1', PORT, timeout=5)\n"
+                                       "for i in range(100):\n"
+                                       "    c.request('GET', '/hello')\n"
+                                       "    r = c.getresponse()\n"
+                                       "    check(r.status == 200 and r.read() == b'hello\\n', 'request %d' % i)\n",
+                                   out);
+    INFO(out);
+    REQUIRE(code == 0);
+    CHECK(server.http.requests() == 100);
+    // One per request, plus a few for the accept and the close.
+    CHECK(server.rig.wake_passes <= 100 + 5);
+}
+
 TEST_CASE("Python's http.client reuses one keep-alive connection for several requests", "[http][server][peer]") {
     Http server;
     std::string out;
@@ -237,10 +256,10 @@ TEST_CASE("HTTPS: curl talks to the HTTP doer over TLS", "[http][server][tls][pe
     std::remove(output.c_str());
 }
 
-TEST_CASE("README: the HTTP handler snippet answers curl", "[readme][http]") {
+TEST_CASE("A one-line handler answers curl", "[http][server][peer]") {
     NetRig rig;
     hio::Network& network = rig.network;
-    // README "HTTP/1.1: a handler on a doer" (port 0 here instead of 8080).
+    // The README's handler, on port 0.
     hio::tcp::Server tcp{network, {.port = 0, .idle_timeout = 15.0}};  // or over tls::Network
     hio::http::ServerDoer http{tcp, [](const hio::http::Request& request, hio::http::Response& response) {
         response.headers.set("Content-Type", "text/plain");

@@ -40,6 +40,9 @@ struct NetRig {
     /// Runs `doers` until `goal()` holds (then stops the Doist, closing every doer) or `limit`
     /// seconds pass. Returns whether the goal was reached. For servers, which never finish.
     bool run_until(std::vector<hio::Doer*> doers, const std::function<bool()>& goal, double limit = 20.0);
+
+    /// Wake passes (Doist::wake_passes) and passes of the last run_until().
+    std::uint64_t wake_passes = 0;
 };
 
 /// Finishes when `condition()` is true; checked every pass.
@@ -120,6 +123,7 @@ inline bool NetRig::run_until(std::vector<hio::Doer*> doers, const std::function
     }};
     doers.push_back(&watcher);
     doist.run(doers);
+    wake_passes = doist.wake_passes();
     return reached;
 }
 

@@ -246,3 +246,36 @@ TEST_CASE("A peer that does not read its echoes fills its own buffers and slows 
     CHECK(flood_ok);
     CHECK(flood_back == flood.size());
 }
+
+TEST_CASE("A server or client doer under a Doist that does not wait on its Reactor says how to fix it",
+          "[tcp][server][client]") {
+    NetRig rig;
+    hio::tcp::Server server{rig.network, {}};
+    hio::tcp::EchoServerDoer echo{server};
+    hio::Doist deaf{{.tock = 0.01, .limit = 1.0, .real = true}, {&echo}};  // no .waiter
+    try {
+        deaf.run();
+        FAIL("a Doist without the Reactor must be refused");
+    } catch (const hio::Error& error) {
+        const std::string message = error.what();
+        CHECK(message.find("tcp::ServerDoer") != std::string::npos);
+        CHECK(message.find(".waiter = &reactor") != std::string::npos);
+    }
+    CHECK_FALSE(server.opened());  // refused before it listened
+
+    hio::Reactor other;
+    hio::tcp::Client client{rig.network, {.port = 9}};
+    hio::tcp::ClientDoer talker{client};
+    hio::Doist wrong{{.tock = 0.01, .limit = 1.0, .waiter = &other}, {&talker}};
+    try {
+        wrong.run();
+        FAIL("a Doist waiting on another Reactor must be refused");
+    } catch (const hio::Error& error) {
+        CHECK(std::string{error.what()}.find("tcp::ClientDoer: the Doist waits on another Waiter") != std::string::npos);
+    }
+
+    deaf.remove({&echo});
+    hio::Doist right{{.tock = 0.01, .limit = 0.05, .waiter = &rig.reactor}, {&echo}};
+    CHECK_NOTHROW(right.run());  // the same doer, with the Reactor: it runs
+    CHECK(server.accepted() == 0);
+}

@@ -147,6 +147,25 @@ TEST_CASE("openssl s_client talks to our TLS echo server", "[tls][peer]") {
     std::remove(output.c_str());
 }
 
+TEST_CASE("A server with min_version tls1_3 refuses a TLS 1.2 client and serves a TLS 1.3 one", "[tls][peer]") {
+    NetRig rig;
+    hio::tls::Config config = pki().server();
+    config.min_version = hio::tls::Version::tls1_3;
+    TlsEcho tls{rig, config};
+    const auto s_client = [&](const std::string& version) {
+        return std::vector<std::string>{"sh", "-c",
+                                        "(printf 'v\\n'; sleep 0.3) | openssl s_client -connect 127.0.0.1:" +
+                                            std::to_string(tls.server.port()) + " -CAfile " + pki().path("ca.pem") +
+                                            " " + version + " -verify_return_error -quiet -no_ign_eof"};
+    };
+    ProcessDoer old_client{s_client("-tls1_2")};
+    ProcessDoer new_client{s_client("-tls1_3")};
+    CHECK(rig.run_until({&tls.echo, &old_client, &new_client},
+                        [&] { return old_client.done() && new_client.done(); }, 20.0));
+    CHECK(old_client.exit_code() != 0);  // "no protocols available" / protocol version alert
+    CHECK(new_client.exit_code() == 0);
+}
+
 TEST_CASE("Python's ssl module moves megabytes through our TLS echo server byte-exact", "[tls][peer]") {
     NetRig rig;
     TlsEcho tls{rig, pki().server()};

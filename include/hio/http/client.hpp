@@ -50,11 +50,13 @@ namespace hio::http {
 
 /// One request for a Client (hio: the request a Requester builds).
 struct ClientRequest {
+    /// The method: a token ("GET", "POST", ...).
     std::string method = "GET";
     /// "http://host[:port]/path?query" or https.
     std::string url;
     /// Extra fields; Host, User-Agent and Content-Length are added unless given.
     Headers headers{};
+    /// The body, sent whole with a Content-Length.
     std::string body{};
 };
 
@@ -62,10 +64,10 @@ struct ClientRequest {
 /// the request failed and `status` is 0 (or the last status seen, for too many redirects).
 struct ClientResponse {
     std::uint64_t request_id = 0;  ///< what Client::request() returned
-    int status = 0;
+    int status = 0;                 ///< the status code; 0 when no response came
     std::string reason{};           ///< the reason phrase
-    int version_minor = 1;
-    Headers headers{};
+    int version_minor = 1;          ///< 1 for HTTP/1.1, 0 for HTTP/1.0
+    Headers headers{};              ///< the response's header fields
     std::string body{};             ///< de-chunked; empty for event streams (see Client::events())
     std::string url{};              ///< the URL that answered, after redirects
     int redirects = 0;              ///< redirects followed
@@ -91,7 +93,9 @@ struct ClientOptions {
     /// Redirects (301, 302, 303, 307, 308 with a Location) followed per request; past it the
     /// response is delivered with an error. 0: redirects are delivered as responses.
     int max_redirects = 5;
+    /// Status line and header fields together; past it the response fails (bad_response).
     std::size_t max_header_bytes = 64 * 1024;
+    /// The body, de-chunked (not applied to event streams); past it the response fails.
     std::size_t max_body_bytes = 64 * 1024 * 1024;
     /// Events held in events() before the client stops reading the stream (TCP then slows the
     /// server): a consumer that falls behind costs bounded memory.
@@ -112,6 +116,66 @@ struct ClientOptions {
     /// in request order (hio's client).
     std::size_t max_connections = 1;
 };
+
+namespace detail {
+
+// The client's state, outside the class so that it is complete where the class uses it.
+
+// One request, from the queue to its response; it survives redirects and stream resumes.
+struct ClientJob {
+    std::uint64_t id = 0;
+    ClientRequest request;
+    Url url;
+    int redirects = 0;
+    double started = 0.0;
+    double not_before = 0.0;  // a resumed stream waits for its retry delay
+    bool retried = false;  // sent again once after a kept-alive connection turned out closed
+    std::optional<ClientResponse> stream_head;  // a resumed stream's last status and headers
+    std::optional<std::uint64_t> stream_retry;  // the server's retry field, kept across resumes
+};
+
+// One request on the wire and its response so far; made when the request starts to be
+// sent, gone when the response is complete (or the connection is dropped).
+struct ClientExchange {
+    std::string out;          // the request's bytes
+    std::size_t out_at = 0;   // how many went into tx
+    EventParser events;       // for an event-stream response
+    std::string stream_bytes;  // event-stream bytes parsed by llhttp, not yet into events()
+    std::optional<ResponseParser::Outcome> ended;  // the end of a stream, once its events are taken
+    double heard_at = -1.0;   // tyme bytes last arrived (or the request was sent)
+    bool answered = false;    // some byte of a response (even an interim one) arrived
+    bool close = false;       // this request asked to close the connection after it
+
+    [[nodiscard]] bool sent_whole() const noexcept { return out_at == out.size(); }
+};
+
+// A connection and the request running on it.
+struct ClientLane {
+    std::unique_ptr<tcp::Client> tcp;
+    std::string origin;
+    std::unique_ptr<ResponseParser> parser;  // kept while the connection lives
+    std::optional<ClientJob> job;
+    std::optional<ClientExchange> exchange;
+    std::uint64_t received = 0;  // the connection's bytes_received() when last looked at
+    bool reused = false;         // the connection served an earlier request
+
+    [[nodiscard]] bool streaming() const noexcept {
+        return job && ((parser && exchange && parser->event_stream()) || job->stream_head.has_value());
+    }
+    [[nodiscard]] bool event_stream() const noexcept { return parser && exchange && parser->event_stream(); }
+
+    // Closes the connection; the job (if any) stays.
+    void drop() noexcept {
+        if (tcp)
+            tcp->close();
+        tcp.reset();
+        parser.reset();
+        exchange.reset();
+        origin.clear();
+    }
+};
+
+}  // namespace detail
 
 /// An HTTP/1.1 client with a request queue (hio: Client). Run it with a ClientDoer, or call
 /// service(tyme) from a doer of your own.
@@ -214,6 +278,7 @@ public:
             if (lane.tcp)
                 lane.tcp->owner(doer);
     }
+    /// The doer woken on readiness, or nullptr.
     [[nodiscard]] Doer* owner() const noexcept { return doer_; }
 
     /// The network for http URLs.
@@ -241,64 +306,15 @@ public:
             doer_->wake();  // more to do: come back in the next pass
     }
 
+    /// The options it was made with.
     [[nodiscard]] const ClientOptions& options() const noexcept { return options_; }
 
 private:
     using Outcome = detail::ResponseParser::Outcome;
 
-    // One request, from the queue to its response; it survives redirects and stream resumes.
-    struct Job {
-        std::uint64_t id = 0;
-        ClientRequest request;
-        Url url;
-        int redirects = 0;
-        double started = 0.0;
-        double not_before = 0.0;  // a resumed stream waits for its retry delay
-        bool retried = false;  // sent again once after a kept-alive connection turned out closed
-        std::optional<ClientResponse> stream_head;  // a resumed stream's last status and headers
-        std::optional<std::uint64_t> stream_retry;  // the server's retry field, kept across resumes
-    };
-
-    // One request on the wire and its response so far; made when the request starts to be
-    // sent, gone when the response is complete (or the connection is dropped).
-    struct Exchange {
-        std::string out;          // the request's bytes
-        std::size_t out_at = 0;   // how many went into tx
-        EventParser events;       // for an event-stream response
-        std::string stream_bytes;  // event-stream bytes parsed by llhttp, not yet into events()
-        std::optional<Outcome> ended;  // the end of a stream, once its events are taken
-        double heard_at = -1.0;   // tyme bytes last arrived (or the request was sent)
-        bool answered = false;    // some byte of a response (even an interim one) arrived
-        bool close = false;       // this request asked to close the connection after it
-
-        [[nodiscard]] bool sent_whole() const noexcept { return out_at == out.size(); }
-    };
-
-    // A connection and the request running on it.
-    struct Lane {
-        std::unique_ptr<tcp::Client> tcp;
-        std::string origin;
-        std::unique_ptr<detail::ResponseParser> parser;  // kept while the connection lives
-        std::optional<Job> job;
-        std::optional<Exchange> exchange;
-        std::uint64_t received = 0;  // the connection's bytes_received() when last looked at
-        bool reused = false;         // the connection served an earlier request
-
-        [[nodiscard]] bool streaming() const noexcept {
-            return job && ((parser && exchange && parser->event_stream()) || job->stream_head.has_value());
-        }
-        [[nodiscard]] bool event_stream() const noexcept { return parser && exchange && parser->event_stream(); }
-
-        // Closes the connection; the job (if any) stays.
-        void drop() noexcept {
-            if (tcp)
-                tcp->close();
-            tcp.reset();
-            parser.reset();
-            exchange.reset();
-            origin.clear();
-        }
-    };
+    using Job = detail::ClientJob;
+    using Exchange = detail::ClientExchange;
+    using Lane = detail::ClientLane;
 
     static ClientOptions checked(ClientOptions options) {
         hio::detail::require_non_negative("http::ClientOptions", "timeout", options.timeout);
@@ -695,6 +711,7 @@ public:
     /// Runs `client` (not owned; must outlive the doer) with period `tock` (0: every pass).
     explicit ClientDoer(Client& client, double tock = 0.0) : Doer{tock}, client_{client} {}
 
+    /// The client it runs.
     [[nodiscard]] Client& client() noexcept { return client_; }
 
 protected:

@@ -26,8 +26,10 @@ enum class Errc {
 /// stream_silent compare equal to std::errc::timed_out.
 class ErrorCategory final : public std::error_category {
 public:
+    /// "hio.http".
     [[nodiscard]] const char* name() const noexcept override { return "hio.http"; }
 
+    /// The code in plain words.
     [[nodiscard]] std::string message(int value) const override {
         switch (static_cast<Errc>(value)) {
         case Errc::timeout: return "timed out";
@@ -42,6 +44,7 @@ public:
         return "unknown HTTP error " + std::to_string(value);
     }
 
+    /// std::errc::timed_out for the two time-outs, the code itself otherwise.
     [[nodiscard]] std::error_condition default_error_condition(int value) const noexcept override {
         const auto code = static_cast<Errc>(value);
         if (code == Errc::timeout || code == Errc::stream_silent)
@@ -61,5 +64,7 @@ inline std::error_code make_error_code(Errc code) noexcept { return {static_cast
 
 }  // namespace hio::http
 
+/// \cond INTERNAL
 template <>
 struct std::is_error_code_enum<hio::http::Errc> : std::true_type {};
+/// \endcond

@@ -31,9 +31,12 @@ inline bool iequals(std::string_view a, std::string_view b) noexcept {
 /// repeat (Set-Cookie, Via), and every value is kept.
 class Headers {
 public:
+    /// One field: name (as spelled) and value.
     using Field = std::pair<std::string, std::string>;
 
+    /// No fields.
     Headers() = default;
+    /// `fields`, in order.
     Headers(std::initializer_list<Field> fields) : fields_{fields} {}
 
     /// The first value of `name`, or nothing.
@@ -59,6 +62,7 @@ public:
         return values;
     }
 
+    /// True when a field of `name` is present.
     [[nodiscard]] bool has(std::string_view name) const { return get(name).has_value(); }
 
     /// Appends a field; an existing one of the same name stays.
@@ -75,10 +79,15 @@ public:
         std::erase_if(fields_, [&](const Field& field) { return iequals(field.first, name); });
     }
 
+    /// Every field, in order.
     [[nodiscard]] const std::vector<Field>& fields() const noexcept { return fields_; }
+    /// The number of fields.
     [[nodiscard]] std::size_t size() const noexcept { return fields_.size(); }
+    /// True when there are none.
     [[nodiscard]] bool empty() const noexcept { return fields_.empty(); }
+    /// The first field, for iteration in order.
     [[nodiscard]] auto begin() const noexcept { return fields_.begin(); }
+    /// Past the last field.
     [[nodiscard]] auto end() const noexcept { return fields_.end(); }
 
 private:
@@ -110,9 +119,9 @@ struct Request {
     std::string target;        ///< as sent: "/a/b?x=1", or absolute "http://host/a/b?x=1"
     std::string path;          ///< the target's path, still percent-encoded: "/a/b"
     std::string query;         ///< after '?', without it; empty when none
-    int version_major = 1;
-    int version_minor = 1;
-    Headers headers;
+    int version_major = 1;     ///< 1
+    int version_minor = 1;     ///< 1 for HTTP/1.1, 0 for HTTP/1.0
+    Headers headers;           ///< the header fields, in order
     std::string body;          ///< de-chunked
     bool keep_alive = true;    ///< the connection stays open after the response
     std::string remote;        ///< the client's "host:port" (hio: REMOTE_ADDR)
@@ -121,9 +130,9 @@ struct Request {
 /// What a handler answers. The server adds Date, Content-Length (or chunked framing) and
 /// Connection, and sends no body where HTTP forbids one (HEAD, 1xx, 204, 304).
 struct Response {
-    int status = 200;
-    Headers headers;
-    std::string body;
+    int status = 200;          ///< the status code
+    Headers headers;           ///< fields to send; the server owns Content-Length, Transfer-Encoding, Connection
+    std::string body;          ///< the body, unless stream() makes it a BodyStream
     /// Close the connection after this response, whatever the request asked.
     bool close = false;
     /// Set by stream(): the body comes from this stream over later passes, not from `body`.

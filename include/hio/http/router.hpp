@@ -66,9 +66,12 @@ public:
     }
     /// The value captured as `name`, or empty.
     [[nodiscard]] std::string value(std::string_view name) const { return std::string{get(name).value_or("")}; }
+    /// Every capture, in pattern order: (name, decoded value).
     [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& params() const noexcept { return params_; }
 
+    /// Records a capture (the Router does, while matching).
     void add(std::string name, std::string value) { params_.emplace_back(std::move(name), std::move(value)); }
+    /// Forgets every capture.
     void clear() noexcept { params_.clear(); }
 
 private:
@@ -95,9 +98,13 @@ public:
         routes_.push_back({std::move(method), split(pattern), std::move(handler)});
         return *this;
     }
+    /// add("GET", ...); HEAD requests use it too.
     Router& get(std::string_view pattern, RouteHandler handler) { return add("GET", pattern, std::move(handler)); }
+    /// add("POST", ...).
     Router& post(std::string_view pattern, RouteHandler handler) { return add("POST", pattern, std::move(handler)); }
+    /// add("PUT", ...).
     Router& put(std::string_view pattern, RouteHandler handler) { return add("PUT", pattern, std::move(handler)); }
+    /// add("DELETE", ...) (`delete` is a keyword).
     Router& del(std::string_view pattern, RouteHandler handler) { return add("DELETE", pattern, std::move(handler)); }
 
     /// Answers `request` with the first matching route (an http::Handler).

@@ -76,10 +76,13 @@ public:
             throw ValidationError{"http::ServerDoer: handler must not be empty"};
     }
 
+    /// The HTTP options it was made with.
     [[nodiscard]] const ServerOptions& options() const noexcept { return options_; }
 
-    /// Requests answered (including refusals), and refusals (4xx/5xx the server chose).
+    /// Requests answered, refusals included.
     [[nodiscard]] std::uint64_t requests() const noexcept { return requests_; }
+    /// Refusals: 4xx and 5xx answers the server chose (malformed, too large, timed out, a
+    /// handler's exception).
     [[nodiscard]] std::uint64_t refused() const noexcept { return refused_; }
 
 protected:
@@ -162,7 +165,8 @@ private:
                 stream->close();  // the connection is gone: tell the application
         }
         [[nodiscard]] bool pending_output() const noexcept override {
-            return out_at < out.size() || (stream && stream->queued() != 0);
+            // An ended stream is output too: its end (the last chunk) is still to be written.
+            return out_at < out.size() || (stream && (stream->queued() != 0 || stream->ended()));
         }
         void on_stream_ready() noexcept override { connection.request_service(); }
     };

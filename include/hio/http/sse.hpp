@@ -29,6 +29,7 @@ struct Event {
     /// "retry:" field: the reconnection time the client should use, in milliseconds.
     std::optional<std::uint64_t> retry{};
 
+    /// Field by field.
     friend bool operator==(const Event&, const Event&) = default;
 };
 

@@ -20,12 +20,16 @@ namespace hio::http {
 /// message types need no I/O layer.
 class StreamWaker {
 public:
+    /// Data was written to the stream, or it ended or was aborted.
     virtual void on_stream_ready() noexcept = 0;
 
 protected:
+    ///@{
+    /// Made and copied only by the classes that implement it.
     StreamWaker() = default;
     StreamWaker(const StreamWaker&) = default;
     StreamWaker& operator=(const StreamWaker&) = default;
+    ///@}
     ~StreamWaker() = default;
 };
 
@@ -52,6 +56,7 @@ struct StreamOptions {
 /// everything driven by a Doist.
 class BodyStream {
 public:
+    /// A stream with `options`. Throws ValidationError for a zero capacity.
     explicit BodyStream(StreamOptions options = {}) : options_{options} {
         if (options_.capacity == 0)
             throw ValidationError{"http::StreamOptions: capacity must be >= 1, got 0"};
@@ -109,11 +114,14 @@ public:
     [[nodiscard]] std::size_t queued() const noexcept { return queue_.size(); }
     /// Bytes accepted in all.
     [[nodiscard]] std::uint64_t written() const noexcept { return written_; }
+    /// True once end() or abort() was called.
     [[nodiscard]] bool ended() const noexcept { return ended_; }
+    /// True once abort() was called.
     [[nodiscard]] bool aborted() const noexcept { return aborted_; }
     /// True once nothing more will reach the client: it went away, the response has no body,
     /// or the body was sent in full.
     [[nodiscard]] bool closed() const noexcept { return closed_; }
+    /// The options it was made with.
     [[nodiscard]] const StreamOptions& options() const noexcept { return options_; }
 
     /// Bytes that mean nothing to the client (an SSE comment) that the server sends when the
@@ -126,6 +134,7 @@ public:
         heartbeat_interval_ = interval;
         heartbeat_text_ = std::move(text);
     }
+    /// The heartbeat interval (0: none).
     [[nodiscard]] double heartbeat_interval() const noexcept { return heartbeat_interval_; }
 
     // --- The server's side ------------------------------------------------------------
@@ -136,6 +145,7 @@ public:
     /// For the server: what is queued, to copy out before discard(). The queue keeps its
     /// storage, so streaming allocates nothing per piece.
     [[nodiscard]] std::string_view pending() const noexcept { return queue_; }
+    /// For the server: drops what is queued (after copying it out).
     void discard() noexcept { queue_.clear(); }
 
     /// Removes and returns what is queued.

@@ -18,7 +18,7 @@ namespace hio::http {
 struct Url {
     std::string scheme;  ///< "http" or "https"
     std::string host;    ///< a name, an IPv4 address or an IPv6 address without brackets
-    std::uint16_t port = 0;
+    std::uint16_t port = 0;  ///< the port; 80 or 443 when the URL names none
     std::string target;  ///< path and query, as sent in the request line: "/a/b?x=1"
 
     /// "scheme://host:port", the key of a connection.
@@ -30,6 +30,7 @@ struct Url {
             text += ":" + std::to_string(port);
         return text;
     }
+    /// The URL as text: "scheme://authority/target" (no fragment).
     [[nodiscard]] std::string text() const { return scheme + "://" + authority() + target; }
 
     /// Parses "http[s]://host[:port][/path][?query][#fragment]". Throws ValidationError naming

@@ -29,12 +29,16 @@ inline constexpr char session_type = 0;
 /// A server marks the connection active and wakes its doer; a client wakes itself.
 class ConnectionObserver {
 public:
+    /// `connection` has something to do: bytes arrived, room to send, closed, app output.
     virtual void on_activity(Connection& connection) noexcept = 0;
 
 protected:
+    ///@{
+    /// Made and copied only by the classes that implement it.
     ConnectionObserver() = default;
     ConnectionObserver(const ConnectionObserver&) = default;
     ConnectionObserver& operator=(const ConnectionObserver&) = default;
+    ///@}
     ~ConnectionObserver() = default;
 };
 
@@ -82,11 +86,18 @@ public:
     Connection& operator=(const Connection&) = delete;
     ~Connection() { close(); }
 
-    enum class State : std::uint8_t { connecting, open, closed };
+    /// Where the stream is in its life.
+    enum class State : std::uint8_t {
+        connecting,  ///< an outgoing connect has not finished
+        open,        ///< bytes move (TLS: maybe still handshaking, see established())
+        closed,      ///< closed by either side or by a failure (see last_error())
+    };
 
+    /// The state now.
     [[nodiscard]] State state() const noexcept { return state_; }
     /// True while the stream is open (hio: connected / cutoff false).
     [[nodiscard]] bool connected() const noexcept { return state_ == State::open; }
+    /// True once closed, for whatever reason.
     [[nodiscard]] bool closed() const noexcept { return state_ == State::closed; }
     /// True once the stream carries application bytes (after the TLS handshake, if any).
     [[nodiscard]] bool established() const noexcept { return state_ == State::open && transport_->established(); }
@@ -113,6 +124,7 @@ public:
     [[nodiscard]] std::string alpn() const { return transport_->alpn(); }
     /// Tyme the connection opened (set by whoever services it).
     [[nodiscard]] double opened_at() const noexcept { return opened_at_; }
+    /// Sets the tyme the connection opened.
     void opened_at(double tyme) noexcept { opened_at_ = tyme; }
     /// True once the peer ended its side (EOF); what it sent before stays in rx.
     [[nodiscard]] bool peer_closed() const noexcept { return peer_closed_; }
@@ -188,20 +200,24 @@ public:
                                                   (wants_flush_ && writable_));
     }
 
-    /// "host:port" of the peer (hio: ha), kept after the close; and of this end.
+    /// "host:port" of the peer (hio: ha), kept after the close.
     [[nodiscard]] const std::string& remote_endpoint() const noexcept { return remote_; }
+    /// "host:port" of this end.
     [[nodiscard]] std::string local_endpoint() const { return transport_->local_endpoint(); }
 
-    /// Totals since the connection opened.
+    /// Bytes received since the connection opened.
     [[nodiscard]] std::uint64_t bytes_received() const noexcept { return received_; }
+    /// Bytes sent since the connection opened.
     [[nodiscard]] std::uint64_t bytes_sent() const noexcept { return sent_; }
 
     /// Tyme of the last byte moved or of opening; set by whoever services it (idle timeouts).
     [[nodiscard]] double last_activity() const noexcept { return last_activity_; }
+    /// Sets the tyme of the last activity.
     void last_activity(double tyme) noexcept { last_activity_ = tyme; }
 
     /// A number its server gives it, unique per server (0 for clients).
     [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
+    /// Sets the number (its server does).
     void id(std::uint64_t value) noexcept { id_ = value; }
 
 private:

@@ -34,6 +34,7 @@ public:
     BufferPool(const BufferPool&) = delete;
     BufferPool& operator=(const BufferPool&) = delete;
 
+    /// The size of every block.
     [[nodiscard]] std::size_t block_size() const noexcept { return block_size_; }
 
     /// Blocks lent out right now.
@@ -105,6 +106,7 @@ public:
 
     RingBuffer(const RingBuffer&) = delete;
     RingBuffer& operator=(const RingBuffer&) = delete;
+    /// Takes `other`'s bytes and storage; `other` is left empty.
     RingBuffer(RingBuffer&& other) noexcept
         : storage_{std::move(other.storage_)}, capacity_{other.capacity_}, head_{other.head_},
           size_{other.size_}, high_{other.high_}, low_{other.low_}, pool_{other.pool_} {
@@ -113,10 +115,15 @@ public:
     RingBuffer& operator=(RingBuffer&&) = delete;
     ~RingBuffer() { release_storage(); }
 
+    /// The most bytes it holds.
     [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+    /// Bytes held.
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    /// Bytes write() would accept now.
     [[nodiscard]] std::size_t free_space() const noexcept { return capacity_ - size_; }
+    /// True when no byte is held.
     [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+    /// True when write() would accept nothing.
     [[nodiscard]] bool full() const noexcept { return size_ == capacity_; }
 
     /// True while storage is held (made, or borrowed from the pool).
@@ -131,9 +138,13 @@ public:
         low_ = low;
         high_ = high;
     }
+    /// The level below which a held-off producer may resume.
     [[nodiscard]] std::size_t low_watermark() const noexcept { return low_; }
+    /// The level at which a producer should hold off.
     [[nodiscard]] std::size_t high_watermark() const noexcept { return high_; }
+    /// True at or above the high watermark: hold off.
     [[nodiscard]] bool above_high_watermark() const noexcept { return size_ >= high_; }
+    /// True at or below the low watermark: resume.
     [[nodiscard]] bool below_low_watermark() const noexcept { return size_ <= low_; }
 
     // --- Writing ---------------------------------------------------------------------------

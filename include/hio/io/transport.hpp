@@ -28,13 +28,18 @@ struct IoResult {
 /// Told when an armed Transport becomes readable or writable.
 class TransportEvents {
 public:
+    /// A receive (or an accept) would now make progress.
     virtual void on_readable() noexcept = 0;
+    /// A send would now make progress (or a connect attempt ended).
     virtual void on_writable() noexcept = 0;
 
 protected:
+    ///@{
+    /// Made and copied only by the classes that implement it.
     TransportEvents() = default;
     TransportEvents(const TransportEvents&) = default;
     TransportEvents& operator=(const TransportEvents&) = default;
+    ///@}
     ~TransportEvents() = default;
 };
 
@@ -63,16 +68,18 @@ public:
     /// Where readiness events go (nullptr: nowhere). The target must outlive the arming.
     virtual void watch(TransportEvents* events) noexcept = 0;
 
-    /// Asks for one on_readable() / on_writable() when ready.
+    /// Asks for one on_readable() when a receive would make progress.
     virtual void arm_read() = 0;
+    /// Asks for one on_writable() when a send would make progress.
     virtual void arm_write() = 0;
 
     /// For a transport from Network::connect(): once writable, whether the connection was
     /// made (empty error) or refused, unreachable, timed out.
     virtual std::error_code finish_connect() noexcept = 0;
 
-    /// "host:port" of the peer, and of this end (hio: ha).
+    /// "host:port" of the peer (hio: ha).
     [[nodiscard]] virtual std::string remote_endpoint() const = 0;
+    /// "host:port" of this end.
     [[nodiscard]] virtual std::string local_endpoint() const = 0;
 
     /// True once the stream carries application bytes: at once for TCP, after the handshake
@@ -84,9 +91,12 @@ public:
     [[nodiscard]] virtual std::string alpn() const { return {}; }
 
 protected:
+    ///@{
+    /// Made and copied only by the classes that implement it.
     Transport() = default;
     Transport(const Transport&) = default;
     Transport& operator=(const Transport&) = default;
+    ///@}
 };
 
 /// A listening endpoint that hands out one Transport per accepted peer.
@@ -98,21 +108,26 @@ public:
     /// or nullptr with `error` set (out of file descriptors, ...).
     virtual std::unique_ptr<Transport> accept(std::error_code& error) = 0;
 
-    /// Where readiness goes (on_readable: a peer is waiting), and one-shot arming.
+    /// Where readiness goes (on_readable: a peer is waiting).
     virtual void watch(TransportEvents* events) noexcept = 0;
+    /// Asks for one on_readable() when a peer is waiting.
     virtual void arm_accept() = 0;
 
     /// "host:port" actually bound (the port is real when 0 was asked for).
     [[nodiscard]] virtual std::string local_endpoint() const = 0;
+    /// The port actually bound.
     [[nodiscard]] virtual std::uint16_t port() const = 0;
 
     /// Stops listening. Idempotent.
     virtual void close() noexcept = 0;
 
 protected:
+    ///@{
+    /// Made and copied only by the classes that implement it.
     Listener() = default;
     Listener(const Listener&) = default;
     Listener& operator=(const Listener&) = default;
+    ///@}
 };
 
 /// Makes listeners and outgoing connections: real TCP (hio::tcp::Network) or a simulation.
@@ -138,9 +153,12 @@ public:
                                                std::error_code& error) = 0;
 
 protected:
+    ///@{
+    /// Made and copied only by the classes that implement it.
     Network() = default;
     Network(const Network&) = default;
     Network& operator=(const Network&) = default;
+    ///@}
 };
 
 namespace detail {

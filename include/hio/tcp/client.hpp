@@ -172,6 +172,7 @@ public:
 
     /// The doer that runs this client, woken on socket readiness (ClientDoer sets itself).
     void owner(Doer* doer) noexcept { doer_ = doer; }
+    /// The doer woken on readiness, or nullptr.
     [[nodiscard]] Doer* owner() const noexcept { return doer_; }
 
     /// The network this client connects over.
@@ -181,6 +182,7 @@ public:
     /// around its recur.
     void servicing(bool value) noexcept { servicing_ = value; }
 
+    /// The options it was made with.
     [[nodiscard]] const ClientOptions& options() const noexcept { return options_; }
 
 private:
@@ -238,6 +240,7 @@ public:
     /// Runs `client` (not owned; must outlive the doer) with period `tock` (0: every pass).
     explicit ClientDoer(Client& client, double tock = 0.0) : Doer{tock}, client_{client} {}
 
+    /// The client it runs.
     [[nodiscard]] Client& client() noexcept { return client_; }
 
 protected:

@@ -85,9 +85,11 @@ public:
             connection->close();
         connections_.clear();
         active_.clear();
+        reported_.clear();
         servicing_ = false;  // also after an exception left serve()
     }
 
+    /// True between open() and close().
     [[nodiscard]] bool opened() const noexcept { return listener_ != nullptr; }
 
     /// The bound port (the real one when 0 was asked for); 0 before open().
@@ -96,11 +98,13 @@ public:
     /// "host:port" bound, e.g. "127.0.0.1:40123" or "[::1]:40123".
     [[nodiscard]] std::string local_endpoint() const { return listener_ ? listener_->local_endpoint() : std::string{}; }
 
+    /// The options it was made with.
     [[nodiscard]] const ServerOptions& options() const noexcept { return options_; }
 
     /// The doer that runs this server, woken when a socket becomes ready (ServerDoer sets
     /// itself); nullptr: none.
     void owner(Doer* doer) noexcept { doer_ = doer; }
+    /// The doer woken on readiness, or nullptr.
     [[nodiscard]] Doer* owner() const noexcept { return doer_; }
 
     /// The network this server listens on.
@@ -152,8 +156,18 @@ public:
             if (!connection->closed() &&
                 (connection->bytes_received() != received || (connection->peer_closed() && !was_peer_closed) ||
                  connection->wants_service() || (app_pending && !connection->tx_buffer().full())))
-                mark_active(*connection);
+                queue_for_service(connection->id());
         }
+        // What was reported during this pass for connections served in it is settled by the
+        // check above (their own sends, say, were flushed just now: no pass is owed for them);
+        // what was reported for the others is served next pass.
+        for (const std::uint64_t id : reported_) {
+            const bool served = std::binary_search(current_.begin(), current_.end(), id,
+                                                   [](const auto& a, const auto& b) { return id_of(a) < id_of(b); });
+            if (!served)
+                queue_for_service(id);
+        }
+        reported_.clear();
         if (timeouts_apply() && tyme >= next_idle_check_) {
             next_idle_check_ = tyme + check_interval();
             for (auto& [id, connection] : connections_) {
@@ -189,8 +203,9 @@ public:
             doer_->wake();  // connections marked during this pass: one more pass, at once
     }
 
-    /// Called with each new connection, and with each connection about to be forgotten.
+    /// Called with each new connection.
     void on_open(std::function<void(Connection&)> callback) { on_open_ = std::move(callback); }
+    /// Called with each connection about to be forgotten (closed by either side).
     void on_close(std::function<void(Connection&)> callback) { on_close_ = std::move(callback); }
 
     /// Open connections.
@@ -283,14 +298,29 @@ private:
         }
     }
 
-    void mark_active(Connection& connection) noexcept {
+    static std::uint64_t id_of(const Connection* connection) noexcept { return connection->id(); }
+    static std::uint64_t id_of(std::uint64_t id) noexcept { return id; }
+
+    void queue_for_service(std::uint64_t id) noexcept {
         try {
-            active_.push_back(connection.id());
-        } catch (...) {
-            return;  // out of memory: it is served when it is next ready
+            active_.push_back(id);
+        } catch (...) {  // out of memory: it is served when it is next ready
         }
-        // Inside service()..finish() the doer is running: finish() wakes it once if needed.
-        if (doer_ != nullptr && !servicing_)
+    }
+
+    void mark_active(Connection& connection) noexcept {
+        // Inside service()..finish() the doer is running: finish() sorts the reports out and
+        // wakes it once if needed.
+        if (servicing_) {
+            try {
+                reported_.push_back(connection.id());
+            } catch (...) {
+                queue_for_service(connection.id());
+            }
+            return;
+        }
+        queue_for_service(connection.id());
+        if (doer_ != nullptr)
             doer_->wake();
     }
 
@@ -309,7 +339,8 @@ private:
     std::unique_ptr<Listener> listener_;
     std::map<std::uint64_t, std::unique_ptr<Connection>> connections_;
     std::vector<std::uint64_t> active_;    // ids reported ready since the last service()
-    std::vector<Connection*> current_;     // active in this pass, for the application
+    std::vector<Connection*> current_;     // active in this pass, for the application (by id)
+    std::vector<std::uint64_t> reported_;  // ids reported while this pass serviced
     std::vector<std::uint64_t> closing_;
     std::function<void(Connection&)> on_open_;
     std::function<void(Connection&)> on_close_;
@@ -332,6 +363,7 @@ public:
     /// Runs `server` (not owned; must outlive the doer) with period `tock` (0: every pass).
     explicit ServerDoer(Server& server, double tock = 0.0) : Doer{tock}, server_{server} {}
 
+    /// The server it runs.
     [[nodiscard]] Server& server() noexcept { return server_; }
 
 protected:

@@ -38,10 +38,12 @@ struct Config {
     std::string certificate_file{};
     /// PEM private key for the certificate, and its password if encrypted.
     std::string key_file{};
+    /// The private key's password when it is encrypted; empty: none.
     std::string key_password{};
     /// Trusted CA certificates (PEM file and/or hashed directory); both empty: the system
     /// store (/etc/ssl/certs).
     std::string ca_file{};
+    /// Trusted CA certificates in a hashed directory (c_rehash); see ca_file.
     std::string ca_directory{};
     /// Client: verify the server's certificate chain; without it a client talks to anyone.
     /// (A server verifies client certificates when require_client_certificate is set.)
@@ -78,7 +80,9 @@ inline std::string drain_openssl_errors() {
 /// (ERR_get_error) or an X509 verification result, the message its reason string.
 class ErrorCategory final : public std::error_category {
 public:
+    /// "openssl".
     [[nodiscard]] const char* name() const noexcept override { return "openssl"; }
+    /// OpenSSL's reason string, or the X509 verification result in words.
     [[nodiscard]] std::string message(int value) const override {
         if (value < 0) {  // a certificate verification result, stored negated
             return std::string{"certificate verify failed: "} +
@@ -89,6 +93,7 @@ public:
     }
 };
 
+/// The one instance of ErrorCategory.
 inline const std::error_category& error_category() noexcept {
     static const ErrorCategory category;
     return category;
@@ -115,6 +120,8 @@ public:
     /// Loads the configured files again (or those of `config`) for new connections. On error
     /// throws hio::Error and keeps the old context.
     void reload() { ctx_ = build(); }
+    /// Replaces the configuration and builds from it; on error throws hio::Error and keeps
+    /// both the old configuration and the old context.
     void reload(Config config) {
         Config old = std::exchange(config_, std::move(config));
         try {
@@ -125,7 +132,9 @@ public:
         }
     }
 
+    /// Whom the context is for.
     [[nodiscard]] Role role() const noexcept { return role_; }
+    /// The configuration in use.
     [[nodiscard]] const Config& config() const noexcept { return config_; }
 
     /// The current SSL_CTX; a connection holds on to the one it started with.

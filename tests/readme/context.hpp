@@ -1,0 +1,53 @@
+// What the README's statement snippets use without declaring it: one struct per context,
+// named by the snippet's marker (`<!-- compile: statements with_network -->`). A snippet becomes the
+// body of a member function of a struct derived from its context, so it sees these members
+// as plain names. Nothing here runs: the snippets are compiled, not executed (programs are).
+#pragma once
+
+#include <cstddef>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <hio/hio.hpp>
+
+namespace readme {
+
+/// For snippets that declare everything they use.
+struct none {};
+
+/// A TCP network (and its Reactor), for server and client snippets.
+struct with_network {
+    hio::Reactor reactor;
+    hio::tcp::Network network{reactor};
+};
+
+/// Two doers to group, for the DoDoer snippet.
+struct doers {
+    hio::Doer reader;
+    hio::Doer writer;
+};
+
+/// A TCP server to serve HTTP on.
+struct with_tcp_server : with_network {
+    hio::tcp::Server tcp_server{network, {}};
+    hio::tcp::Server& tcp = tcp_server;
+};
+
+/// Inside a handler: the request and the response being filled.
+struct in_handler {
+    hio::http::Request request_value;
+    hio::http::Response response_value;
+    const hio::http::Request& request = request_value;
+    hio::http::Response& response = response_value;
+};
+
+/// A handler that streams, and the producer doer that feeds the stream later.
+struct in_stream : in_handler {
+    std::string next_piece = "more";
+    bool done = false;
+};
+
+}  // namespace readme
