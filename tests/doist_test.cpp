@@ -1,12 +1,14 @@
 // Doist: scenarios S03-S06, S14, S15 of hio-scenarios.md and the lifecycle-ordering rules of
 // hio-spec.md section 3 (exceptions, interrupts, limits, shutdown).
 #include <chrono>
+#include <limits>
 #include <csignal>
 #include <stdexcept>
 #include <vector>
 
 #include <signal.h>
 
+#include <hio/detail/scheduler.hpp>
 #include <hio/doist.hpp>
 
 #include "catch.hpp"
@@ -538,4 +540,191 @@ TEST_CASE("Waking a doer that is not running does nothing", "[doist][wake]") {
     doist.run();
     idle.wake();
     CHECK(own_runs(log) == std::vector<double>{0.0});
+}
+
+// --- Idle doers (beyond hio): Doer::idle_until, and passes a Doist need not wait for ---------
+
+namespace {
+
+// Idles after each run until the next tyme of `plan` (+inf: until woken); records its runs.
+class Idler : public hio::Doer {
+public:
+    Idler(double tock, std::vector<double> plan, std::vector<double>& log)
+        : hio::Doer{tock}, plan_{std::move(plan)}, log_{log} {}
+
+protected:
+    bool recur(double tyme) override {
+        log_.push_back(tyme);
+        if (next_ < plan_.size())
+            idle_until(plan_[next_++]);
+        return false;
+    }
+
+private:
+    std::vector<double> plan_;
+    std::size_t next_ = 0;
+    std::vector<double>& log_;
+};
+
+constexpr double forever = std::numeric_limits<double>::infinity();
+
+}  // namespace
+
+TEST_CASE("An idle doer runs next at the first pass at or after its idle tyme", "[doist][idle]") {
+    std::vector<double> log;
+    Idler asap{0.0, {1.1, 1.25, forever}, log};  // tock 0: every pass unless idle
+    hio::Doist doist{{.tock = 0.25, .limit = 3.0}, {&asap}};
+    doist.run();
+    // 0 -> idle until 1.1 -> 1.25 -> idle until 1.25 -> 1.5 (the next pass) -> parked.
+    CHECK(log == std::vector<double>{0.0, 1.25, 1.5});
+    CHECK_FALSE(asap.idling());     // closed at the limit: it waits for nothing now
+    CHECK(retymes(doist).empty());
+}
+
+TEST_CASE("An idle doer with a tock of its own wakes on its own grid", "[doist][idle]") {
+    std::vector<double> log;
+    Idler periodic{0.5, {1.1}, log};  // grid 0, 0.5, 1.0, 1.5, ...
+    hio::Doist doist{{.tock = 0.25, .limit = 2.5}, {&periodic}};
+    doist.run();
+    CHECK(log == std::vector<double>{0.0, 1.5, 2.0});  // 1.1 rounds up to 1.5, then every 0.5
+}
+
+TEST_CASE("A parked doer waits for a wake, shows an infinite retyme, then runs as before", "[doist][idle]") {
+    std::vector<double> log;
+    Idler parked{0.0, {forever}, log};
+    Waker waker{{1.0}, &parked, log};
+    hio::Doist doist{{.tock = 0.25}, {&parked, &waker}};
+    doist.enter();
+    for (int pass = 0; pass < 3; ++pass)
+        doist.recur();  // 0, 0.25, 0.5
+    CHECK(parked.idling());
+    CHECK(retymes(doist) == std::vector<double>{forever, 0.75});
+    for (int pass = 0; pass < 4; ++pass)
+        doist.recur();  // 0.75, 1.0 (wakes it), 1.25 (it runs), 1.5 (every pass again)
+    CHECK(own_runs(log) == std::vector<double>{0.0, 1.25, 1.5});
+    CHECK_FALSE(parked.idling());
+    doist.exit();
+}
+
+TEST_CASE("A doer idling again at each wake keeps one heap entry, not one per wake", "[doist][idle]") {
+    // The deed engine directly: 100 000 wakes of a doer that idles until a deadline that moves
+    // later each time. The heap must not keep an entry per wake.
+    struct Mover : hio::Doer {
+        double until = 10.0;
+        int runs = 0;
+        bool recur(double) override {
+            ++runs;
+            idle_until(until += 1.0);
+            return false;
+        }
+    } mover;
+    hio::Tymist clock{0.0, 0.25};
+    hio::detail::Scheduler scheduler{"test"};
+    scheduler.extend({&mover});
+    scheduler.enter(clock);
+    scheduler.pass(clock.tyme(), 0.25, clock.tyme() + 0.25);
+    for (int wake = 0; wake < 100000; ++wake) {
+        mover.wake();
+        scheduler.pass(clock.tyme(), 0.25, clock.tyme() + 0.25);
+    }
+    CHECK(mover.runs == 100001);
+    CHECK(scheduler.timed_entries() <= 2);
+    CHECK(scheduler.next_due() == mover.until);
+    scheduler.exit();
+}
+
+TEST_CASE("In real time an idle Doist sleeps through the passes nobody is due in", "[doist][idle][real]") {
+    std::vector<double> log;
+    Idler sleepy{0.0, {0.3, forever}, log};
+    const auto start = std::chrono::steady_clock::now();
+    hio::Doist doist{{.tock = 0.01, .limit = 0.5, .real = true}, {&sleepy}};
+    doist.run();
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    REQUIRE(log.size() == 2);
+    CHECK(log[0] == 0.0);
+    CHECK(log[1] >= 0.3);                 // the first grid point at or after 0.3 ...
+    CHECK(log[1] < 0.3 + 0.01 + 1e-9);    // ... on the 0.01 grid
+    CHECK(doist.tyme() >= 0.5);           // the limit still ends the run on the grid
+    CHECK(doist.tyme() < 0.5 + 0.01 + 1e-9);
+    CHECK(wall >= 0.45);                  // in real time
+    CHECK(doist.passes() <= 4);           // not 50: the passes in between were slept through
+}
+
+namespace {
+
+// A DoDoer that records the tymes of its own recurs.
+class CountingGroup : public hio::DoDoer {
+public:
+    CountingGroup(hio::DoDoer::Options options, const std::vector<hio::Doer*>& doers, std::vector<double>& log)
+        : hio::DoDoer{options, doers}, log_{log} {}
+
+protected:
+    bool recur(double tyme) override {
+        log_.push_back(tyme);
+        return hio::DoDoer::recur(tyme);
+    }
+
+private:
+    std::vector<double>& log_;
+};
+
+// Extends `group` with `child` at tyme `at`.
+class Extender : public hio::Doer {
+public:
+    Extender(double at, hio::DoDoer& group, hio::Doer& child) : at_{at}, group_{group}, child_{child} {}
+
+protected:
+    bool recur(double tyme) override {
+        if (tyme != at_)
+            return false;
+        group_.extend({&child_});
+        return true;
+    }
+
+private:
+    double at_;
+    hio::DoDoer& group_;
+    hio::Doer& child_;
+};
+
+}  // namespace
+
+TEST_CASE("A DoDoer whose children all idle idles until the first is due", "[doist][dodoer][idle]") {
+    std::vector<double> a_log;
+    std::vector<double> b_log;
+    std::vector<double> group_log;
+    Idler a{0.0, {1.0, forever}, a_log};
+    Idler b{0.0, {2.0, forever}, b_log};
+    CountingGroup group{{}, {&a, &b}, group_log};
+    hio::Doist doist{{.tock = 0.25, .limit = 3.0}, {&group}};
+    doist.run();
+    CHECK(a_log == std::vector<double>{0.0, 1.0});
+    CHECK(b_log == std::vector<double>{0.0, 2.0});
+    CHECK(group_log == std::vector<double>{0.0, 1.0, 2.0});  // not twelve recurs
+}
+
+TEST_CASE("A DoDoer with one child that does not idle runs every pass, as in hio", "[doist][dodoer][idle]") {
+    std::vector<double> log;
+    std::vector<double> group_log;
+    Idler idle{0.0, {forever}, log};
+    Sleeper periodic{1.0, log};
+    CountingGroup group{{}, {&idle, &periodic}, group_log};
+    hio::Doist doist{{.tock = 0.25, .limit = 1.0}, {&group}};
+    doist.run();
+    CHECK(group_log == std::vector<double>{0.0, 0.25, 0.5, 0.75});
+    CHECK(retymes(doist).empty());
+}
+
+TEST_CASE("Extending an idle DoDoer wakes it: the new child runs in the next pass", "[doist][dodoer][idle]") {
+    std::vector<double> log;
+    std::vector<double> group_log;
+    std::vector<double> late_log;
+    Idler idle{0.0, {forever}, log};
+    Idler late{0.0, {forever}, late_log};
+    CountingGroup group{{}, {&idle}, group_log};
+    Extender extender{1.0, group, late};
+    hio::Doist doist{{.tock = 0.25, .limit = 2.0}, {&group, &extender}};
+    doist.run();
+    CHECK(late_log == std::vector<double>{1.25});
+    CHECK(group_log == std::vector<double>{0.0, 1.25});
 }

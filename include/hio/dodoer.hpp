@@ -105,7 +105,11 @@ public:
 
     /// Adds children; while the DoDoer runs they are entered at once and first recur on its
     /// next run (hio: extend). Already listed children are skipped.
-    void extend(const std::vector<Doer*>& doers) { scheduler_.extend(doers, sink()); }
+    void extend(const std::vector<Doer*>& doers) {
+        scheduler_.extend(doers, sink());
+        if (idling())
+            wake();  // the new children run in the next pass, so must the DoDoer
+    }
 
     /// Unlists children and force-closes the running ones (hio: remove). Their pending
     /// restarts are dropped and their restart counts forgotten: a doer extended again later
@@ -115,6 +119,8 @@ public:
         const auto removed = [&](const Doer* doer) { return std::find(doers.begin(), doers.end(), doer) != doers.end(); };
         std::erase_if(pending_, [&](const Pending& p) { return removed(p.doer); });
         std::erase_if(restarts_, [&](const auto& entry) { return removed(entry.first); });
+        if (idling())
+            wake();  // it may have no child left: it finishes in its next pass
     }
 
     /// Passes a graceful shutdown on to the children: those that need time keep running, the
@@ -151,6 +157,14 @@ protected:
         const double asap = tock();
         const bool empty =
             scheduler_.pass(tyme, asap, tyme + std::max(asap, tymist()->tock()), sink());
+        // Beyond hio: when every child waits idle, so does the DoDoer, until the first of them
+        // is due or a pending restart is (a wake of a child wakes it at once).
+        if (!empty && scheduler_.all_idle()) {
+            double until = scheduler_.next_due();
+            for (const Pending& p : pending_)
+                until = std::min(until, p.at);
+            idle_until(until);
+        }
         return empty && pending_.empty();
     }
 

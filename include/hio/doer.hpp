@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <limits>
 #include <optional>
 
 #include <hio/detail/membership.hpp>
@@ -81,6 +82,9 @@ public:
     /// True between a successful enter and the exit.
     [[nodiscard]] bool running() const noexcept { return running_; }
 
+    /// True while the doer waits, idle, for its idle_until() tyme or a wake() (see there).
+    [[nodiscard]] bool idling() const noexcept { return idling_; }
+
     // --- The dog protocol: how a scheduler drives a doer (hio: the generator from do()). ---
     // Doist and DoDoer call these; tests and custom schedulers may too.
 
@@ -120,6 +124,7 @@ public:
             return std::nullopt;
         double next_tock = tock_;
         bool finished = false;
+        idle_request_ = no_idle_request;  // a request counts for the run that makes it
         try {
             if (custom_dog_) {
                 finished = dog_send(tyme, next_tock);
@@ -207,6 +212,27 @@ protected:
     /// Sets the done flag; from enter, `done(true)` finishes the doer at once (hio: self.done).
     void done(bool value) noexcept { done_ = value ? done_true : done_false; }
 
+    /// From recur: this doer has nothing to do before `tyme` unless woken (beyond hio). Its
+    /// next run is the first pass at or after `tyme` (on its own tock grid when tock > 0), or
+    /// the pass after a wake(), whichever comes first; the request lasts for that one wait,
+    /// so a doer that stays idle asks again each run. I/O doers idle until their next
+    /// deadline (a timeout) and are woken by readiness: a Doist whose doers all idle skips the
+    /// passes in between and, in real time, sleeps until the earliest deadline instead of
+    /// waking every tock. A doer that never asks is scheduled exactly as in hio. Throws
+    /// ValidationError for a NaN tyme.
+    void idle_until(double tyme) {
+        if (tyme != tyme)
+            throw ValidationError{"Doer: idle_until tyme must not be NaN"};
+        idle_request_ = tyme;
+    }
+
+    /// From recur: nothing to do until woken (idle_until() with no deadline).
+    void idle() noexcept { idle_request_ = std::numeric_limits<double>::infinity(); }
+
+    /// From recur: cancels an idle request made earlier in this run (by a base class's recur,
+    /// say), so the doer is scheduled by its tock alone.
+    void stay_awake() noexcept { idle_request_ = no_idle_request; }
+
     /// True for a doer that keeps running while done (hio's DoDoer `always`). Read at begin.
     [[nodiscard]] virtual bool persistent() const noexcept { return false; }
 
@@ -215,6 +241,8 @@ protected:
 
 private:
     friend class detail::Scheduler;
+
+    static constexpr double no_idle_request = -std::numeric_limits<double>::infinity();
 
     static constexpr std::int8_t done_none = -1;
     static constexpr std::int8_t done_false = 0;
@@ -260,11 +288,13 @@ private:
     double tock_;
     detail::Membership* owner_ = nullptr;   // the scheduler that lists or runs this doer
     std::uint32_t slot_ = detail::no_slot;  // its live deed in that scheduler
+    double idle_request_ = no_idle_request;  // idle_until() of the current run, if any
     std::int8_t done_ = done_none;
     bool running_ = false;
     bool persistent_ = false;
     bool member_ = false;  // listed in the owner's doers
     bool custom_dog_ = false;
+    bool idling_ = false;  // set by the scheduler while the deed waits idle
 };
 
 }  // namespace hio

@@ -108,10 +108,11 @@ public:
                     waiter_->poll();
                 const double now = tyme();
                 const bool empty = scheduler_.pass(now, tock(), now + tock());
+                ++passes_;
                 if (real_ && !empty) {
                     deadline += std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                         std::chrono::duration<double>{tock()});
-                    wait_between_passes(deadline);  // wake passes run at `now`
+                    wait_between_passes(deadline, limiter);  // wake passes, skipped passes
                 }
                 tick();
                 if (empty) {
@@ -210,35 +211,80 @@ public:
     /// The Waiter that dispatches I/O, or nullptr.
     [[nodiscard]] Waiter* waiter() const noexcept override { return waiter_; }
 
+    /// The system clock in real time; Tymist::virtual_epoch plus tyme in virtual time.
+    [[nodiscard]] double wall_time() const noexcept override {
+        if (!real_)
+            return Tymist::wall_time();
+        return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    }
+
 private:
     void on_wake() noexcept override {}  // wait_between_passes asks the scheduler instead
 
-    // Real time, between passes: wait for the next pass or for a woken doer. A wake before
-    // the deadline runs a pass at once ("wake pass") at the tyme of the pass just run, since
-    // the wall clock is still inside that tock; the tick follows the wait. Replies therefore
-    // do not wait for the tock, and the tymes doers see stay on the tock grid.
-    void wait_between_passes(std::chrono::steady_clock::time_point deadline) {
+    // Real time, between passes: wait for the next pass (its wall time is `deadline`) or for
+    // a woken doer. A wake before the deadline runs a pass at once ("wake pass") at the tyme of
+    // the pass just run, since the wall clock is still inside that tock; the tick follows the
+    // wait. Replies therefore do not wait for the tock, and the tymes doers see stay on the
+    // tock grid.
+    //
+    // Passes in which no doer would be due (every doer idles, Doer::idle_until) are not waited
+    // for one by one: the wait runs to the first pass that has a due doer (or to a wake), and
+    // the passes gone by are ticked through, so tymes stay on the grid and an idle Doist sleeps.
+    void wait_between_passes(std::chrono::steady_clock::time_point& deadline, const Tymer& limiter) {
+        using clock = std::chrono::steady_clock;
         const auto stop_or_wake = [this] {
             return scheduler_.has_woken() || stop_requests() > handled_requests_;
         };
+        const auto step = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>{tock()});
         for (;;) {
+            const auto wait_end = deadline + step * static_cast<clock::rep>(skippable_passes(limiter));
             if (waiter_ != nullptr)
-                waiter_->wait_until(deadline, stop_or_wake);
+                waiter_->wait_until(wait_end, stop_or_wake);
             else
-                detail::sleep_until(deadline, [this] { return stop_requests() > handled_requests_; });
-            if (stop_requests() > handled_requests_ || !scheduler_.has_woken() ||
-                std::chrono::steady_clock::now() >= deadline)
-                return;  // the regular pass runs the woken doers
+                detail::sleep_until(wait_end, [this] { return stop_requests() > handled_requests_; });
+            // Tick through the passes whose time went by with nothing due.
+            const auto now_wall = clock::now();
+            while (deadline <= now_wall && skippable_passes(limiter, 1) == 1) {
+                tick();
+                deadline += step;
+            }
+            if (stop_requests() > handled_requests_ || deadline <= now_wall)
+                return;  // the regular pass (at tyme() + tock) is due: run() runs it
+            if (!scheduler_.has_woken())
+                continue;  // the wait ended early for no doer (a skipped pass, a signal)
             const double now = tyme();
+            ++passes_;
             if (scheduler_.pass(now, tock(), now + tock()))
                 return;  // nothing left running: let run() finish without waiting
             ++wake_passes_;
         }
     }
 
+    // How many of the next passes (at most `most`) hold no due doer and may be slept through:
+    // none when the tock is 0, and never the pass at which the limit ends the run (run()
+    // ticks to it and stops, as in hio). Woken doers do not count: a wake pass runs them.
+    [[nodiscard]] std::uint64_t skippable_passes(const Tymer& limiter, std::uint64_t most = 65536) {
+        if (tock() <= 0.0)
+            return 0;
+        const double due = scheduler_.next_due(false);
+        double next = tyme();
+        std::uint64_t count = 0;
+        while (count < most) {
+            next += tock();  // exactly as tick() adds
+            if (next >= due || (limit_ > 0.0 && next >= limiter.stop_tyme()))
+                break;
+            ++count;
+        }
+        return count;
+    }
+
 public:
     /// Passes run early because I/O woke a doer (real time only).
     [[nodiscard]] std::uint64_t wake_passes() const noexcept { return wake_passes_; }
+
+    /// Passes run in all, wake passes included; passes slept through because no doer was due
+    /// are not counted.
+    [[nodiscard]] std::uint64_t passes() const noexcept { return passes_; }
 
 private:
     [[nodiscard]] unsigned stop_requests() const noexcept {
@@ -287,6 +333,7 @@ private:
     unsigned handled_requests_ = 0;
     std::int8_t done_ = -1;
     std::uint64_t wake_passes_ = 0;
+    std::uint64_t passes_ = 0;
     bool real_;
     bool handle_signals_;
     Waiter* waiter_;

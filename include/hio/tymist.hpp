@@ -53,6 +53,14 @@ public:
         return tyme_;
     }
 
+    /// The wall-clock time that goes with the current tyme, in seconds since the Unix epoch:
+    /// for a virtual clock `virtual_epoch` plus tyme, so that what doers derive from it (an
+    /// HTTP Date field) replays exactly; a real-time Doist gives the system clock.
+    [[nodiscard]] virtual double wall_time() const noexcept { return virtual_epoch + tyme_; }
+
+    /// The wall-clock time of tyme 0 on a virtual clock: 2026-01-01T00:00:00Z.
+    static constexpr double virtual_epoch = 1767225600.0;
+
     /// The Waiter that dispatches I/O for doers on this clock (a Doist's DoistOptions::waiter),
     /// or nullptr. I/O doers check at enter that it is their network's.
     [[nodiscard]] virtual Waiter* waiter() const noexcept { return nullptr; }

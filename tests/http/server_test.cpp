@@ -107,7 +107,9 @@ TEST_CASE("Python's http.client reuses one keep-alive connection for several req
                                        "and r.getheader('Transfer-Encoding') is None and r.read() == b'', '204 without framing')\n"
                                        "c.request('GET', '/fail')\n"
                                        "r = c.getresponse()\n"
-                                       "check(r.status == 500 and b'handler broke' in r.read(), 'handler exception is a 500')\n",
+                                       "body = r.read()\n"
+                                       "check(r.status == 500 and b'handler broke' not in body, "
+                                       "'handler exception is a 500 that reveals nothing: ' + repr(body))\n",
                                    out);
     INFO(out);
     CHECK(code == 0);
@@ -128,10 +130,11 @@ TEST_CASE("Pipelined requests are answered in order, HTTP/1.0 closes, absolute t
             "at = [got.find(b) for b in bodies]\n"
             "check(all(a >= 0 for a in at) and at == sorted(at), 'three answers in order')\n"
             "check(got.count(b'HTTP/1.1 200 OK') == 3 and b'/never' not in got, 'nothing after Connection: close')\n"
-            "got = exchange(b'GET /headers HTTP/1.1\\r\\nX-A:1\\r\\nX-Empty:\\r\\nx-a:  2 \\r\\nConnection: close\\r\\n\\r\\n')\n"
+            "got = exchange(b'GET /headers HTTP/1.1\\r\\nHost: h\\r\\nX-A:1\\r\\nX-Empty:\\r\\nx-a:  2 \\r\\n'\n"
+            "               b'Connection: close\\r\\n\\r\\n')\n"
             "check(got.endswith(b'1,2,|empty=|remote'), 'repeated names kept, any case, no space, empty value: ' "
             "+ repr(got[-30:]))\n"
-            "got = exchange(b'POST /echo HTTP/1.1\\r\\nTransfer-Encoding: chunked\\r\\nConnection: close\\r\\n\\r\\n'\n"
+            "got = exchange(b'POST /echo HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\nConnection: close\\r\\n\\r\\n'\n"
             "               b'3;name=value\\r\\nabc\\r\\n2\\r\\nde\\r\\n0\\r\\nX-Trailer: t\\r\\n\\r\\n')\n"
             "check(got.endswith(b'body=abcde'), 'chunk extensions and trailers: ' + repr(got[-20:]))\n"
             "got = exchange(b'GET /hello HTTP/1.0\\r\\n\\r\\n')\n"

@@ -1,6 +1,7 @@
 // tcp::Server, ServerDoer and EchoServerDoer over real loopback sockets, with clients of our
 // own and clients we did not write (python3's socket module, nc).
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -160,29 +161,108 @@ TEST_CASE("An idle connection is closed after the idle timeout", "[tcp][server]"
     CHECK(peer_closed);  // the client saw the server's close
 }
 
-TEST_CASE("Peers beyond max_connections are closed at once and counted", "[tcp][server]") {
+namespace {
+
+// Starts each of `doers` in `group` when the previous step's condition holds (one step per
+// pass), then finishes when the last condition holds.
+class Stages : public hio::Doer {
+public:
+    Stages(hio::DoDoer& group, std::vector<std::pair<hio::Doer*, std::function<bool()>>> steps)
+        : group_{group}, steps_{std::move(steps)} {}
+
+protected:
+    bool recur(double) override {
+        if (next_ < steps_.size() && (next_ == 0 || steps_[next_ - 1].second())) {
+            group_.extend({steps_[next_].first});
+            ++next_;
+        }
+        return next_ == steps_.size() && steps_.back().second();
+    }
+
+private:
+    hio::DoDoer& group_;
+    std::vector<std::pair<hio::Doer*, std::function<bool()>>> steps_;
+    std::size_t next_ = 0;
+};
+
+// Sends "hi" once, waits for the echo, then stays connected, idle.
+class Holder : public hio::tcp::ClientDoer {
+public:
+    using ClientDoer::ClientDoer;
+    bool echoed = false;
+
+protected:
+    bool talk(double) override {
+        if (client().connected() && !sent_)
+            sent_ = client().send("hi") == 2;
+        echoed = echoed || client().receive() == "hi";
+        idle_between_events();
+        return false;
+    }
+
+private:
+    bool sent_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("A full server closes its longest-idle unproven connection for a newcomer", "[tcp][server][limits]") {
     NetRig rig;
     hio::tcp::Server server{rig.network, {.port = 0, .max_connections = 2}};
     hio::tcp::EchoServerDoer echo{server};
     server.open();
-    std::vector<std::unique_ptr<hio::tcp::Client>> clients;
-    std::vector<std::unique_ptr<hio::tcp::ClientDoer>> doers;
-    std::vector<hio::Doer*> list{&echo};
-    for (int i = 0; i < 3; ++i) {
-        clients.push_back(std::make_unique<hio::tcp::Client>(rig.network, hio::tcp::ClientOptions{.port = server.port()}));
-        doers.push_back(std::make_unique<hio::tcp::ClientDoer>(*clients.back()));
-        list.push_back(doers.back().get());
-    }
-    std::size_t open_connections = 0;
-    Until settled{[&] {
-        open_connections = server.connection_count();
-        return server.refused() == 1 && open_connections == 2;
-    }};
-    list.push_back(&settled);
-    CHECK(rig.run_until(list, [&] { return settled.done(); }, 5.0));
-    CHECK(server.refused() == 1);
-    CHECK(open_connections == 2);
-    CHECK(server.accepted() == 2);
+    // Two peers that connect and say nothing, one after the other, then a third.
+    hio::tcp::Client first{rig.network, {.port = server.port()}};
+    hio::tcp::Client second{rig.network, {.port = server.port()}};
+    hio::tcp::Client third{rig.network, {.port = server.port()}};
+    hio::tcp::ClientDoer first_doer{first};
+    hio::tcp::ClientDoer second_doer{second};
+    hio::tcp::ClientDoer third_doer{third};
+    std::uint64_t first_id = 0;
+    bool first_gone = false;
+    hio::DoDoer group{{.always = true}, {}};
+    Stages stages{group,
+                  {{&first_doer,
+                    [&] {
+                        server.visit([&](hio::Connection& connection) { first_id = connection.id(); });
+                        return server.connection_count() == 1;
+                    }},
+                   {&second_doer, [&] { return server.connection_count() == 2; }},
+                   {&third_doer, [&] {
+                        first_gone = server.connection(first_id) == nullptr;
+                        return server.accepted() == 3 && server.connection_count() == 2;
+                    }}}};
+    CHECK(rig.run_until({&echo, &group, &stages}, [&] { return stages.done(); }, 5.0));
+    CHECK(server.evicted() == 1);
+    CHECK(server.refused() == 0);
+    CHECK(first_id == 1);
+    CHECK(first_gone);  // the one idle longest made room
+}
+
+TEST_CASE("A full server of proven peers turns newcomers away and counts them", "[tcp][server][limits]") {
+    NetRig rig;
+    hio::tcp::Server server{rig.network, {.port = 0, .max_connections = 2}};
+    hio::tcp::EchoServerDoer echo{server};
+    server.open();
+    // Two peers that got an echo (proven) and stay connected, then a third that says nothing.
+    hio::tcp::Client a{rig.network, {.port = server.port()}};
+    hio::tcp::Client b{rig.network, {.port = server.port()}};
+    hio::tcp::Client quiet{rig.network, {.port = server.port()}};
+    Holder holder_a{a};
+    Holder holder_b{b};
+    hio::tcp::ClientDoer quiet_doer{quiet};
+    hio::DoDoer group{{.always = true}, {}};
+    std::size_t open_at_refusal = 0;
+    Stages stages{group,
+                  {{&holder_a, [&] { return holder_a.echoed; }},
+                   {&holder_b, [&] { return holder_b.echoed; }},
+                   {&quiet_doer, [&] {
+                        open_at_refusal = server.connection_count();
+                        return server.refused() == 1;
+                    }}}};
+    CHECK(rig.run_until({&echo, &group, &stages}, [&] { return stages.done(); }, 5.0));
+    CHECK(server.evicted() == 0);
+    CHECK(open_at_refusal == 2);
 }
 
 TEST_CASE("A peer that does not read its echoes fills its own buffers and slows only itself",

@@ -16,11 +16,20 @@
 /// being run. An exception that interrupts a pass leaves a marker at the interrupted place, so
 /// the forced close that follows walks the deeds in hio's (rotated) order.
 /// Removed or destroyed deeds are dropped lazily: entries carry the slot's generation.
+///
+/// Beyond hio, a deed may wait idle (Doer::idle_until): its retyme moves to the first pass at or
+/// after the tyme asked for (on its tock grid), or to infinity ("parked": in no list, until a
+/// wake). A deed has at most one live heap entry (`Slot::heap_at`); an entry that finds its
+/// deed's retyme moved later re-queues it there, so idle deeds that are woken and idle again
+/// do not grow the heap. `next_due()` tells a Doist when the next deed is due, so that it can
+/// skip passes in which none is.
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -197,6 +206,7 @@ public:
                 continue;
             }
             entry.woken = false;
+            set_idle(entry, false);
             current_ = ref.slot;
             Doer* doer = entry.doer;
             std::optional<double> tock;
@@ -225,13 +235,20 @@ public:
             }
             Slot& slot = slots_[ref.slot];  // re-read: extend may have grown slots_
             // A woken deed that was not due keeps its periodic schedule.
-            const double retyme =
-                *tock > 0.0 ? (early ? slot.retyme : slot.retyme + *tock) : tyme + asap;
+            double retyme = *tock > 0.0 ? (early ? slot.retyme : slot.retyme + *tock) : tyme + asap;
+            const double idle = doer->idle_request_;
+            if (idle != Doer::no_idle_request) {
+                retyme = idle_retyme(retyme, *tock, idle);
+                set_idle(slot, true);
+            } else if (std::isinf(retyme)) {
+                retyme = tyme + *tock;  // woken out of an endless idle: its period starts again
+            }
             slot.retyme = retyme;
             if (retyme <= horizon)
                 due[kept++] = ref;
-            else
+            else if (!std::isinf(retyme))
                 push_timed(ref, retyme);
+            // else parked: in no list until a wake
         }
         due_.resize(kept);
         next_ready_.swap(due_);
@@ -253,6 +270,8 @@ public:
             drop_marker();
         ready_.clear();
         timed_.clear();
+        for (Slot& slot : slots_)
+            slot.heap_at = no_heap_entry;  // a deed still running its send queues itself again
         woken_.clear();
         active_ = false;
     }
@@ -278,6 +297,38 @@ public:
         exit();
         abort_reason_ = nullptr;
     }
+
+    /// The earliest tyme a deed is due: -infinity when one is woken or expected due in the
+    /// next pass, +infinity when every deed waits for a wake (or there is none). With
+    /// `count_woken` false, woken deeds are not counted (a Doist catching up on passes that
+    /// went by before the wake).
+    [[nodiscard]] double next_due(bool count_woken = true) {
+        if ((count_woken && !woken_.empty()) || !ready_.empty() || !incoming_.empty())
+            return -std::numeric_limits<double>::infinity();
+        while (!timed_.empty()) {
+            const Timed top = timed_.front();
+            Slot& slot = slots_[top.ref.slot];
+            if (alive(top.ref) && slot.heap_at == top.retyme && slot.retyme <= top.retyme)
+                return top.retyme;
+            // Stale, or its deed's retyme moved later (it idled again): requeue or drop.
+            std::pop_heap(timed_.begin(), timed_.end(), later);
+            timed_.pop_back();
+            if (alive(top.ref) && slot.heap_at == top.retyme) {
+                slot.heap_at = no_heap_entry;
+                if (!std::isinf(slot.retyme))
+                    push_timed(top.ref, slot.retyme);
+            }
+        }
+        return std::numeric_limits<double>::infinity();
+    }
+
+    /// Entries in the heap of timed deeds, live and stale (a diagnostic: at most about one
+    /// per deed).
+    [[nodiscard]] std::size_t timed_entries() const noexcept { return timed_.size(); }
+
+    /// True when every running deed waits idle (Doer::idle_until) and none is woken: a
+    /// DoDoer may then idle too, until next_due(). False with no deeds.
+    [[nodiscard]] bool all_idle() const noexcept { return live_ != 0 && idle_ == live_ && woken_.empty(); }
 
     /// Who hears about wakes: a DoDoer (wakes itself upward) or a Doist (ends its wait).
     void wake_sink(WakeSink* sink) noexcept { wake_sink_ = sink; }
@@ -328,8 +379,10 @@ private:
     struct Slot {
         Doer* doer = nullptr;  // null: free, marker, or forgotten
         double retyme = 0.0;
+        double heap_at = std::numeric_limits<double>::infinity();  // its live heap entry, if any
         std::uint32_t gen = 0;  // bumped whenever the slot stops holding a deed: refs go stale
         bool woken = false;     // run in the next pass even if not due
+        bool idle = false;      // waits idle (Doer::idle_until)
     };
     struct Link {
         std::uint64_t label = 0;
@@ -345,7 +398,36 @@ private:
         Ref ref;
     };
 
+    static constexpr double no_heap_entry = std::numeric_limits<double>::infinity();
+
     static bool later(const Timed& a, const Timed& b) noexcept { return a.retyme > b.retyme; }
+
+    // The retyme of a deed that asked to idle until `until`: the first pass at or after it,
+    // on the deed's own grid when tock > 0 (`natural` is its next retyme without idling).
+    static double idle_retyme(double natural, double tock, double until) noexcept {
+        if (std::isinf(until))
+            return until;
+        if (tock <= 0.0)
+            return std::max(natural, until);
+        // retyme += tock, as every pass in between would have done, within a bound.
+        for (int step = 0; natural < until && step < 4096; ++step)
+            natural += tock;
+        if (natural < until)
+            natural += std::ceil((until - natural) / tock) * tock;
+        return natural;
+    }
+
+    void set_idle(Slot& slot, bool idle) noexcept {
+        if (slot.idle == idle)
+            return;
+        slot.idle = idle;
+        if (idle)
+            ++idle_;
+        else
+            --idle_;
+        if (slot.doer != nullptr)
+            slot.doer->idling_ = idle;
+    }
 
     static bool is_interrupt(const std::exception_ptr& error) noexcept {
         try {
@@ -457,8 +539,10 @@ private:
         (link.next == no_slot ? tail_ : links_[link.next].prev) = link.prev;
         link.prev = link.next = no_slot;
         Slot& slot = slots_[at];
+        set_idle(slot, false);
         slot.doer = nullptr;
         slot.woken = false;
+        slot.heap_at = no_heap_entry;
         ++slot.gen;
         free_.push_back(at);
     }
@@ -473,9 +557,15 @@ private:
         unlink_free(at);
     }
 
+    // Queues the deed in the heap at `retyme`, unless an entry at or before it is there already
+    // (that entry requeues the deed when it pops and finds it not yet due).
     void push_timed(Ref ref, double retyme) {
+        Slot& slot = slots_[ref.slot];
+        if (slot.heap_at <= retyme)
+            return;
         timed_.push_back({retyme, ref});
         std::push_heap(timed_.begin(), timed_.end(), later);
+        slot.heap_at = retyme;
     }
 
     // Fills due_ with the deeds whose retyme may have come, in deque order. The pass skips
@@ -505,9 +595,18 @@ private:
             std::pop_heap(timed_.begin(), timed_.end(), later);
             const Timed timed = timed_.back();
             timed_.pop_back();
-            // A woken deed may have run early and been rescheduled: its old entry is stale.
-            if (alive(timed.ref) && slots_[timed.ref.slot].retyme == timed.retyme)
+            if (!alive(timed.ref))
+                continue;
+            Slot& slot = slots_[timed.ref.slot];
+            if (slot.heap_at != timed.retyme)
+                continue;  // superseded by an earlier entry of the same deed
+            slot.heap_at = no_heap_entry;
+            // A woken deed may have run early and been rescheduled, or idled again: requeue it
+            // at its retyme (parked deeds wait for a wake).
+            if (slot.retyme <= tyme)
                 popped_.push_back(timed.ref);
+            else if (!std::isinf(slot.retyme))
+                push_timed(timed.ref, slot.retyme);
         }
         if (popped_.empty())
             return;
@@ -628,6 +727,7 @@ private:
     std::uint32_t marker_ = no_slot;
     std::exception_ptr abort_reason_;
     std::size_t live_ = 0;
+    std::size_t idle_ = 0;  // deeds waiting idle
     bool active_ = false;
 };
 

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -68,6 +69,7 @@ struct ClientResponse {
     std::string reason{};           ///< the reason phrase
     int version_minor = 1;          ///< 1 for HTTP/1.1, 0 for HTTP/1.0
     Headers headers{};              ///< the response's header fields
+    Headers trailers{};             ///< a chunked body's trailer fields, apart from headers
     std::string body{};             ///< de-chunked; empty for event streams (see Client::events())
     std::string url{};              ///< the URL that answered, after redirects
     int redirects = 0;              ///< redirects followed
@@ -308,6 +310,33 @@ public:
 
     /// The options it was made with.
     [[nodiscard]] const ClientOptions& options() const noexcept { return options_; }
+
+    /// The tyme by which service() must run again if no socket becomes ready and no request
+    /// is queued: a timeout, a stream's resume; -infinity while events wait for room in
+    /// events() (the consumer's pulls wake nobody); +infinity when it waits only for the
+    /// network or for requests.
+    [[nodiscard]] double next_deadline() const noexcept {
+        constexpr double none = std::numeric_limits<double>::infinity();
+        double due = none;
+        for (const Lane& lane : lanes_) {
+            if (lane.tcp)
+                due = std::min(due, lane.tcp->next_deadline());
+            if (!lane.job)
+                continue;
+            const Job& job = *lane.job;
+            if (job.not_before > now_)
+                due = std::min(due, job.not_before);
+            if (lane.exchange && (!lane.exchange->stream_bytes.empty() || lane.exchange->ended))
+                return -none;  // events wait for room in events()
+            if (lane.event_stream()) {
+                if (options_.stream_idle_timeout > 0.0 && lane.exchange->heard_at >= 0.0)
+                    due = std::min(due, lane.exchange->heard_at + options_.stream_idle_timeout);
+            } else if (options_.timeout > 0.0) {
+                due = std::min(due, std::max(job.started, job.not_before) + options_.timeout);
+            }
+        }
+        return due;
+    }
 
 private:
     using Outcome = detail::ResponseParser::Outcome;
@@ -634,6 +663,7 @@ private:
             response.reason = parser.reason_phrase();
             response.version_minor = parser.version_minor();
             response.headers = std::move(parser.headers());
+            response.trailers = std::move(parser.trailers());
             response.body = parser.event_stream() ? std::string{} : std::move(parser.body());
         }
         answer(lane, std::move(response), error, std::move(message));
@@ -704,8 +734,10 @@ private:
     std::string last_event_id_;
 };
 
-/// A doer that runs a Client: services it every recur, closes it on exit (hio: ClientDoer).
-/// It never finishes on its own; stop it, or finish a parent when the responses are in.
+/// A doer that runs a Client: services it when a socket is ready, a request is queued or a
+/// timeout is due, and idles in between (Doer::idle_until); closes it on exit (hio:
+/// ClientDoer). It never finishes on its own; stop it, or finish a parent when the responses
+/// are in.
 class ClientDoer : public Doer {
 public:
     /// Runs `client` (not owned; must outlive the doer) with period `tock` (0: every pass).
@@ -722,6 +754,7 @@ protected:
 
     bool recur(double tyme) override {
         client_.service(tyme);
+        idle_until(client_.next_deadline());  // requests and readiness wake it
         return false;
     }
 

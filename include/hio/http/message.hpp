@@ -122,6 +122,10 @@ struct Request {
     int version_major = 1;     ///< 1
     int version_minor = 1;     ///< 1 for HTTP/1.1, 0 for HTTP/1.0
     Headers headers;           ///< the header fields, in order
+    /// The trailer fields of a chunked body, kept apart from `headers` (RFC 9110 6.5): a
+    /// trailer never looks like a header. A request whose trailer holds a framing, routing or
+    /// connection field (Content-Length, Transfer-Encoding, Host, ...) is refused (400).
+    Headers trailers;
     std::string body;          ///< de-chunked
     bool keep_alive = true;    ///< the connection stays open after the response
     std::string remote;        ///< the client's "host:port" (hio: REMOTE_ADDR)
@@ -135,6 +139,10 @@ struct Response {
     std::string body;          ///< the body, unless stream() makes it a BodyStream
     /// Close the connection after this response, whatever the request asked.
     bool close = false;
+    /// A body shared between responses (a cached page, a file held in memory): sent from this
+    /// storage, never copied, so a thousand slow readers of it cost one copy. Takes precedence
+    /// over `body`.
+    std::shared_ptr<const std::string> shared_body{};
     /// Set by stream(): the body comes from this stream over later passes, not from `body`.
     std::shared_ptr<BodyStream> body_stream{};
 

@@ -5,20 +5,30 @@
 /// `http::ServerDoer` serves a `tcp::Server` (over plain TCP or TLS) with a handler: a function
 /// from Request to Response, called in the pass where the request completes. Requests are
 /// parsed by llhttp, one at a time per connection, so pipelined requests are answered in
-/// order; keep-alive, `Connection: close`, HTTP/1.0, chunked request bodies,
-/// `Expect: 100-continue` and HEAD follow RFC 9112. Limits answer with the right status: a
-/// header block too large 431 (a target 414), a body too large 413, a malformed request 400, an
-/// unknown method 501, a request not complete within `request_timeout` 408; each of these
-/// closes the connection. Idle keep-alive connections close after the TCP server's
-/// `idle_timeout`, and `max_connections` is the TCP server's.
+/// order; keep-alive, `Connection: close`, HTTP/1.0, chunked request bodies (their trailers
+/// kept apart), `Expect: 100-continue` and HEAD follow RFC 9112. Refusals answer with the
+/// status RFC 9112 asks for and close the connection: a malformed request line, a missing,
+/// repeated or invalid Host, smuggling-shaped framing 400; an unknown method 501; an HTTP
+/// version other than 1.x 505; a header block too large 431 (a target 414); a body too large
+/// 413; a request not complete in time 408.
+///
+/// No connection is held by silence: a new connection must send a complete header within
+/// `header_timeout` of its accept, a kept-alive one is closed after `keep_alive_timeout` idle
+/// (advertised as `Keep-Alive: timeout=N`), and a request must complete within
+/// `request_timeout` of its first byte. These are per-connection timers in the TCP server's
+/// deadline heap, so an idle server sleeps.
 ///
 /// A handler that needs time answers with `response.stream()` (a BodyStream that any doer
 /// writes over later passes; chunked, fixed-length, or until the close for HTTP/1.0) or an
 /// EventStream (server-sent events, with heartbeats). The next pipelined request waits until
 /// the stream has ended.
 ///
+/// On a graceful shutdown (SIGTERM with a grace period) the server stops accepting, closes idle
+/// keep-alive connections at once, lets requests in flight finish (their answers carry
+/// `Connection: close`), ends event streams cleanly, and finishes when no connection is left.
+///
 /// ```
-/// hio::tcp::Server tcp{network, {.port = 8080, .idle_timeout = 15.0}};
+/// hio::tcp::Server tcp{network, {.port = 8080}};
 /// hio::http::ServerDoer http{tcp, [](const hio::http::Request& request, hio::http::Response& response) {
 ///     response.headers.set("Content-Type", "text/plain");
 ///     response.body = "hello " + request.path + "\n";
@@ -26,41 +36,53 @@
 /// ```
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <ctime>
 #include <exception>
 #include <functional>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 
-#include <hio/io/connection.hpp>
-#include <hio/http/detail/parser.hpp>
-#include <hio/http/detail/wire.hpp>
 #include <hio/detail/validate.hpp>
 #include <hio/error.hpp>
+#include <hio/http/detail/parser.hpp>
+#include <hio/http/detail/wire.hpp>
 #include <hio/http/message.hpp>
 #include <hio/http/stream.hpp>
+#include <hio/io/connection.hpp>
 #include <hio/tcp/server.hpp>
 
 namespace hio::http {
 
 /// Answers one request by filling `response` (hio: a WSGI app). An exception becomes a 500
-/// for that request; other requests and connections go on.
+/// for that request that says nothing of it; other requests and connections go on.
 using Handler = std::function<void(const Request& request, Response& response)>;
 
-/// HTTP limits; the connection limits (max_connections, idle_timeout for keep-alive, buffer
-/// sizes) are the tcp::ServerOptions of the server served.
+/// HTTP limits and timeouts; the connection limits (max_connections, buffer sizes, the idle
+/// timeout of a connection that moves no byte) are the tcp::ServerOptions of the server served.
 struct ServerOptions {
-    /// Request line and header fields together; past it: 431 (414 for the target alone).
+    /// Request line and header fields together; past it: 431 (414 for the request line).
     std::size_t max_header_bytes = 16 * 1024;
     /// Request body, de-chunked; past it: 413.
     std::size_t max_body_bytes = 1024 * 1024;
-    /// Tyme a request may take from its first byte to its last; past it: 408. 0: no limit.
-    double request_timeout = 30.0;
+    /// Tyme a connection has, from its accept, to send a complete request header, and a later
+    /// request, from its first byte; past it: 408, or a silent close when nothing came at all
+    /// (nginx: client_header_timeout, 60 s). 0: no limit.
+    double header_timeout = 60.0;
+    /// Tyme a request may take from its first byte to its last (a slow body); past it: 408.
+    /// 0: no limit.
+    double request_timeout = 60.0;
+    /// Tyme a kept-alive connection may wait for its next request; then it is closed. Sent as
+    /// `Keep-Alive: timeout=N`, so that clients and proxies that honour it do not reuse a
+    /// connection about to close (nginx: keepalive_timeout, 75 s). 0: no limit.
+    double keep_alive_timeout = 75.0;
     /// The Server header; empty: none.
     std::string server_header = "hio-cpp";
 };
@@ -86,77 +108,80 @@ public:
     [[nodiscard]] std::uint64_t refused() const noexcept { return refused_; }
 
 protected:
-    bool recur(double tyme) override {
-        const bool done = tcp::ServerDoer::recur(tyme);
-        // A request that stalls sends nothing, and a silent stream moves nothing, so neither
-        // connection is ever active: look now and then.
-        if (tyme >= next_check_) {
-            double period = std::min(min_heartbeat_ / 2.0, 1.0);
-            if (options_.request_timeout > 0.0)
-                period = std::min(period, options_.request_timeout / 4.0);
-            next_check_ = tyme + period;
-            server().visit([&](Connection& connection) {
-                if (auto* session = connection.session<Session>()) {
-                    expire(*session, connection, tyme);
-                    beat(*session, tyme);
-                }
-            });
-        }
-        return done;
-    }
-
     void serve(Connection& connection, double tyme) override {
-        Session& session = session_of(connection);
+        Session* session = connection.session<Session>();
+        if (session == nullptr) {
+            // Between requests no state is kept: a session is made at the first byte.
+            if (connection.rx_buffer().empty()) {
+                idle(connection, tyme);
+                return;
+            }
+            session = &connection.emplace_session<Session>(options_, connection, tyme);
+            session->last = draining();  // a request that starts during a shutdown is the last
+        }
+        if (expire(*session, tyme))
+            return;
         // One request at a time: parse the next only when the last answer (streamed or not)
         // has left for tx, so a client that pipelines without reading cannot make us buffer
         // without bound.
         for (;;) {
-            pump(session, tyme);
-            flush(session, connection);
-            if (session.closing || !session.out.empty() || session.stream || connection.rx_buffer().empty())
+            pump(*session, tyme);
+            flush(*session);
+            if (session->closing || session->busy() || connection.rx_buffer().empty())
                 break;
-            const std::span<const std::byte> bytes = connection.rx_buffer().read_span();
-            std::size_t taken = 0;
-            const auto outcome = session.parser.feed(bytes, taken);
-            connection.rx_buffer().consume(taken);
-            if (session.parser.in_request() && session.started < 0.0)
-                session.started = tyme;
-            if (session.parser.wants_continue()) {
-                session.parser.continue_sent();
-                session.out += "HTTP/1.1 100 Continue\r\n\r\n";
-            }
-            if (outcome == detail::RequestParser::Outcome::request) {
-                session.started = -1.0;
-                session.parser.request().remote = connection.remote_endpoint();
-                answer(session, session.parser.request(), tyme);
-            } else if (outcome == detail::RequestParser::Outcome::failed) {
-                refuse(session, session.parser.status());
-            }
-            // Outcome::more: the next piece of rx (a wrapped ring has two), or out of bytes.
+            feed(*session, tyme);
         }
-        expire(session, connection, tyme);
-        wind_up(session, connection);
+        wind_up(*session, tyme);
+    }
+
+    /// Graceful shutdown: an answer in flight is the connection's last (Connection: close), an
+    /// event stream ends now.
+    void drain(Connection& connection, double tyme) override {
+        Session* session = connection.session<Session>();
+        if (session == nullptr)
+            return;  // idle: quiet(), closed at once
+        session->last = true;
+        if (session->stream && session->stream->options().open_ended)
+            session->stream->end();
+        wind_up(*session, tyme);
+    }
+
+    /// Idle (no session: between requests) or closing with nothing left to send.
+    [[nodiscard]] bool quiet(const Connection& connection) const override {
+        const Session* session = connection.session<Session>();
+        if (session == nullptr)
+            return connection.rx_buffer().empty() && connection.tx_buffer().empty();
+        return !session->parser.in_request() && !session->busy() && connection.tx_buffer().empty();
     }
 
 private:
     using Framing = detail::Framing;
+    static constexpr double never = std::numeric_limits<double>::infinity();
 
-    // The per-connection state: a parser and the answers waiting for room in tx. It is the
-    // waker of the stream it sends, so a stream written by another doer gets its connection
-    // served again.
+    // The state of a connection while a request is in progress or its answer is being sent:
+    // a parser, the answer waiting for room in tx, the stream in progress. Made at a request's
+    // first byte and dropped once its answer has left and nothing else arrived, so an idle
+    // keep-alive connection holds none. It is the waker of the stream it sends, so a stream
+    // written by another doer gets its connection served again.
     struct Session final : ConnectionSession, StreamWaker {
-        Session(const ServerOptions& options, Connection& served)
+        Session(const ServerOptions& options, Connection& served, double tyme)
             : parser{{.max_header_bytes = options.max_header_bytes, .max_body_bytes = options.max_body_bytes}},
-              connection{served} {}
+              connection{served},
+              header_from{served.proven() ? tyme : served.opened_at()} {}
         detail::RequestParser parser;
         Connection& connection;
-        std::string out;
+        std::string out;                            // head, chunk framing, interim responses
         std::size_t out_at = 0;
-        double started = -1.0;  // tyme the request in progress began
-        bool closing = false;
-        std::shared_ptr<BodyStream> stream;  // the streamed answer in progress, if any
+        std::string body;                           // a whole body, moved from the Response
+        std::shared_ptr<const std::string> shared;  // or one shared between responses
+        std::size_t body_at = 0;
+        double header_from;                         // the header timeout runs from here
+        double started = -1.0;                      // tyme the request in progress began
+        std::shared_ptr<BodyStream> stream;         // the streamed answer in progress, if any
         Framing framing = Framing::whole;
-        double streamed_at = 0.0;  // tyme stream bytes last left (for heartbeats)
+        double streamed_at = 0.0;                   // tyme stream bytes last left (heartbeats)
+        bool closing = false;                       // no request after the answer in progress
+        bool last = false;                          // draining: the next answer closes
 
         Session(const Session&) = delete;
         Session& operator=(const Session&) = delete;
@@ -164,27 +189,102 @@ private:
             if (stream)
                 stream->close();  // the connection is gone: tell the application
         }
+
+        [[nodiscard]] std::string_view whole_body() const noexcept { return shared ? *shared : body; }
+        // An answer, or part of one, is still to be handed to tx.
+        [[nodiscard]] bool busy() const noexcept {
+            return out_at < out.size() || body_at < whole_body().size() || stream != nullptr;
+        }
         [[nodiscard]] bool pending_output() const noexcept override {
             // An ended stream is output too: its end (the last chunk) is still to be written.
-            return out_at < out.size() || (stream && (stream->queued() != 0 || stream->ended()));
+            return out_at < out.size() || body_at < whole_body().size() ||
+                   (stream && (stream->queued() != 0 || stream->ended()));
         }
         void on_stream_ready() noexcept override { connection.request_service(); }
     };
 
+    static ServerOptions checked(ServerOptions options) {
+        if (options.max_header_bytes == 0)
+            throw ValidationError{"http::ServerOptions: max_header_bytes must be >= 1, got 0"};
+        hio::detail::require_non_negative("http::ServerOptions", "header_timeout", options.header_timeout);
+        hio::detail::require_non_negative("http::ServerOptions", "request_timeout", options.request_timeout);
+        hio::detail::require_non_negative("http::ServerOptions", "keep_alive_timeout", options.keep_alive_timeout);
+        return options;
+    }
+
+    // A connection between requests: a new one that sent nothing within header_timeout, or a
+    // kept-alive one idle for keep_alive_timeout, is closed without a word; otherwise it is
+    // served again by that tyme.
+    void idle(Connection& connection, double tyme) {
+        const bool fresh = !connection.proven() && connection.bytes_received() == 0;
+        const double limit = fresh ? options_.header_timeout : options_.keep_alive_timeout;
+        const double since = fresh ? connection.opened_at() : connection.last_activity();
+        if (limit <= 0.0) {
+            connection.serve_at(never);
+        } else if (tyme - since >= limit) {
+            connection.close();
+        } else {
+            connection.serve_at(server().coarsen(since + limit, limit));
+        }
+    }
+
+    // Parses the next piece of rx: a request is answered, a refusal written.
+    void feed(Session& session, double tyme) {
+        Connection& connection = session.connection;
+        const std::span<const std::byte> bytes = connection.rx_buffer().read_span();
+        std::size_t taken = 0;
+        const auto outcome = session.parser.feed(bytes, taken);
+        connection.rx_buffer().consume(taken);
+        if (session.parser.in_request() && session.started < 0.0)
+            session.started = tyme;
+        if (session.parser.wants_continue()) {
+            session.parser.continue_sent();
+            session.out += "HTTP/1.1 100 Continue\r\n\r\n";
+        }
+        if (outcome == detail::RequestParser::Outcome::request) {
+            session.started = -1.0;
+            session.header_from = tyme;  // a pipelined request's header starts now
+            session.parser.request().remote = connection.remote_endpoint();
+            answer(session, session.parser.request(), tyme);
+        } else if (outcome == detail::RequestParser::Outcome::failed) {
+            refuse(session, session.parser.status());
+        }
+        // Outcome::more: the next piece of rx (a wrapped ring has two), or out of bytes.
+    }
+
+    // The timers of a request in progress or an answer streaming: 408 for a header or a request
+    // that took too long, heartbeats for a silent stream. True when the connection is done.
+    bool expire(Session& session, double tyme) {
+        if (session.closing)
+            return false;
+        const bool in_request = session.parser.in_request();
+        const bool header_late = in_request && !session.parser.header_complete() && options_.header_timeout > 0.0 &&
+                                 tyme - session.header_from >= options_.header_timeout;
+        const bool request_late = in_request && session.started >= 0.0 && options_.request_timeout > 0.0 &&
+                                  tyme - session.started >= options_.request_timeout;
+        if (header_late || request_late) {
+            refuse(session, 408);
+            flush(session);
+            wind_up(session, tyme);
+            return true;
+        }
+        beat(session, tyme);
+        return false;
+    }
+
     // Moves what the application streamed into the answer, framed, once the last piece has
     // left for tx; ends the answer when the stream has ended.
     static void pump(Session& session, double tyme) {
-        if (!session.stream || !session.out.empty())
+        if (!session.stream || session.out_at < session.out.size())
             return;
         BodyStream& stream = *session.stream;
         if (stream.queued() != 0) {
             const std::string_view data = stream.pending();
             session.streamed_at = tyme;
-            if (session.framing == Framing::chunked) {
+            if (session.framing == Framing::chunked)
                 detail::write_chunk(session.out, data);
-            } else {
+            else
                 session.out.append(data);
-            }
             stream.discard();
         }
         if (!stream.ended())
@@ -206,73 +306,89 @@ private:
         if (!session.stream || session.framing == Framing::length)
             return;  // a counted body has no room for extra bytes
         const double interval = session.stream->heartbeat_interval();
-        if (interval > 0.0 && tyme - session.streamed_at >= interval && session.out.empty()) {
+        if (interval > 0.0 && tyme - session.streamed_at >= interval && session.out_at == session.out.size()) {
             session.streamed_at = tyme;
             session.stream->beat();
         }
     }
 
-    // 408 for a request that began request_timeout ago and is not complete.
-    void expire(Session& session, Connection& connection, double tyme) {
-        if (session.closing || options_.request_timeout <= 0.0 || session.started < 0.0 ||
-            tyme - session.started < options_.request_timeout)
-            return;
-        refuse(session, 408);
-        flush(session, connection);
-        wind_up(session, connection);
-    }
-
-    // A closing connection reads nothing more, and ends once its last answer has left.
-    static void wind_up(Session& session, Connection& connection) {
-        if (!session.closing)
-            return;
-        connection.rx_buffer().clear();  // nothing after the last answer is served
-        if (session.out.empty() && !session.stream)
-            connection.shutdown_send();  // our FIN once tx drains; the peer's close ends it
-    }
-
-    static ServerOptions checked(ServerOptions options) {
-        if (options.max_header_bytes == 0)
-            throw ValidationError{"http::ServerOptions: max_header_bytes must be >= 1, got 0"};
-        hio::detail::require_non_negative("http::ServerOptions", "request_timeout", options.request_timeout);
-        return options;
-    }
-
-    Session& session_of(Connection& connection) {
-        if (auto* session = connection.session<Session>())
-            return *session;
-        return connection.emplace_session<Session>(options_, connection);
-    }
-
-    // Moves waiting answer bytes into tx as room allows.
-    static void flush(Session& session, Connection& connection) {
+    // Moves waiting answer bytes into tx as room allows: the head, then the body from its own
+    // storage (never copied whole into a per-connection buffer).
+    static void flush(Session& session) {
+        Connection& connection = session.connection;
         if (session.out_at < session.out.size()) {
-            const std::string_view rest = std::string_view{session.out}.substr(session.out_at);
-            session.out_at += connection.send(rest);
+            session.out_at += connection.send(std::string_view{session.out}.substr(session.out_at));
+            if (session.out_at < session.out.size())
+                return;
         }
-        if (session.out_at == session.out.size()) {
+        if (!session.out.empty()) {
             session.out.clear();
             session.out_at = 0;
         }
+        const std::string_view body = session.whole_body();
+        if (session.body_at < body.size()) {
+            session.body_at += connection.send(body.substr(session.body_at));
+            if (session.body_at < body.size())
+                return;
+        }
+        if (!body.empty()) {
+            std::string{}.swap(session.body);
+            session.shared.reset();
+            session.body_at = 0;
+        }
+    }
+
+    // After a pass over the connection: a closing connection reads nothing more and ends once
+    // its last answer has left; a connection whose answer has left and that holds no further
+    // request forgets its session and waits for the next one; otherwise the connection is
+    // served again by its next deadline.
+    void wind_up(Session& session, double tyme) {
+        Connection& connection = session.connection;
+        if (session.closing) {
+            connection.rx_buffer().clear();  // nothing after the last answer is served
+            if (!session.busy())
+                connection.shutdown_send();  // our FIN once tx drains; the peer's close ends it
+            connection.serve_at(session.stream ? next_beat(session) : never);
+            return;
+        }
+        if (!session.busy() && !session.parser.in_request() && connection.rx_buffer().empty()) {
+            connection.proven(true);
+            connection.reset_session();  // destroys `session`
+            idle(connection, tyme);
+            return;
+        }
+        double next = next_beat(session);
+        if (session.parser.in_request()) {
+            const tcp::Server& tcp = server();
+            if (!session.parser.header_complete() && options_.header_timeout > 0.0)
+                next = std::min(next, tcp.coarsen(session.header_from + options_.header_timeout, options_.header_timeout));
+            if (session.started >= 0.0 && options_.request_timeout > 0.0)
+                next = std::min(next, tcp.coarsen(session.started + options_.request_timeout, options_.request_timeout));
+        }
+        connection.serve_at(next);
+    }
+
+    static double next_beat(const Session& session) noexcept {
+        if (!session.stream || session.framing == Framing::length)
+            return never;
+        const double interval = session.stream->heartbeat_interval();
+        return interval > 0.0 ? session.streamed_at + interval : never;
     }
 
     void answer(Session& session, Request& request, double tyme) {
         Response response;
         try {
             handler_(request, response);
-        } catch (const std::exception& error) {
-            drop_stream(response);
-            response = error_response(500, std::string{"internal server error: "} + error.what());
-            ++refused_;
         } catch (...) {
+            // Nothing of the exception reaches the client: its message may hold internals.
             drop_stream(response);
-            response = error_response(500, "internal server error");
+            response = error_response(500);
             ++refused_;
         }
         ++requests_;
         const bool head = request.method == "HEAD";
         const bool http_1_0 = request.version_minor == 0;
-        bool close = response.close || !request.keep_alive || session.parser.upgrade() ||
+        bool close = response.close || !request.keep_alive || session.parser.upgrade() || session.last ||
                      has_token(response.headers.value("Connection"), "close");
         std::shared_ptr<BodyStream> stream = std::move(response.body_stream);
         Framing framing = Framing::whole;
@@ -285,8 +401,17 @@ private:
                 framing = Framing::chunked;
             close = close || framing == Framing::until_close;
         }
-        const std::uint64_t length = framing == Framing::length ? *stream->options().content_length : response.body.size();
-        write(session, response, framing, length, head, close, http_1_0 && request.keep_alive);
+        const bool bodiless = status_forbids_body(response.status) || head;
+        const std::size_t whole = response.shared_body ? response.shared_body->size() : response.body.size();
+        const std::uint64_t length = framing == Framing::length ? *stream->options().content_length : whole;
+        write_head(session, response, framing, length, close, http_1_0 && request.keep_alive);
+        if (framing == Framing::whole && !bodiless) {
+            if (response.shared_body)
+                session.shared = std::move(response.shared_body);
+            else
+                session.body = std::move(response.body);
+            session.body_at = 0;
+        }
         if (stream) {
             if (head || framing == Framing::whole) {
                 stream->close();  // no body will be sent: the application should stop
@@ -295,10 +420,6 @@ private:
                 session.framing = framing;
                 session.streamed_at = tyme;
                 session.stream->bind(&session);
-                if (const double interval = session.stream->heartbeat_interval(); interval > 0.0) {
-                    min_heartbeat_ = std::min(min_heartbeat_, interval);
-                    next_check_ = std::min(next_check_, tyme + interval / 2.0);
-                }
             }
         }
         if (close)
@@ -315,41 +436,47 @@ private:
     void refuse(Session& session, int status) {
         ++requests_;
         ++refused_;
-        write(session, error_response(status, std::string{reason_phrase(status)}), Framing::whole, 0, false,
-              true, false);
+        Response response = error_response(status);
+        write_head(session, response, Framing::whole, response.body.size(), true, false);
+        session.body = std::move(response.body);
+        session.body_at = 0;
         session.closing = true;
     }
 
-    static Response error_response(int status, const std::string& text) {
+    static Response error_response(int status) {
         Response response;
         response.status = status;
         response.headers.set("Content-Type", "text/plain; charset=utf-8");
-        response.body = text + "\n";
+        response.body = std::string{reason_phrase(status)} + "\n";
         response.close = true;
         return response;
     }
 
-    // Serializes `response`: the head (see detail::write_response_head), then the body unless
-    // HEAD, the status forbids one, or it is streamed.
-    void write(Session& session, const Response& response, Framing framing, std::uint64_t length, bool head,
-               bool close, bool keep_alive_1_0) {
+    // The response's head: status line, the handler's fields, Date, Server, framing, and
+    // Connection / Keep-Alive.
+    void write_head(Session& session, const Response& response, Framing framing, std::uint64_t length, bool close,
+                    bool keep_alive_1_0) {
+        std::optional<long> keep_alive;
+        if (!close && options_.keep_alive_timeout > 0.0)
+            keep_alive = static_cast<long>(std::floor(options_.keep_alive_timeout));
         detail::write_response_head(session.out, response.status, response.headers,
                                     {.framing = framing,
-                                     .content_length = framing == Framing::whole ? response.body.size() : length,
+                                     .content_length = length,
                                      .close = close,
                                      .keep_alive_1_0 = keep_alive_1_0,
                                      .date = date(),
-                                     .server = options_.server_header});
-        if (!status_forbids_body(response.status) && !head && framing == Framing::whole)
-            session.out += response.body;
+                                     .server = options_.server_header,
+                                     .keep_alive_timeout = keep_alive});
     }
 
-    // The Date field, formatted once per second.
+    // The Date field, formatted once per second of the Doist's wall clock (in virtual time an
+    // epoch plus tyme, so a run replays byte for byte: Tymist::wall_time).
     const std::string& date() {
-        const std::time_t now = std::time(nullptr);
-        if (now != date_second_) {
-            date_second_ = now;
-            date_ = http_date(now);
+        const double wall = tymist() != nullptr ? tymist()->wall_time() : static_cast<double>(std::time(nullptr));
+        const auto second = static_cast<std::time_t>(std::floor(wall));
+        if (second != date_second_ || date_.empty()) {
+            date_second_ = second;
+            date_ = http_date(second);
         }
         return date_;
     }
@@ -358,8 +485,6 @@ private:
     ServerOptions options_;
     std::string date_;
     std::time_t date_second_ = 0;
-    double next_check_ = 0.0;
-    double min_heartbeat_ = 2.0;  // the shortest heartbeat interval seen (bounds the check period)
     std::uint64_t requests_ = 0;
     std::uint64_t refused_ = 0;
 };

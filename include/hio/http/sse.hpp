@@ -96,7 +96,7 @@ public:
         response.status = 200;
         response.headers.set("Content-Type", "text/event-stream");
         response.headers.set("Cache-Control", "no-cache");
-        stream_ = response.stream({.capacity = options.capacity});
+        stream_ = response.stream({.capacity = options.capacity, .open_ended = true});
         stream_->heartbeat(options.heartbeat, ":\n\n");
         if (options.retry) {
             const std::string field = "retry: " + std::to_string(*options.retry) + "\n\n";

@@ -43,6 +43,9 @@ struct StreamOptions {
     /// framing. Unset: chunked transfer coding (HTTP/1.1) or a body ended by the close
     /// (HTTP/1.0 clients).
     std::optional<std::uint64_t> content_length{};
+    /// A stream with no end of its own (server-sent events): a graceful shutdown ends it,
+    /// where it waits for a stream with an end to finish.
+    bool open_ended = false;
 };
 
 /// The writing end of a streamed response body, shared by the handler (or any doer it hands

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -119,6 +120,11 @@ public:
     }
     /// The session whatever its type, or null.
     [[nodiscard]] ConnectionSession* any_session() const noexcept { return session_.get(); }
+    /// Destroys the session, if any (a protocol that keeps no state between requests).
+    void reset_session() noexcept {
+        session_.reset();
+        session_type_ = nullptr;
+    }
 
     /// The protocol agreed with ALPN over TLS (tls::Config::alpn), or empty.
     [[nodiscard]] std::string alpn() const { return transport_->alpn(); }
@@ -133,8 +139,12 @@ public:
 
     /// Received bytes not yet read (hio: rxbs).
     [[nodiscard]] RingBuffer& rx_buffer() noexcept { return rx_; }
+    /// Received bytes not yet read, read-only.
+    [[nodiscard]] const RingBuffer& rx_buffer() const noexcept { return rx_; }
     /// Bytes waiting to be sent (hio: txbs).
     [[nodiscard]] RingBuffer& tx_buffer() noexcept { return tx_; }
+    /// Bytes waiting to be sent, read-only.
+    [[nodiscard]] const RingBuffer& tx_buffer() const noexcept { return tx_; }
 
     /// Queues as much of `data` as fits in tx; returns how many bytes were accepted (fewer
     /// than offered: back pressure). Nothing is accepted once closed or shut down.
@@ -214,6 +224,20 @@ public:
     [[nodiscard]] double last_activity() const noexcept { return last_activity_; }
     /// Sets the tyme of the last activity.
     void last_activity(double tyme) noexcept { last_activity_ = tyme; }
+
+    /// The tyme by which the application wants this connection served even if nothing
+    /// happens on it (a request timeout, a heartbeat); +infinity: none. tcp::Server puts it in
+    /// ready() in the first pass at or after that tyme, so an application needs no scan.
+    [[nodiscard]] double serve_at() const noexcept { return serve_at_; }
+    /// Sets (or, with +infinity, clears) the tyme to be served by.
+    void serve_at(double tyme) noexcept { serve_at_ = tyme; }
+
+    /// True once the application trusts this peer: it completed a request (HTTP sets it after
+    /// each answer, the echo doer after its first echo). A server that is full closes its
+    /// longest-idle connection that is not proven to make room for a newcomer.
+    [[nodiscard]] bool proven() const noexcept { return proven_; }
+    /// Marks the peer proven (or not).
+    void proven(bool value) noexcept { proven_ = value; }
 
     /// A number its server gives it, unique per server (0 for clients).
     [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
@@ -327,6 +351,7 @@ private:
     std::uint64_t id_ = 0;
     double last_activity_ = 0.0;
     double opened_at_ = 0.0;
+    double serve_at_ = std::numeric_limits<double>::infinity();
     State state_;
     bool readable_ = false;
     bool writable_ = true;
@@ -334,6 +359,7 @@ private:
     bool peer_closed_ = false;
     bool send_shutdown_ = false;
     bool shut_ = false;
+    bool proven_ = false;
     const void* session_type_ = nullptr;
     std::unique_ptr<ConnectionSession> session_;  // last: destroyed first
 };

@@ -3,8 +3,10 @@
 /// TCP client: Client (a Connection that connects and reconnects) and ClientDoer
 /// (hio: core.tcp.clienting Client, ClientDoer).
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -123,6 +125,24 @@ public:
             attempt(tyme);
     }
 
+    /// The tyme by which service() must run again if no socket becomes ready: the connect or
+    /// handshake timeout, or the next retry; -infinity when the connection has work it can
+    /// do now (it reported readiness while its doer ran), +infinity when it waits only for
+    /// the network.
+    [[nodiscard]] double next_deadline() const noexcept {
+        constexpr double none = std::numeric_limits<double>::infinity();
+        if (!want_)
+            return none;
+        if (connection_ && connection_->wants_service())
+            return -none;
+        const double timeout = options_.timeout > 0.0 ? options_.timeout : none;
+        if (!connection_)
+            return std::min(retry_at_, started_ + timeout);
+        if (connection_->connected())
+            return connection_->established() ? none : connected_at_ + timeout;
+        return connection_->closed() ? -none : started_ + timeout;  // closed: service() decides
+    }
+
     /// Closes the connection and stops trying. Idempotent.
     void close() noexcept {
         want_ = false;
@@ -234,7 +254,9 @@ private:
 };
 
 /// A doer that runs a Client: connects on enter, services every recur, closes on exit
-/// (hio: ClientDoer). Subclasses override `talk()` to use the connection.
+/// (hio: ClientDoer). Subclasses override `talk()` to use the connection; a talk() that only
+/// reacts to the connection calls idle_between_events(), and the doer then sleeps between
+/// events instead of running every pass.
 class ClientDoer : public Doer {
 public:
     /// Runs `client` (not owned; must outlive the doer) with period `tock` (0: every pass).
@@ -259,8 +281,18 @@ protected:
         client_.service(tyme);
         const bool finished = talk(tyme);
         client_.service(tyme);  // send what talk() queued in this same pass
+        if (idle_wanted_ && !finished)
+            idle_until(client_.next_deadline());  // after the last service(): its deadline is current
+        idle_wanted_ = false;
         return finished;
     }
+
+    /// From talk(): nothing to do until the connection has activity or one of the client's
+    /// deadlines (connect or handshake timeout, a retry) comes; the doer then idles
+    /// (Doer::idle_until) instead of running every pass. A talk() that reacts only to what
+    /// the server sends calls it each time it returns false; one that polls other state must
+    /// not.
+    void idle_between_events() noexcept { idle_wanted_ = true; }
 
     void exit() noexcept override {
         client_.close();
@@ -276,6 +308,7 @@ protected:
 
 private:
     Client& client_;
+    bool idle_wanted_ = false;
 };
 
 }  // namespace hio::tcp

@@ -10,22 +10,24 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
 
-#include <hio/io/connection.hpp>
 #include <hio/detail/validate.hpp>
 #include <hio/doer.hpp>
 #include <hio/error.hpp>
+#include <hio/io/connection.hpp>
 #include <hio/io/ring_buffer.hpp>
 #include <hio/io/transport.hpp>
 
 namespace hio::tcp {
 
-/// Settings of a Server.
+/// Settings of a Server. The defaults are safe for a server on the internet: no connection is
+/// held forever by a silent peer, and a full server makes room for newcomers.
 struct ServerOptions {
     /// Address to listen on: "127.0.0.1", "::1", "0.0.0.0", "::", or a host name.
     std::string host = "127.0.0.1";
@@ -33,14 +35,20 @@ struct ServerOptions {
     std::uint16_t port = 0;
     /// Pending-connection queue; hio used 5 and stalled near 50 concurrent clients.
     int backlog = SOMAXCONN;
-    /// Open connections allowed; a peer beyond it is accepted and closed at once (counted in
-    /// Server::refused()).
+    /// Open connections allowed. A peer beyond it makes the server close its longest-idle
+    /// connection that is not proven (Connection::proven(): it never completed a request), or,
+    /// when all are proven, is accepted and closed at once (counted in Server::refused()).
     std::size_t max_connections = 1024;
     /// Tyme a connection may stay without moving a byte before it is closed; 0: never.
-    double idle_timeout = 0.0;
+    double idle_timeout = 300.0;
     /// Tyme a connection may take to become established (the TLS handshake) before it is
     /// closed; 0: never. A peer that stalls a handshake cannot hold a connection forever.
     double handshake_timeout = 10.0;
+    /// Timeouts are rounded up to a grid of min(timer_slack, timeout / 16) tyme (see
+    /// Server::coarsen()), so that a server whose many connections time out at scattered tymes
+    /// wakes for them at most once per `timer_slack`; a timeout fires at most that much late
+    /// (a 300 s idle timeout within 1 s, a 0.5 s one within 1/32 s). 0: exact tymes.
+    double timer_slack = 1.0;
     /// Capacity of each connection's rx and tx buffers. Storage is borrowed from a pool only
     /// while bytes are held, so idle connections cost no buffer memory.
     std::size_t buffer_size = RingBuffer::default_capacity;
@@ -50,11 +58,18 @@ struct ServerOptions {
 
 /// A listening TCP endpoint and its open connections (hio: Server with its Remoters).
 ///
-/// `service(tyme)` accepts waiting peers and moves bytes for the connections the reactor
-/// reported ready, and only those: its cost follows what is ready, not what is open.
-/// `ready()` then lists the connections that had activity, in id order, for the
-/// application; `finish(tyme)` sends what the application queued, closes idle and finished
-/// connections and forgets closed ones. ServerDoer runs these steps once per recur.
+/// `service(tyme)` accepts waiting peers, fires the timeouts that are due, and moves bytes for
+/// the connections the reactor reported ready, and only those: its cost follows what is ready
+/// and what is due, not what is open. `ready()` then lists the connections that had activity
+/// (or whose Connection::serve_at() tyme came), in id order, for the application;
+/// `finish(tyme)` sends what the application queued, and forgets closed connections.
+/// `next_deadline()` says when the server must be serviced again if nothing happens, so the
+/// doer that runs it can idle until then (Doer::idle_until). ServerDoer runs these steps.
+///
+/// Timeouts live in a heap keyed on each connection's next deadline (idle, handshake, or the
+/// application's serve_at()); activity only moves a connection's deadline later, and a heap
+/// entry that finds its deadline moved requeues itself, so a busy connection costs no heap
+/// work per message and an idle server no scan over its connections.
 class Server final : private TransportEvents, private ConnectionObserver {
 public:
     /// A server on `network` (not owned; must outlive it). Call open() to listen.
@@ -66,37 +81,50 @@ public:
     Server& operator=(const Server&) = delete;
     ~Server() { close(); }
 
-    /// Binds and listens. Throws hio::Error naming the address and cause (in use, ...).
+    /// Binds and listens. Throws hio::SystemError naming the address and cause (address in
+    /// use, permission), or ValidationError for a bad backlog.
     void open() {
         if (listener_)
             return;
         listener_ = network_.listen(options_.host, options_.port, options_.backlog);
         listener_->watch(this);
         accept_ready_ = true;  // peers may already be queued
+        bound_port_ = listener_->port();
+        bound_endpoint_ = listener_->local_endpoint();
     }
 
-    /// Stops listening and closes every connection. Idempotent.
-    void close() noexcept {
+    /// Stops listening (new peers are refused by the system) and keeps the open connections:
+    /// the first step of a graceful shutdown. Idempotent.
+    void stop_listening() noexcept {
         if (listener_) {
             listener_->close();
             listener_.reset();
         }
-        for (auto& [id, connection] : connections_)
-            connection->close();
+        accept_ready_ = false;
+    }
+
+    /// Stops listening and closes every connection. Idempotent.
+    void close() noexcept {
+        stop_listening();
+        for (auto& [id, held] : connections_)
+            held.connection->close();
         connections_.clear();
+        timers_.clear();
         active_.clear();
         reported_.clear();
+        current_.clear();
         servicing_ = false;  // also after an exception left serve()
     }
 
-    /// True between open() and close().
+    /// True while listening (between open() and stop_listening() or close()).
     [[nodiscard]] bool opened() const noexcept { return listener_ != nullptr; }
 
-    /// The bound port (the real one when 0 was asked for); 0 before open().
-    [[nodiscard]] std::uint16_t port() const { return listener_ ? listener_->port() : std::uint16_t{0}; }
+    /// The bound port (the real one when 0 was asked for); 0 before open(). Kept after
+    /// stop_listening().
+    [[nodiscard]] std::uint16_t port() const noexcept { return bound_port_; }
 
-    /// "host:port" bound, e.g. "127.0.0.1:40123" or "[::1]:40123".
-    [[nodiscard]] std::string local_endpoint() const { return listener_ ? listener_->local_endpoint() : std::string{}; }
+    /// "host:port" bound, e.g. "127.0.0.1:40123" or "[::1]:40123"; empty before open().
+    [[nodiscard]] const std::string& local_endpoint() const noexcept { return bound_endpoint_; }
 
     /// The options it was made with.
     [[nodiscard]] const ServerOptions& options() const noexcept { return options_; }
@@ -110,13 +138,13 @@ public:
     /// The network this server listens on.
     [[nodiscard]] hio::Network& network() const noexcept { return network_; }
 
-    /// Accepts what waits and moves bytes for the ready connections; fills ready().
+    /// Accepts what waits, fires due timeouts and moves bytes for the ready connections;
+    /// fills ready().
     void service(double tyme) {
-        if (!listener_)
-            return;
         servicing_ = true;
-        if (accept_ready_)
+        if (accept_ready_ && listener_ && tyme >= accept_retry_at_)
             accept_waiting(tyme);
+        fire_timers(tyme);
         std::sort(active_.begin(), active_.end());
         active_.erase(std::unique(active_.begin(), active_.end()), active_.end());
         current_.clear();
@@ -124,7 +152,7 @@ public:
             const auto found = connections_.find(id);
             if (found == connections_.end())
                 continue;
-            Connection& connection = *found->second;
+            Connection& connection = *found->second.connection;
             if (connection.service())
                 connection.last_activity(tyme);
             current_.push_back(&connection);
@@ -135,8 +163,8 @@ public:
     /// The connections that had activity in the last service(), in id order.
     [[nodiscard]] const std::vector<Connection*>& ready() const noexcept { return current_; }
 
-    /// Sends what the application queued on the active connections, closes finished and idle
-    /// ones, and forgets closed ones (after `on_close`, if set, saw them).
+    /// Sends what the application queued on the ready connections, closes finished ones,
+    /// forgets closed ones (after `on_close`, if set, saw them), and sets their timeouts.
     void finish(double tyme) {
         for (Connection* connection : current_) {
             const std::uint64_t received = connection->bytes_received();
@@ -168,44 +196,60 @@ public:
                 queue_for_service(id);
         }
         reported_.clear();
-        if (timeouts_apply() && tyme >= next_idle_check_) {
-            next_idle_check_ = tyme + check_interval();
-            for (auto& [id, connection] : connections_) {
-                if (connection->closed())
-                    continue;
-                if (options_.idle_timeout > 0.0 && tyme - connection->last_activity() >= options_.idle_timeout) {
-                    connection->close();
-                    ++idle_closed_;
-                    closing_.push_back(id);
-                } else if (options_.handshake_timeout > 0.0 && !connection->established() &&
-                           tyme - connection->opened_at() >= options_.handshake_timeout) {
-                    connection->close();
-                    ++handshake_timeouts_;
-                    closing_.push_back(id);
-                }
-            }
-        }
-        for (Connection* connection : current_)
+        for (Connection* connection : current_) {
+            const std::uint64_t id = connection->id();
             if (connection->closed())
-                closing_.push_back(connection->id());
-        current_.clear();
-        for (const std::uint64_t id : closing_) {
-            const auto found = connections_.find(id);
-            if (found == connections_.end())
-                continue;
-            if (on_close_)
-                on_close_(*found->second);
-            connections_.erase(found);
+                forget(id);
+            else
+                schedule(id);
         }
-        closing_.clear();
+        current_.clear();
         servicing_ = false;
-        if (!active_.empty() && doer_ != nullptr)
-            doer_->wake();  // connections marked during this pass: one more pass, at once
+        if (doer_ != nullptr && (!active_.empty() || (accept_ready_ && listener_ && tyme >= accept_retry_at_)))
+            doer_->wake();  // connections marked during this pass, or peers still waiting
+    }
+
+    /// The tyme by which service() must run again if no socket becomes ready: the first
+    /// timeout (idle, handshake, a connection's serve_at(), an accept retry); +infinity when
+    /// there is none.
+    [[nodiscard]] double next_deadline() {
+        double due = std::numeric_limits<double>::infinity();
+        while (!timers_.empty()) {
+            const Timer top = timers_.front();
+            const auto found = connections_.find(top.id);
+            if (found != connections_.end() && found->second.heap_at == top.due) {
+                const double actual = deadline_of(*found->second.connection);
+                if (actual <= top.due) {
+                    due = top.due;
+                    break;
+                }
+                pop_timer();  // the deadline moved later (activity): requeue it there
+                found->second.heap_at = no_timer;
+                schedule(top.id);
+                continue;
+            }
+            pop_timer();  // stale: forgotten, or superseded by an earlier entry
+        }
+        if (accept_ready_ && listener_)
+            due = std::min(due, accept_retry_at_);
+        return due;
+    }
+
+    /// `due` (a tyme `timeout` after something) rounded up to the timer grid, min(timer_slack,
+    /// timeout / 16): the tyme a timeout of that length fires. Applications that set
+    /// Connection::serve_at() for timeouts of their own use it too, so that their timers
+    /// coalesce with the server's.
+    [[nodiscard]] double coarsen(double due, double timeout) const noexcept {
+        const double grid = std::min(options_.timer_slack, timeout / 16.0);
+        if (!(grid > 0.0) || std::isinf(due))
+            return due;
+        return std::ceil(due / grid) * grid;
     }
 
     /// Called with each new connection.
     void on_open(std::function<void(Connection&)> callback) { on_open_ = std::move(callback); }
-    /// Called with each connection about to be forgotten (closed by either side).
+    /// Called with each connection about to be forgotten (closed by either side, timed out,
+    /// evicted).
     void on_close(std::function<void(Connection&)> callback) { on_close_ = std::move(callback); }
 
     /// Open connections.
@@ -215,19 +259,37 @@ public:
     /// but must not open() or close() the server.
     template <class Fn>
     void visit(Fn&& fn) {
-        for (auto& [id, connection] : connections_)
-            if (!connection->closed())
-                fn(*connection);
+        for (auto& [id, held] : connections_)
+            if (!held.connection->closed())
+                fn(*held.connection);
+    }
+
+    /// Closes and forgets (after `on_close`) every connection for which `condition(connection)`
+    /// holds; returns how many. Not from inside serve(): between passes, or from the doer's
+    /// own recur outside service()..finish().
+    template <class Condition>
+    std::size_t close_if(Condition&& condition) {
+        std::vector<std::uint64_t> chosen;
+        for (auto& [id, held] : connections_)
+            if (condition(*held.connection))
+                chosen.push_back(id);
+        for (const std::uint64_t id : chosen) {
+            connections_.find(id)->second.connection->close();
+            forget(id);
+        }
+        return chosen.size();
     }
 
     /// The connection with `id`, or nullptr.
     [[nodiscard]] Connection* connection(std::uint64_t id) const {
         const auto found = connections_.find(id);
-        return found == connections_.end() ? nullptr : found->second.get();
+        return found == connections_.end() ? nullptr : found->second.connection.get();
     }
 
-    /// Peers turned away because max_connections were open.
+    /// Peers turned away because max_connections were open and all of them were proven.
     [[nodiscard]] std::uint64_t refused() const noexcept { return refused_; }
+    /// Connections closed to make room for a newcomer when full (not proven, idle longest).
+    [[nodiscard]] std::uint64_t evicted() const noexcept { return evicted_; }
     /// Connections closed by the idle timeout.
     [[nodiscard]] std::uint64_t idle_closed() const noexcept { return idle_closed_; }
     /// Connections closed because they were not established in time (TLS handshake).
@@ -238,6 +300,19 @@ public:
     [[nodiscard]] std::error_code last_accept_error() const noexcept { return accept_error_; }
 
 private:
+    static constexpr double no_timer = std::numeric_limits<double>::infinity();
+    // After an accept failure (out of descriptors) the listener is tried again this much later.
+    static constexpr double accept_backoff = 0.25;
+
+    struct Held {
+        std::unique_ptr<Connection> connection;
+        double heap_at = no_timer;  // the due tyme of its live heap entry, if any
+    };
+    struct Timer {
+        double due;
+        std::uint64_t id;
+    };
+
     static ServerOptions checked(ServerOptions options) {
         if (options.backlog < 1)
             throw ValidationError{"tcp::Server: backlog must be >= 1, got " + std::to_string(options.backlog)};
@@ -249,20 +324,101 @@ private:
             throw ValidationError{"tcp::Server: accepts_per_service must be >= 1, got 0"};
         hio::detail::require_non_negative("tcp::Server", "idle_timeout", options.idle_timeout);
         hio::detail::require_non_negative("tcp::Server", "handshake_timeout", options.handshake_timeout);
+        hio::detail::require_non_negative("tcp::Server", "timer_slack", options.timer_slack);
         return options;
     }
 
-    [[nodiscard]] bool timeouts_apply() const noexcept {
-        return options_.idle_timeout > 0.0 || options_.handshake_timeout > 0.0;
+    static bool later(const Timer& a, const Timer& b) noexcept { return a.due > b.due; }
+
+    static std::uint64_t id_of(const Connection* connection) noexcept { return connection->id(); }
+    static std::uint64_t id_of(std::uint64_t id) noexcept { return id; }
+
+    // The first of the connection's deadlines: idle, handshake, the application's serve_at().
+    [[nodiscard]] double deadline_of(const Connection& connection) const noexcept {
+        double due = connection.serve_at();
+        if (options_.idle_timeout > 0.0)
+            due = std::min(due, coarsen(connection.last_activity() + options_.idle_timeout, options_.idle_timeout));
+        if (options_.handshake_timeout > 0.0 && !connection.established())
+            due = std::min(due, coarsen(connection.opened_at() + options_.handshake_timeout, options_.handshake_timeout));
+        return due;
     }
 
-    // Timeouts are checked by a scan every eighth of the shortest one: the cost is one pass
-    // over the connections now and then, not a timer per connection.
-    [[nodiscard]] double check_interval() const noexcept {
-        double shortest = options_.idle_timeout > 0.0 ? options_.idle_timeout : options_.handshake_timeout;
-        if (options_.handshake_timeout > 0.0 && options_.handshake_timeout < shortest)
-            shortest = options_.handshake_timeout;
-        return shortest / 8.0;
+    // Queues the connection's next deadline unless an entry at or before it is there already.
+    void schedule(std::uint64_t id) {
+        const auto found = connections_.find(id);
+        if (found == connections_.end())
+            return;
+        Held& held = found->second;
+        const double due = deadline_of(*held.connection);
+        if (std::isinf(due) || held.heap_at <= due)
+            return;
+        timers_.push_back({due, id});
+        std::push_heap(timers_.begin(), timers_.end(), later);
+        held.heap_at = due;
+    }
+
+    void pop_timer() noexcept {
+        std::pop_heap(timers_.begin(), timers_.end(), later);
+        timers_.pop_back();
+    }
+
+    // Closes what timed out; puts connections whose serve_at() came into the ready list.
+    void fire_timers(double tyme) {
+        while (!timers_.empty() && timers_.front().due <= tyme) {
+            const Timer top = timers_.front();
+            pop_timer();
+            const auto found = connections_.find(top.id);
+            if (found == connections_.end() || found->second.heap_at != top.due)
+                continue;  // forgotten, or superseded by an earlier entry
+            found->second.heap_at = no_timer;
+            Connection& connection = *found->second.connection;
+            if (connection.closed())
+                continue;  // finish() forgets it
+            if (options_.idle_timeout > 0.0 && tyme - connection.last_activity() >= options_.idle_timeout) {
+                ++idle_closed_;
+                connection.close();
+                forget(top.id);
+            } else if (options_.handshake_timeout > 0.0 && !connection.established() &&
+                       tyme - connection.opened_at() >= options_.handshake_timeout) {
+                ++handshake_timeouts_;
+                connection.close();
+                forget(top.id);
+            } else if (connection.serve_at() <= tyme) {
+                connection.serve_at(no_timer);  // the application sets its next one
+                active_.push_back(top.id);
+            } else {
+                schedule(top.id);  // activity moved the deadline later
+            }
+        }
+    }
+
+    // Forgets a connection now (after on_close saw it).
+    void forget(std::uint64_t id) {
+        const auto found = connections_.find(id);
+        if (found == connections_.end())
+            return;
+        if (on_close_)
+            on_close_(*found->second.connection);
+        connections_.erase(found);
+    }
+
+    // Full: closes the longest-idle connection not proven; false when every one is proven.
+    bool make_room() {
+        std::uint64_t victim = 0;
+        double idle_since = std::numeric_limits<double>::infinity();
+        for (const auto& [id, held] : connections_) {
+            const Connection& connection = *held.connection;
+            if (!connection.proven() && connection.last_activity() < idle_since) {
+                idle_since = connection.last_activity();
+                victim = id;
+            }
+        }
+        if (victim == 0)
+            return false;
+        connections_.find(victim)->second.connection->close();
+        forget(victim);
+        ++evicted_;
+        return true;
     }
 
     void accept_waiting(double tyme) {
@@ -270,7 +426,8 @@ private:
             std::error_code error;
             std::unique_ptr<Transport> transport = listener_->accept(error);
             if (error) {
-                accept_error_ = error;  // e.g. EMFILE: retry next pass, keep serving the others
+                accept_error_ = error;  // e.g. EMFILE: try again a little later
+                accept_retry_at_ = tyme + accept_backoff;
                 return;
             }
             if (!transport) {
@@ -278,7 +435,7 @@ private:
                 listener_->arm_accept();
                 return;
             }
-            if (connections_.size() >= options_.max_connections) {
+            if (connections_.size() >= options_.max_connections && !make_room()) {
                 transport->close();
                 ++refused_;
                 continue;
@@ -291,15 +448,12 @@ private:
             connection->id(id);
             connection->last_activity(tyme);
             connection->opened_at(tyme);
-            Connection& added = *connections_.emplace(id, std::move(connection)).first->second;
+            Connection& added = *connections_.emplace(id, Held{std::move(connection)}).first->second.connection;
             active_.push_back(id);  // read what may already have arrived
             if (on_open_)
                 on_open_(added);
         }
     }
-
-    static std::uint64_t id_of(const Connection* connection) noexcept { return connection->id(); }
-    static std::uint64_t id_of(std::uint64_t id) noexcept { return id; }
 
     void queue_for_service(std::uint64_t id) noexcept {
         try {
@@ -337,27 +491,40 @@ private:
     ServerOptions options_;
     BufferPool buffers_;  // rx and tx of every connection: one pool, so an echo can trade blocks
     std::unique_ptr<Listener> listener_;
-    std::map<std::uint64_t, std::unique_ptr<Connection>> connections_;
+    std::map<std::uint64_t, Held> connections_;
+    std::vector<Timer> timers_;            // min-heap on due
     std::vector<std::uint64_t> active_;    // ids reported ready since the last service()
     std::vector<Connection*> current_;     // active in this pass, for the application (by id)
     std::vector<std::uint64_t> reported_;  // ids reported while this pass serviced
-    std::vector<std::uint64_t> closing_;
     std::function<void(Connection&)> on_open_;
     std::function<void(Connection&)> on_close_;
     Doer* doer_ = nullptr;
+    std::string bound_endpoint_;
     std::error_code accept_error_;
     std::uint64_t last_id_ = 0;
     std::uint64_t refused_ = 0;
+    std::uint64_t evicted_ = 0;
     std::uint64_t idle_closed_ = 0;
     std::uint64_t handshake_timeouts_ = 0;
     std::uint64_t accepted_ = 0;
-    double next_idle_check_ = 0.0;
+    double accept_retry_at_ = -std::numeric_limits<double>::infinity();
+    std::uint16_t bound_port_ = 0;
     bool accept_ready_ = false;
     bool servicing_ = false;
 };
 
-/// A doer that runs a Server: opens it on enter, services it every recur, closes it on exit
-/// (hio: ServerDoer). Subclasses override `serve()` to act on active connections.
+/// A doer that runs a Server: opens it on enter, services it when a socket is ready or a
+/// timeout is due, closes it on exit (hio: ServerDoer). Subclasses override `serve()` to act
+/// on ready connections.
+///
+/// Between events it idles (Doer::idle_until) until the server's next deadline, so a Doist of
+/// servers sleeps while nothing happens. A subclass that overrides recur and needs to run on
+/// a schedule of its own asks for it after calling this recur (idle_until an earlier tyme, or
+/// stay_awake()).
+///
+/// On a graceful shutdown (Doer::wind_down) it stops listening at once, lets drain() finish
+/// what is in progress, closes the connections that are quiet() as they become so, and
+/// finishes when none is left (the Doist's grace period bounds the wait).
 class ServerDoer : public Doer {
 public:
     /// Runs `server` (not owned; must outlive the doer) with period `tock` (0: every pass).
@@ -366,9 +533,23 @@ public:
     /// The server it runs.
     [[nodiscard]] Server& server() noexcept { return server_; }
 
+    /// True once a graceful shutdown began (until the next enter).
+    [[nodiscard]] bool draining() const noexcept { return draining_; }
+
+    /// Starts a graceful shutdown: no new connections, drain() on each open one, and quiet ones
+    /// closed now. True (keep running) while connections remain.
+    bool wind_down(double tyme) override {
+        server_.stop_listening();
+        draining_ = true;
+        server_.visit([&](Connection& connection) { drain(connection, tyme); });
+        close_quiet();
+        return server_.connection_count() != 0;
+    }
+
 protected:
     void enter() override {
         hio::detail::require_waiter(tymist(), server_.network(), "tcp::ServerDoer");
+        draining_ = false;
         server_.owner(this);
         server_.open();
     }
@@ -378,6 +559,12 @@ protected:
         for (Connection* connection : server_.ready())
             serve(*connection, tyme);
         server_.finish(tyme);
+        if (draining_) {
+            close_quiet();
+            if (server_.connection_count() == 0)
+                return true;
+        }
+        idle_until(server_.next_deadline());
         return false;
     }
 
@@ -386,26 +573,49 @@ protected:
         server_.owner(nullptr);
     }
 
-    /// Called for each connection with activity this pass: read its rx, write its tx.
+    /// Called for each connection with activity this pass (or whose serve_at() came): read its
+    /// rx, write its tx.
     virtual void serve(Connection& connection, double tyme) {
         static_cast<void>(connection);
         static_cast<void>(tyme);
     }
 
+    /// Called for each open connection when a graceful shutdown begins: finish what is in
+    /// progress (HTTP: the answer in flight, with Connection: close). The default does nothing.
+    virtual void drain(Connection& connection, double tyme) {
+        static_cast<void>(connection);
+        static_cast<void>(tyme);
+    }
+
+    /// True when the connection may be closed now in a graceful shutdown: by default, when
+    /// nothing waits in rx or tx and the application holds no output for it.
+    [[nodiscard]] virtual bool quiet(const Connection& connection) const {
+        const ConnectionSession* session = connection.any_session();
+        return connection.rx_buffer().empty() && connection.tx_buffer().empty() &&
+               (session == nullptr || !session->pending_output());
+    }
+
 private:
+    void close_quiet() {
+        server_.close_if([this](const Connection& connection) { return connection.closed() || quiet(connection); });
+    }
+
     Server& server_;
+    bool draining_ = false;
 };
 
 /// Sends every byte back to its sender, in order (hio: EchoServerDoer). When a peer's tx
 /// buffer is full its rx is left to fill, and then its socket is not read until there is
-/// room: a peer that does not read its echoes slows only itself.
+/// room: a peer that does not read its echoes slows only itself. A peer that got an echo is
+/// proven: a full server makes room by closing silent peers first.
 class EchoServerDoer : public ServerDoer {
 public:
     using ServerDoer::ServerDoer;
 
 protected:
     void serve(Connection& connection, double) override {
-        connection.tx_buffer().transfer_from(connection.rx_buffer());
+        if (connection.tx_buffer().transfer_from(connection.rx_buffer()) != 0)
+            connection.proven(true);
     }
 };
 

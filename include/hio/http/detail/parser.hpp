@@ -17,6 +17,7 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include <hio/http/message.hpp>
 
@@ -54,12 +55,14 @@ inline bool is_http_token(std::string_view name) noexcept {
 }
 
 /// The llhttp plumbing both parsers share (CRTP): the callbacks, forwarded to Derived; the
-/// start line (target or reason phrase) and the header fields, collected within
-/// `max_header_bytes`; and execute(), which reports how many bytes llhttp used. Derived
-/// provides, with llhttp's return conventions: `std::string& start_line()`,
-/// `Headers& fields()`, `int overflow(bool in_start_line)` (records why, returns -1),
+/// start line (target or reason phrase), the header fields and the trailer fields (kept apart:
+/// RFC 9110 6.5), collected within `max_header_bytes`; and execute(), which reports how many
+/// bytes llhttp used. Derived provides, with llhttp's return conventions:
+/// `std::string& start_line()`, `Headers& fields()`, `int add_trailer(std::string, std::string)`,
+/// `int overflow(bool in_start_line)` (records why, returns -1),
 /// `int field_name_complete(std::string_view)`, `int on_headers()`,
-/// `int on_body(const char*, std::size_t)` and `int on_message()`.
+/// `int on_body(const char*, std::size_t)` and `int on_message()`. The callback table is
+/// shared by every parser of a kind: a parser holds only llhttp's state and what it collects.
 template <class Derived>
 class LlhttpParser {
 public:
@@ -71,34 +74,7 @@ public:
 
 protected:
     LlhttpParser(llhttp_type_t type, std::size_t max_header_bytes) : max_header_bytes_{max_header_bytes} {
-        llhttp_settings_init(&settings_);
-        settings_.on_message_begin = [](llhttp_t* p) {
-            self(p).started_ = true;
-            return 0;
-        };
-        const llhttp_data_cb start_line = [](llhttp_t* p, const char* at, std::size_t length) {
-            return self(p).collect(self(p).derived().start_line(), at, length, true);
-        };
-        (type == HTTP_REQUEST ? settings_.on_url : settings_.on_status) = start_line;
-        settings_.on_header_field = [](llhttp_t* p, const char* at, std::size_t length) {
-            return self(p).collect(self(p).field_, at, length, false);
-        };
-        settings_.on_header_field_complete = [](llhttp_t* p) {
-            return self(p).derived().field_name_complete(self(p).field_);
-        };
-        settings_.on_header_value = [](llhttp_t* p, const char* at, std::size_t length) {
-            return self(p).collect(self(p).value_, at, length, false);
-        };
-        settings_.on_header_value_complete = [](llhttp_t* p) {  // also for an empty value
-            self(p).finish_field();
-            return 0;
-        };
-        settings_.on_headers_complete = [](llhttp_t* p) { return self(p).derived().on_headers(); };
-        settings_.on_body = [](llhttp_t* p, const char* at, std::size_t length) {
-            return self(p).derived().on_body(at, length);
-        };
-        settings_.on_message_complete = [](llhttp_t* p) { return self(p).derived().on_message(); };
-        llhttp_init(&parser_, type, &settings_);
+        llhttp_init(&parser_, type, &settings(type));
         parser_.data = this;
     }
     ~LlhttpParser() = default;
@@ -118,13 +94,59 @@ protected:
         value_.clear();
         header_bytes_ = 0;
         started_ = false;
+        in_trailers_ = false;
     }
+
+    /// Counts `length` more bytes of the head toward max_header_bytes; false when past it.
+    [[nodiscard]] bool count_head(std::size_t length) noexcept {
+        header_bytes_ += length;
+        return header_bytes_ <= max_header_bytes_;
+    }
+    [[nodiscard]] std::size_t max_header_bytes() const noexcept { return max_header_bytes_; }
 
     llhttp_t parser_{};
 
 private:
     static LlhttpParser& self(llhttp_t* parser) { return *static_cast<LlhttpParser*>(parser->data); }
     Derived& derived() noexcept { return static_cast<Derived&>(*this); }
+
+    // One callback table per kind of parser: the callbacks find their parser in parser->data.
+    static const llhttp_settings_t& settings(llhttp_type_t type) {
+        static const llhttp_settings_t shared = [type] {
+            llhttp_settings_t made;
+            llhttp_settings_init(&made);
+            made.on_message_begin = [](llhttp_t* p) {
+                self(p).started_ = true;
+                return 0;
+            };
+            const llhttp_data_cb start_line = [](llhttp_t* p, const char* at, std::size_t length) {
+                return self(p).collect(self(p).derived().start_line(), at, length, true);
+            };
+            (type == HTTP_REQUEST ? made.on_url : made.on_status) = start_line;
+            made.on_header_field = [](llhttp_t* p, const char* at, std::size_t length) {
+                return self(p).collect(self(p).field_, at, length, false);
+            };
+            made.on_header_field_complete = [](llhttp_t* p) {
+                return self(p).derived().field_name_complete(self(p).field_);
+            };
+            made.on_header_value = [](llhttp_t* p, const char* at, std::size_t length) {
+                return self(p).collect(self(p).value_, at, length, false);
+            };
+            made.on_header_value_complete = [](llhttp_t* p) {  // also for an empty value
+                return self(p).finish_field();
+            };
+            made.on_headers_complete = [](llhttp_t* p) {
+                self(p).in_trailers_ = true;  // fields from now on are trailers (chunked bodies)
+                return self(p).derived().on_headers();
+            };
+            made.on_body = [](llhttp_t* p, const char* at, std::size_t length) {
+                return self(p).derived().on_body(at, length);
+            };
+            made.on_message_complete = [](llhttp_t* p) { return self(p).derived().on_message(); };
+            return made;
+        }();
+        return shared;
+    }
 
     // Appends a piece of the start line or of a field, counted toward max_header_bytes.
     int collect(std::string& into, const char* at, std::size_t length, bool in_start_line) {
@@ -135,21 +157,85 @@ private:
         return 0;
     }
 
-    void finish_field() {
+    int finish_field() {
         while (!value_.empty() && (value_.back() == ' ' || value_.back() == '\t'))
             value_.pop_back();  // trailing optional whitespace is not part of the value
-        derived().fields().add(std::move(field_), std::move(value_));
+        int result = 0;
+        if (in_trailers_)
+            result = derived().add_trailer(std::move(field_), std::move(value_));
+        else
+            derived().fields().add(std::move(field_), std::move(value_));
         field_.clear();
         value_.clear();
+        return result;
     }
 
-    llhttp_settings_t settings_{};
     std::string field_;
     std::string value_;
     std::size_t max_header_bytes_;
     std::size_t header_bytes_ = 0;
     bool started_ = false;
+    bool in_trailers_ = false;
 };
+
+/// True for the fields a trailer must never carry, because they frame or route the message or
+/// manage the connection (RFC 9110 6.5.1): a trailer with one is an attempt to smuggle them.
+inline bool forbidden_in_trailer(std::string_view name) noexcept {
+    for (const std::string_view forbidden : {"content-length", "transfer-encoding", "host", "connection", "keep-alive",
+                                             "upgrade", "te", "trailer", "content-encoding", "content-type",
+                                             "content-range", "expect", "max-forwards", "authorization", "cookie",
+                                             "set-cookie", "proxy-authorization"})
+        if (iequals(name, forbidden))
+            return true;
+    return false;
+}
+
+/// RFC 9110 7.2 and RFC 3986 3.2.2: `host [ ":" port ]`, where host is a reg-name
+/// (unreserved, percent-encoded and sub-delims characters), an IPv4 address (a reg-name too)
+/// or a bracketed IP literal, and port is digits. Empty is valid (a target without authority).
+inline bool valid_host_field(std::string_view value) noexcept {
+    std::string_view host = value;
+    std::string_view port;
+    if (!host.empty() && host.front() == '[') {
+        const std::size_t close = host.find(']');
+        if (close == std::string_view::npos || close == 1)
+            return false;
+        for (const char c : host.substr(1, close - 1)) {
+            const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' ||
+                            c == '.' || c == 'v' || c == 'V';
+            if (!ok)
+                return false;
+        }
+        const std::string_view rest = host.substr(close + 1);
+        if (!rest.empty() && rest.front() != ':')
+            return false;
+        port = rest.empty() ? rest : rest.substr(1);
+        host = {};
+    } else {
+        const std::size_t colon = host.rfind(':');
+        if (colon != std::string_view::npos) {
+            port = host.substr(colon + 1);
+            host = host.substr(0, colon);
+        }
+        for (std::size_t i = 0; i < host.size(); ++i) {
+            const char c = host[i];
+            const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                                    c == '-' || c == '.' || c == '_' || c == '~';
+            const bool sub_delim = std::string_view{"!$&'()*+,;="}.find(c) != std::string_view::npos;
+            const auto hex = [](char h) {
+                return (h >= '0' && h <= '9') || (h >= 'a' && h <= 'f') || (h >= 'A' && h <= 'F');
+            };
+            if (c == '%') {
+                if (i + 2 >= host.size() || !hex(host[i + 1]) || !hex(host[i + 2]))
+                    return false;
+                i += 2;
+            } else if (!unreserved && !sub_delim) {
+                return false;
+            }
+        }
+    }
+    return port.size() <= 5 && port.find_first_not_of("0123456789") == std::string_view::npos;
+}
 
 class RequestParser final : public LlhttpParser<RequestParser> {
 public:
@@ -170,6 +256,12 @@ public:
 
     /// Parses from `bytes`; `taken` is how many it used (all of them unless a request ended
     /// or the parser failed).
+    ///
+    /// The request line is checked here before llhttp sees it (RFC 9112 3): `method SP target
+    /// SP HTTP/d.d`, with the method a token and the target free of spaces and control bytes;
+    /// anything else is a 400 (empty lines before it are skipped). A well-formed request line
+    /// whose method llhttp does not know is a 501, an HTTP version whose major is not 1 a 505,
+    /// and HTTP/1.2 to HTTP/1.9 are served as HTTP/1.1 (RFC 9112 2.3).
     Outcome feed(std::span<const std::byte> bytes, std::size_t& taken) {
         taken = 0;
         if (failed_)
@@ -179,7 +271,15 @@ public:
             paused_ = false;
             reset_request();
         }
-        const llhttp_errno_t error = execute(bytes, taken);
+        if (!line_done_) {
+            begun_ = begun_ || !bytes.empty();
+            if (!take_request_line(bytes, taken))
+                return failed_ ? Outcome::failed : Outcome::more;
+            bytes = bytes.subspan(taken);
+        }
+        std::size_t used = 0;
+        const llhttp_errno_t error = execute(bytes, used);
+        taken += used;
         if (error == HPE_OK)
             return Outcome::more;
         if (error == HPE_PAUSED) {
@@ -204,7 +304,10 @@ public:
     [[nodiscard]] Request& request() noexcept { return request_; }
 
     /// True while a request has begun (some of it arrived) and has not completed.
-    [[nodiscard]] bool in_request() const noexcept { return started() && !paused_; }
+    [[nodiscard]] bool in_request() const noexcept { return (begun_ || started()) && !paused_; }
+
+    /// True once the request's header section is complete (its body may follow).
+    [[nodiscard]] bool header_complete() const noexcept { return header_complete_; }
 
     /// The request asked for `Expect: 100-continue` and a body follows: say "100 Continue"
     /// now (once); the client waits for it before sending the body.
@@ -228,10 +331,91 @@ private:
         request_ = Request{};
         reset_message();
         continue_wanted_ = false;
+        line_.clear();
+        line_done_ = false;
+        begun_ = false;
+        header_complete_ = false;
     }
 
     std::string& start_line() noexcept { return request_.target; }
     Headers& fields() noexcept { return request_.headers; }
+
+    int add_trailer(std::string name, std::string value) {
+        if (forbidden_in_trailer(name)) {
+            status_ = 400;  // framing, routing or connection fields in a trailer: smuggling
+            return -1;
+        }
+        request_.trailers.add(std::move(name), std::move(value));
+        return 0;
+    }
+
+    // Collects the request line from `bytes` (into line_ when it arrives in pieces), checks it
+    // and hands llhttp a normalised copy. False while the line is incomplete, or when it was
+    // refused (failed_ set); `taken` is how many bytes it used.
+    bool take_request_line(std::span<const std::byte> bytes, std::size_t& taken) {
+        const char* data = reinterpret_cast<const char*>(bytes.data());
+        while (taken < bytes.size()) {
+            const char c = data[taken++];
+            if (c != '\n') {
+                if (line_.size() >= max_header_bytes())
+                    return refuse_line(414);
+                line_ += c;
+                continue;
+            }
+            if (!line_.empty() && line_.back() == '\r')
+                line_.pop_back();
+            if (line_.empty())
+                continue;  // an empty line before the request line is skipped (RFC 9112 2.2)
+            line_done_ = true;
+            return check_request_line();
+        }
+        return false;
+    }
+
+    bool check_request_line() {
+        const std::string_view line = line_;
+        const std::size_t first = line.find(' ');
+        const std::size_t second = first == std::string_view::npos ? first : line.find(' ', first + 1);
+        if (second == std::string_view::npos || line.find(' ', second + 1) != std::string_view::npos)
+            return refuse_line(400);  // not three parts separated by single spaces
+        const std::string_view method = line.substr(0, first);
+        const std::string_view target = line.substr(first + 1, second - first - 1);
+        const std::string_view version = line.substr(second + 1);
+        if (!is_http_token(method) || target.empty())
+            return refuse_line(400);
+        for (const char c : target)
+            if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+                return refuse_line(400);
+        if (version.size() != 8 || !version.starts_with("HTTP/") || version[6] != '.' || version[5] < '0' ||
+            version[5] > '9' || version[7] < '0' || version[7] > '9')
+            return refuse_line(400);
+        if (version[5] != '1')
+            return refuse_line(505);
+        // HTTP/1.1 and later 1.x minors are served as 1.1; HTTP/1.0 as 1.0.
+        std::string normal{line.substr(0, second + 1)};
+        normal += version[7] == '0' ? "HTTP/1.0\r\n" : "HTTP/1.1\r\n";
+        std::size_t used = 0;
+        const llhttp_errno_t error =
+            execute(std::as_bytes(std::span{normal.data(), normal.size()}), used);
+        std::string{}.swap(line_);
+        if (error == HPE_OK)
+            return true;
+        failed_ = true;
+        error_ = {static_cast<int>(error), llhttp_category()};
+        if (status_ == 0)
+            status_ = error == HPE_INVALID_METHOD ? 501 : 400;  // a token llhttp does not know
+        reason_ = llhttp_get_error_reason(&parser_) != nullptr ? llhttp_get_error_reason(&parser_) : "";
+        return false;
+    }
+
+    bool refuse_line(int status) {
+        failed_ = true;
+        status_ = status;
+        error_ = {static_cast<int>(HPE_USER), llhttp_category()};
+        reason_ = status == 414 ? "request line too long" : status == 505 ? "HTTP version not supported"
+                                                                          : "malformed request line";
+        return false;
+    }
 
     int overflow(bool in_start_line) noexcept {
         status_ = in_start_line ? 414 : 431;
@@ -255,6 +439,15 @@ private:
             status_ = 400;  // not one of RFC 9112's four target forms
             return -1;
         }
+        // RFC 9112 3.2: a 400 for an HTTP/1.1 request without Host, for any request with more
+        // than one, and for one whose value is not a host[:port].
+        const std::vector<std::string_view> hosts = request.headers.get_all("Host");
+        if ((hosts.empty() && request.version_minor >= 1) || hosts.size() > 1 ||
+            (hosts.size() == 1 && !valid_host_field(hosts.front()))) {
+            status_ = 400;
+            return -1;
+        }
+        header_complete_ = true;
         const bool chunked = (parser_.flags & F_CHUNKED) != 0;
         const bool has_length = (parser_.flags & F_CONTENT_LENGTH) != 0;
         if (has_length && parser_.content_length > limits_.max_body_bytes) {
@@ -334,6 +527,10 @@ private:
     bool failed_ = false;
     bool upgrade_ = false;
     bool continue_wanted_ = false;
+    bool line_done_ = false;        // the request line was checked and given to llhttp
+    bool begun_ = false;            // some byte of this request arrived
+    bool header_complete_ = false;
+    std::string line_;              // the request line while it arrives
 };
 
 /// An incremental HTTP/1.1 response parser on llhttp, for hio::http::Client: one response at a
@@ -407,6 +604,8 @@ public:
     [[nodiscard]] int version_minor() const noexcept { return version_minor_; }
     [[nodiscard]] Headers& headers() noexcept { return headers_; }
     [[nodiscard]] const Headers& headers() const noexcept { return headers_; }
+    /// The trailer fields of a chunked response (none that frame or route: those are dropped).
+    [[nodiscard]] Headers& trailers() noexcept { return trailers_; }
     /// The body so far (whole once the response is complete); an event stream's client
     /// drains it as it grows.
     [[nodiscard]] std::string& body() noexcept { return body_; }
@@ -437,6 +636,7 @@ private:
         version_minor_ = 1;
         reason_phrase_.clear();
         headers_ = Headers{};
+        trailers_ = Headers{};
         body_.clear();
         reset_message();
         headers_complete_ = false;
@@ -448,6 +648,14 @@ private:
 
     std::string& start_line() noexcept { return reason_phrase_; }
     Headers& fields() noexcept { return headers_; }
+
+    // A trailer of a chunked response: kept apart; the fields a trailer must not carry are
+    // dropped (never merged into the header fields).
+    int add_trailer(std::string name, std::string value) {
+        if (!forbidden_in_trailer(name))
+            trailers_.add(std::move(name), std::move(value));
+        return 0;
+    }
 
     int overflow(bool in_start_line) noexcept {
         return refuse(in_start_line ? "the status line is longer than max_header_bytes"
@@ -502,6 +710,7 @@ private:
 
     Limits limits_;
     Headers headers_;
+    Headers trailers_;
     std::string body_;
     std::string reason_phrase_;
     std::string reason_;
