@@ -11,6 +11,7 @@ packages=(
     catch2                          # Catch2 2.13 for the tests
     doxygen                         # the API reference (built, warnings as errors, by the tests)
     openssl curl python3 netcat-openbsd ca-certificates  # real peers used by tests
+    nginx-light                     # the reference server of the HTTP differential test
 )
 
 missing=()

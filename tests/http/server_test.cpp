@@ -31,6 +31,12 @@ void app(const hio::http::Request& request, hio::http::Response& response) {
             all += std::string{value} + ",";
         response.body = all + "|" + (request.headers.has("X-EMPTY") ? "empty=" + request.headers.value("x-empty") : "none") +
                         "|" + (request.remote.starts_with("127.0.0.1:") ? "remote" : "no remote: " + request.remote);
+    } else if (request.path == "/trailers") {
+        std::string trailers;
+        for (const auto& [name, value] : request.trailers)
+            trailers += name + ":" + value + ",";
+        response.body = "headers=" + std::to_string(request.headers.get_all("X-Checksum").size()) +
+                        " trailers=" + trailers;
     } else if (request.path == "/empty") {
         response.status = 204;
         response.body = "never sent";
@@ -235,6 +241,65 @@ TEST_CASE("An idle keep-alive connection is closed after the idle timeout", "[ht
     INFO(out);
     CHECK(code == 0);
     CHECK(server.tcp.idle_closed() == 1);
+}
+
+TEST_CASE("No connection is held by silence: header timeout from accept, keep-alive idle timeout",
+          "[http][server][timeouts]") {
+    Http server{{.header_timeout = 0.4, .request_timeout = 5.0, .keep_alive_timeout = 0.6}};
+    std::string out;
+    const int code = server.python(
+        raw_exchange +
+            "t = time.time()\n"
+            "got = exchange(b'', timeout=5)\n"  // connects and says nothing
+            "check(got == b'' and 0.3 < time.time() - t < 2.5, 'a silent peer is closed without a word: %r' % got)\n"
+            "t = time.time()\n"
+            "got = exchange(b'GET /hello HTTP/1.1\\r\\nHost: h\\r\\n', timeout=5)\n"  // a header never finished
+            "check(got.startswith(b'HTTP/1.1 408') and 0.3 < time.time() - t < 2.5, 'an unfinished header gets 408')\n"
+            "t = time.time()\n"
+            "got = exchange(b'GET /hello HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n', timeout=5)\n"
+            "check(got.endswith(b'hello\\n') and b'Keep-Alive: timeout=0' in got, 'answered, with Keep-Alive')\n"
+            "check(0.5 < time.time() - t < 2.5, 'then closed after the keep-alive timeout')\n",
+        out);
+    INFO(out);
+    CHECK(code == 0);
+    CHECK(server.tcp.connection_count() == 0);
+}
+
+TEST_CASE("RFC 9112 strictness: Host, request lines, versions, trailers", "[http][server][hostile]") {
+    Http server;
+    std::string out;
+    const int code = server.python(
+        raw_exchange +
+            "def first_line(data):\n"
+            "    return exchange(data, timeout=3).split(b'\\r\\n', 1)[0].decode(errors='replace')\n"
+            "cases = [\n"
+            " ('no Host in HTTP/1.1', b'GET /hello HTTP/1.1\\r\\n\\r\\n', '400'),\n"
+            " ('two Host fields', b'GET /hello HTTP/1.1\\r\\nHost: a\\r\\nHost: b\\r\\n\\r\\n', '400'),\n"
+            " ('an invalid Host', b'GET /hello HTTP/1.1\\r\\nHost: a/b\\r\\n\\r\\n', '400'),\n"
+            " ('a Host with a space', b'GET /hello HTTP/1.1\\r\\nHost: a b\\r\\n\\r\\n', '400'),\n"
+            " ('HTTP/1.0 needs no Host', b'GET /hello HTTP/1.0\\r\\n\\r\\n', '200'),\n"
+            " ('an IPv6 literal Host', b'GET /hello HTTP/1.1\\r\\nHost: [::1]:8080\\r\\nConnection: close\\r\\n\\r\\n', '200'),\n"
+            " ('not a request line', b'hello there\\r\\n\\r\\n', '400'),\n"
+            " ('two spaces', b'GET  /hello HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n', '400'),\n"
+            " ('a well-formed unknown method', b'FROB /hello HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n', '501'),\n"
+            " ('HTTP/2.0 is not 1.x', b'GET /hello HTTP/2.0\\r\\nHost: h\\r\\n\\r\\n', '505'),\n"
+            " ('HTTP/0.9-style line', b'GET /hello\\r\\n\\r\\n', '400'),\n"
+            " ('HTTP/1.2 is served as 1.1', b'GET /hello HTTP/1.2\\r\\nHost: h\\r\\nConnection: close\\r\\n\\r\\n', '200'),\n"
+            " ('an empty line first is skipped', b'\\r\\nGET /hello HTTP/1.1\\r\\nHost: h\\r\\nConnection: close\\r\\n\\r\\n', '200'),\n"
+            " ('a trailer carrying Content-Length', b'POST /echo HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n'"
+            "   b'1\\r\\nx\\r\\n0\\r\\nContent-Length: 9\\r\\n\\r\\n', '400'),\n"
+            " ('a trailer carrying Host', b'POST /echo HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n'"
+            "   b'1\\r\\nx\\r\\n0\\r\\nHost: evil\\r\\n\\r\\n', '400'),\n"
+            "]\n"
+            "for what, data, expected in cases:\n"
+            "    line = first_line(data)\n"
+            "    check(line.startswith('HTTP/1.1 ' + expected), what + ': ' + line)\n"
+            "got = exchange(b'POST /trailers HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\nConnection: close\\r\\n\\r\\n'\n"
+            "               b'1\\r\\nx\\r\\n0\\r\\nX-Checksum: 42\\r\\nX-Forwarded-For: 6.6.6.6\\r\\n\\r\\n')\n"
+            "check(got.endswith(b'headers=0 trailers=X-Checksum:42,X-Forwarded-For:6.6.6.6,'), 'trailers apart: ' + repr(got[-60:]))\n",
+        out);
+    INFO(out);
+    CHECK(code == 0);
 }
 
 TEST_CASE("HTTPS: curl talks to the HTTP doer over TLS", "[http][server][tls][peer]") {

@@ -217,6 +217,8 @@ inline bool valid_host_field(std::string_view value) noexcept {
             port = host.substr(colon + 1);
             host = host.substr(0, colon);
         }
+        if (host.find("..") != std::string_view::npos)
+            return false;  // an empty label: no DNS name has one (nginx refuses it too)
         for (std::size_t i = 0; i < host.size(); ++i) {
             const char c = host[i];
             const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -277,6 +279,8 @@ public:
                 return failed_ ? Outcome::failed : Outcome::more;
             bytes = bytes.subspan(taken);
         }
+        if (scanning_fields_ && !scan_fields(bytes))
+            return Outcome::failed;
         std::size_t used = 0;
         const llhttp_errno_t error = execute(bytes, used);
         taken += used;
@@ -335,6 +339,8 @@ private:
         line_done_ = false;
         begun_ = false;
         header_complete_ = false;
+        scanning_fields_ = false;
+        at_line_start_ = false;
     }
 
     std::string& start_line() noexcept { return request_.target; }
@@ -367,6 +373,8 @@ private:
             if (line_.empty())
                 continue;  // an empty line before the request line is skipped (RFC 9112 2.2)
             line_done_ = true;
+            scanning_fields_ = true;
+            at_line_start_ = true;
             return check_request_line();
         }
         return false;
@@ -408,6 +416,28 @@ private:
         return false;
     }
 
+    // RFC 9112 5.2: an obs-fold (a field line continued on a line that starts with space or
+    // tab) is refused, as nginx does (llhttp would join it with a space), and so is
+    // whitespace before the first field (2.2). Scans the header section as it arrives, up to
+    // the blank line that ends it. False (refused) on a fold.
+    bool scan_fields(std::span<const std::byte> bytes) {
+        for (const std::byte b : bytes) {
+            const char c = static_cast<char>(b);
+            if (at_line_start_) {
+                if (c == ' ' || c == '\t')
+                    return refuse_line(400);
+                if (c == '\n') {
+                    scanning_fields_ = false;  // the blank line: the header section is complete
+                    return true;
+                }
+                if (c == '\r')
+                    continue;  // a CRLF blank line, or a CR a later check refuses
+            }
+            at_line_start_ = c == '\n';
+        }
+        return true;
+    }
+
     bool refuse_line(int status) {
         failed_ = true;
         status_ = status;
@@ -441,11 +471,31 @@ private:
         }
         // RFC 9112 3.2: a 400 for an HTTP/1.1 request without Host, for any request with more
         // than one, and for one whose value is not a host[:port].
+        // An empty Host is valid only for a target without an authority, which an origin
+        // server does not serve (nginx refuses it too).
         const std::vector<std::string_view> hosts = request.headers.get_all("Host");
         if ((hosts.empty() && request.version_minor >= 1) || hosts.size() > 1 ||
-            (hosts.size() == 1 && !valid_host_field(hosts.front()))) {
+            (hosts.size() == 1 && (hosts.front().empty() || !valid_host_field(hosts.front())))) {
             status_ = 400;
             return -1;
+        }
+        // Transfer codings: chunked alone is implemented (RFC 9112 6.1: 501 for a coding not
+        // understood; llhttp has refused a chunked that is not last with 400). HTTP/1.0 has no
+        // transfer coding: such a message was forwarded without it being handled (400).
+        const std::vector<std::string_view> codings = request.headers.get_all("Transfer-Encoding");
+        if (!codings.empty()) {
+            if (request.version_minor == 0) {
+                status_ = 400;
+                return -1;
+            }
+            // chunked last but other codings before it: understood framing, a coding we do not
+            // implement (501); chunked not last: the length cannot be known (RFC 9112 6.3: 400).
+            const bool chunked_last = (parser_.flags & F_CHUNKED) != 0;
+            for (const std::string_view list : codings)
+                if (!only_chunked(list)) {
+                    status_ = chunked_last ? 501 : 400;
+                    return -1;
+                }
         }
         header_complete_ = true;
         const bool chunked = (parser_.flags & F_CHUNKED) != 0;
@@ -460,6 +510,28 @@ private:
                 continue_wanted_ = true;
         }
         return 0;
+    }
+
+    // True when every coding in the comma-separated list is "chunked" (any case).
+    static bool only_chunked(std::string_view list) {
+        bool any = false;
+        while (!list.empty()) {
+            const std::size_t comma = list.find(',');
+            std::string_view item = list.substr(0, comma);
+            while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+                item.remove_prefix(1);
+            while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+                item.remove_suffix(1);
+            if (!item.empty()) {
+                if (!iequals(item, "chunked"))
+                    return false;
+                any = true;
+            }
+            if (comma == std::string_view::npos)
+                break;
+            list.remove_prefix(comma + 1);
+        }
+        return any;
     }
 
     int on_body(const char* at, std::size_t length) {
@@ -530,6 +602,8 @@ private:
     bool line_done_ = false;        // the request line was checked and given to llhttp
     bool begun_ = false;            // some byte of this request arrived
     bool header_complete_ = false;
+    bool scanning_fields_ = false;  // looking for obs-folds until the header section ends
+    bool at_line_start_ = false;
     std::string line_;              // the request line while it arrives
 };
 
