@@ -19,6 +19,8 @@
 
 #include <hio/hio.hpp>
 
+#include "arguments.hpp"
+
 namespace {
 
 class EchoTalker : public hio::tcp::ClientDoer {
@@ -59,41 +61,23 @@ private:
 }  // namespace
 
 int main(int argc, char** argv) {
+    const example::Arguments args{argc, argv,
+                                  "echo_client --port P [--host H] [--count N] [--timeout SECONDS]\n"
+                                  "                   [--tls [--ca FILE] [--cert FILE --key FILE]]",
+                                  {"--port", "--host", "--count", "--timeout", "--ca", "--cert", "--key"},
+                                  {"--tls"}};
+    if (!args.has("--port"))
+        args.fail("--port is needed");
     hio::tcp::ClientOptions options;
+    options.host = args.text("--host", options.host);
+    options.port = static_cast<std::uint16_t>(args.integer("--port", 0, 1, 65535));
+    options.timeout = args.number("--timeout", options.timeout, 0.0, 1e6);
+    const long count = args.integer("--count", -1, 0, 100'000'000);
     hio::tls::Config tls_config;
-    bool tls = false;
-    long count = -1;
-    for (int i = 1; i < argc; ++i) {
-        const std::string option = argv[i];
-        if (option == "--tls") {
-            tls = true;
-            continue;
-        }
-        if (i + 1 >= argc) {
-            std::fprintf(stderr, "echo_client: %s needs a value\n", option.c_str());
-            return 2;
-        }
-        const char* value = argv[++i];
-        if (option == "--ca")
-            tls_config.ca_file = value;
-        else if (option == "--cert")
-            tls_config.certificate_file = value;
-        else if (option == "--key")
-            tls_config.key_file = value;
-        else if (option == "--host")
-            options.host = value;
-        else if (option == "--port")
-            options.port = static_cast<std::uint16_t>(std::strtoul(value, nullptr, 10));
-        else if (option == "--count")
-            count = std::strtol(value, nullptr, 10);
-        else if (option == "--timeout")
-            options.timeout = std::strtod(value, nullptr);
-        else {
-            std::fprintf(stderr, "usage: echo_client --port P [--host H] [--count N] [--timeout SECONDS]\n"
-                                 "                   [--tls [--ca FILE] [--cert FILE --key FILE]]\n");
-            return 2;
-        }
-    }
+    tls_config.ca_file = args.text("--ca");
+    tls_config.certificate_file = args.text("--cert");
+    tls_config.key_file = args.text("--key");
+    const bool tls = args.flag("--tls");
     std::string message;
     if (count >= 0) {
         for (long n = 1; n <= count; ++n)

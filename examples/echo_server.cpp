@@ -7,15 +7,16 @@
 //        build/examples/echo_client --port PORT --count 5
 //        openssl s_client -connect 127.0.0.1:PORT -CAfile ca.pem   (with --tls)
 // TLS:   SIGHUP reloads the certificate files for new connections.
-// Stop:  Ctrl-C or SIGTERM: connections are closed and the program exits 0.
+// Stop:  Ctrl-C or SIGTERM: it stops accepting, closes idle connections, gives the others
+//        --grace seconds (5) to finish, and exits 0. A second signal stops at once.
 //
 // One Doist runs one EchoServerDoer. The Doist is in real time and waits in a Reactor
-// between passes: it sleeps in epoll until a socket is ready or the next tock is due, so
-// an idle server uses no CPU and an echo leaves in the pass where its bytes arrived.
+// between passes: it sleeps in epoll until a socket is ready or a timeout is due (the server
+// doer idles between events), so an idle server makes no system call at all and an echo
+// leaves in the pass where its bytes arrived.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <exception>
 #include <optional>
 #include <string>
@@ -23,11 +24,14 @@
 
 #include <hio/hio.hpp>
 
+#include "arguments.hpp"
+
 namespace {
 
 struct Settings {
     hio::tcp::ServerOptions server;
     double tock = 0.03125;
+    double grace = 5.0;  // a graceful stop: connections get this long to finish
     bool quiet = false;
     bool tls = false;
     hio::tls::Config tls_config;
@@ -36,10 +40,11 @@ struct Settings {
 volatile std::sig_atomic_t reload_requested = 0;
 extern "C" void on_sighup(int) { reload_requested = 1; }
 
-// With --tls: reloads the certificate files when SIGHUP arrived (checked every pass).
+// With --tls: reloads the certificate files when SIGHUP arrived (checked once a second, so an
+// idle server wakes at most once a second for it).
 class Reloader : public hio::Doer {
 public:
-    explicit Reloader(hio::tls::Context& context) : context_{context} {}
+    explicit Reloader(hio::tls::Context& context) : hio::Doer{1.0}, context_{context} {}
 
 protected:
     bool recur(double) override {
@@ -60,67 +65,32 @@ private:
     hio::tls::Context& context_;
 };
 
-[[noreturn]] void usage(const char* problem) {
-    std::fprintf(stderr,
-                 "echo_server: %s\n"
-                 "usage: echo_server [--host H] [--port P] [--tock SECONDS] [--max-connections N]\n"
-                 "                   [--idle-timeout SECONDS] [--quiet]\n"
-                 "                   [--tls --cert FILE --key FILE [--ca FILE --require-client-cert]]\n",
-                 problem);
-    std::exit(2);
-}
-
-double number(const char* option, const char* text) {
-    char* end = nullptr;
-    const double value = std::strtod(text, &end);
-    if (end == text || *end != '\0')
-        usage((std::string{option} + " needs a number, got '" + text + "'").c_str());
-    return value;
-}
-
 Settings parse(int argc, char** argv) {
+    const example::Arguments args{
+        argc, argv,
+        "echo_server [--host H] [--port P] [--tock SECONDS] [--max-connections N]\n"
+        "                   [--idle-timeout SECONDS] [--grace SECONDS] [--quiet]\n"
+        "                   [--tls --cert FILE --key FILE [--ca FILE --require-client-cert]]",
+        {"--host", "--port", "--tock", "--max-connections", "--idle-timeout", "--grace", "--cert", "--key", "--ca"},
+        {"--quiet", "--tls", "--require-client-cert"}};
     Settings settings;
-    for (int i = 1; i < argc; ++i) {
-        const std::string option = argv[i];
-        if (option == "--quiet" || option == "--tls" || option == "--require-client-cert") {
-            settings.quiet = settings.quiet || option == "--quiet";
-            settings.tls = settings.tls || option == "--tls";
-            if (option == "--require-client-cert")
-                settings.tls_config.require_client_certificate = true;
-            continue;
-        }
-        if (i + 1 >= argc)
-            usage((option + " needs a value").c_str());
-        const char* value = argv[++i];
-        if (option == "--host")
-            settings.server.host = value;
-        else if (option == "--port") {
-            const double port = number("--port", value);
-            if (port < 0 || port > 65535 || port != static_cast<double>(static_cast<int>(port)))
-                usage("--port must be an integer from 0 to 65535");
-            settings.server.port = static_cast<std::uint16_t>(port);
-        } else if (option == "--tock")
-            settings.tock = number("--tock", value);
-        else if (option == "--max-connections") {
-            const double max = number("--max-connections", value);
-            if (max < 1)
-                usage("--max-connections must be >= 1");
-            settings.server.max_connections = static_cast<std::size_t>(max);
-        } else if (option == "--idle-timeout")
-            settings.server.idle_timeout = number("--idle-timeout", value);
-        else if (option == "--cert")
-            settings.tls_config.certificate_file = value;
-        else if (option == "--key")
-            settings.tls_config.key_file = value;
-        else if (option == "--ca")
-            settings.tls_config.ca_file = value;
-        else
-            usage(("unknown option " + option).c_str());
-    }
+    settings.server.host = args.text("--host", settings.server.host);
+    settings.server.port = static_cast<std::uint16_t>(args.integer("--port", 0, 0, 65535));
+    settings.tock = args.number("--tock", settings.tock, 0.0, 60.0);
+    settings.server.max_connections =
+        static_cast<std::size_t>(args.integer("--max-connections", 1024, 1, 10'000'000));
+    settings.server.idle_timeout = args.number("--idle-timeout", settings.server.idle_timeout, 0.0, 1e9);
+    settings.grace = args.number("--grace", settings.grace, 0.0, 3600.0);
+    settings.quiet = args.flag("--quiet");
+    settings.tls = args.flag("--tls");
+    settings.tls_config.require_client_certificate = args.flag("--require-client-cert");
+    settings.tls_config.certificate_file = args.text("--cert");
+    settings.tls_config.key_file = args.text("--key");
+    settings.tls_config.ca_file = args.text("--ca");
     if (settings.tls && (settings.tls_config.certificate_file.empty() || settings.tls_config.key_file.empty()))
-        usage("--tls needs --cert and --key");
+        args.fail("--tls needs --cert and --key");
     if (settings.tls_config.require_client_certificate && settings.tls_config.ca_file.empty())
-        usage("--require-client-cert needs --ca");
+        args.fail("--require-client-cert needs --ca");
     return settings;
 }
 
@@ -166,8 +136,8 @@ int main(int argc, char** argv) {
             reloader.emplace(*tls_context);
             doers.push_back(&*reloader);
         }
-        hio::Doist doist{{.tock = settings.tock, .real = true, .waiter = &reactor}, doers};
-        doist.run();    // until Ctrl-C or SIGTERM
+        hio::Doist doist{{.tock = settings.tock, .real = true, .grace = settings.grace, .waiter = &reactor}, doers};
+        doist.run();    // until Ctrl-C or SIGTERM: then no new connections, the others drain
         std::printf("stopped: %llu connections served, %llu refused, %llu idle-closed\n",
                     static_cast<unsigned long long>(server.accepted()),
                     static_cast<unsigned long long>(server.refused()),

@@ -8,9 +8,10 @@
 // whenever it runs; a Heartbeat uses a Tymer to print once a second. A DoDoer groups the
 // three and the Doist runs the group for two seconds of tyme.
 #include <cstdio>
-#include <cstring>
 
-#include <hio/hio.hpp>
+#include <hio/core.hpp>
+
+#include "arguments.hpp"
 
 namespace {
 
@@ -74,7 +75,8 @@ private:
 }  // namespace
 
 int main(int argc, char** argv) {
-    const bool real = !(argc > 1 && std::strcmp(argv[1], "--virtual") == 0);
+    const example::Arguments args{argc, argv, "hello_doist [--virtual]", {}, {"--virtual"}};
+    const bool real = !args.flag("--virtual");
 
     hio::Deck<int> readings;
     Sampler sampler{readings};

@@ -8,13 +8,16 @@
 //        curl -s 'http://127.0.0.1:PORT/echo?x=1' -d 'some body'     (the request as JSON)
 //        curl -s http://127.0.0.1:PORT/files/index.html              (from --root)
 //        curl -N http://127.0.0.1:PORT/clock                         (an event a second)
-// Stop:  Ctrl-C or SIGTERM.
+//        curl -N 'http://127.0.0.1:PORT/drip?lines=8'                (a line every 0.25 s)
+// Stop:  Ctrl-C or SIGTERM: it stops accepting, closes idle keep-alive connections, ends the
+//        event streams, lets answers in flight finish (--grace seconds, 10), and exits 0.
 //
 // One Doist runs one http::ServerDoer over a tcp::Server, and a Clock doer with a tock of one
 // second. The handler is an ordinary function called in the pass where a request completes;
 // keep-alive, pipelining, limits and timeouts are the server's. /clock answers with an
 // EventStream the handler hands to the Clock, which pushes an event into every open stream
 // each tock: no thread per client, and a client that reads slowly only misses ticks.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -30,64 +33,47 @@
 
 #include <hio/hio.hpp>
 
+#include "arguments.hpp"
+
 namespace {
 
 struct Settings {
-    hio::tcp::ServerOptions server{.idle_timeout = 15.0};
+    hio::tcp::ServerOptions server;
+    hio::http::ServerOptions http;
+    double grace = 10.0;  // a graceful stop: answers in flight get this long to finish
     std::string root = ".";
     bool quiet = false;
     bool tls = false;
     hio::tls::Config tls_config;
 };
 
-[[noreturn]] void usage(const std::string& problem) {
-    std::fprintf(stderr,
-                 "http_server: %s\n"
-                 "usage: http_server [--host H] [--port P] [--root DIR] [--idle-timeout SECONDS] [--quiet]\n"
-                 "                   [--tls --cert FILE --key FILE]\n",
-                 problem.c_str());
-    std::exit(2);
-}
-
 Settings parse(int argc, char** argv) {
+    const example::Arguments args{
+        argc, argv,
+        "http_server [--host H] [--port P] [--root DIR] [--max-connections N] [--idle-timeout SECONDS]\n"
+        "                   [--keep-alive-timeout SECONDS] [--grace SECONDS] [--quiet]\n"
+        "                   [--tls --cert FILE --key FILE]",
+        {"--host", "--port", "--root", "--max-connections", "--idle-timeout", "--keep-alive-timeout", "--grace",
+         "--cert", "--key"},
+        {"--quiet", "--tls"}};
     Settings settings;
-    for (int i = 1; i < argc; ++i) {
-        const std::string option = argv[i];
-        if (option == "--quiet" || option == "--tls") {
-            settings.quiet = settings.quiet || option == "--quiet";
-            settings.tls = settings.tls || option == "--tls";
-            continue;
-        }
-        if (i + 1 >= argc)
-            usage(option + " needs a value");
-        const std::string value = argv[++i];
-        char* end = nullptr;
-        const double number = std::strtod(value.c_str(), &end);
-        const bool numeric = end != value.c_str() && *end == '\0';
-        if (option == "--host") {
-            settings.server.host = value;
-        } else if (option == "--port") {
-            if (!numeric || number < 0 || number > 65535 || number != static_cast<int>(number))
-                usage("--port must be an integer from 0 to 65535, got '" + value + "'");
-            settings.server.port = static_cast<std::uint16_t>(number);
-        } else if (option == "--idle-timeout") {
-            if (!numeric || number < 0)
-                usage("--idle-timeout must be a number of seconds >= 0, got '" + value + "'");
-            settings.server.idle_timeout = number;
-        } else if (option == "--root") {
-            settings.root = value;
-        } else if (option == "--cert") {
-            settings.tls_config.certificate_file = value;
-        } else if (option == "--key") {
-            settings.tls_config.key_file = value;
-        } else {
-            usage("unknown option " + option);
-        }
-    }
+    settings.server.host = args.text("--host", settings.server.host);
+    settings.server.port = static_cast<std::uint16_t>(args.integer("--port", 0, 0, 65535));
+    settings.server.max_connections =
+        static_cast<std::size_t>(args.integer("--max-connections", 1024, 1, 10'000'000));
+    settings.server.idle_timeout = args.number("--idle-timeout", settings.server.idle_timeout, 0.0, 1e9);
+    settings.http.keep_alive_timeout =
+        args.number("--keep-alive-timeout", settings.http.keep_alive_timeout, 0.0, 1e9);
+    settings.grace = args.number("--grace", settings.grace, 0.0, 3600.0);
+    settings.root = args.text("--root", settings.root);
+    settings.quiet = args.flag("--quiet");
+    settings.tls = args.flag("--tls");
+    settings.tls_config.certificate_file = args.text("--cert");
+    settings.tls_config.key_file = args.text("--key");
     if (settings.tls && (settings.tls_config.certificate_file.empty() || settings.tls_config.key_file.empty()))
-        usage("--tls needs --cert and --key");
+        args.fail("--tls needs --cert and --key");
     if (!std::filesystem::is_directory(settings.root))
-        usage("--root " + settings.root + " is not a directory");
+        args.fail("--root " + settings.root + " is not a directory");
     return settings;
 }
 
@@ -167,6 +153,7 @@ void serve_file(const std::string& root, const std::string& relative_path, hio::
 }
 
 // Sends the time as an event to every subscribed client once per tock (1 s): a periodic doer.
+// With no client it idles until a subscription wakes it, so an idle server sleeps.
 class Clock : public hio::Doer {
 public:
     Clock() : hio::Doer{1.0} {}
@@ -175,22 +162,75 @@ public:
         if (!client.last_event_id().empty())  // a client reconnecting (EventSource does this)
             client.send({.event = "welcome", .data = "back after tick " + client.last_event_id()});
         clients_.push_back(std::move(client));
+        wake();  // it may be idle
     }
 
 protected:
     bool recur(double) override {
+        std::erase_if(clients_, [](const hio::http::EventStream& client) { return client.closed(); });
+        if (clients_.empty()) {
+            idle();  // until subscribe() wakes it
+            return false;
+        }
         ++count_;
-        const hio::http::Event event{.id = std::to_string(count_), .event = "tick",
-                                     .data = hio::http::http_date(std::time(nullptr))};
+        const auto now = static_cast<std::time_t>(tymist()->wall_time());  // the Doist's clock
+        const hio::http::Event event{.id = std::to_string(count_), .event = "tick", .data = hio::http::http_date(now)};
         for (hio::http::EventStream& client : clients_)
             static_cast<void>(client.send(event));  // no room: this client misses this tick
-        std::erase_if(clients_, [](const hio::http::EventStream& client) { return client.closed(); });
         return false;
     }
 
 private:
     std::vector<hio::http::EventStream> clients_;
     unsigned long count_ = 0;
+};
+
+// /drip?lines=N: a body that takes time, one line every quarter second (a streamed response
+// of known length, written by a doer over later passes). Idles while there is none.
+class Dripper : public hio::Doer {
+public:
+    Dripper() : hio::Doer{0.25} {}
+
+    void start(hio::http::Response& response, int lines) {
+        std::string body;
+        for (int n = 1; n <= lines; ++n)
+            body += "line " + std::to_string(n) + "\n";
+        response.headers.set("Content-Type", "text/plain; charset=utf-8");
+        drips_.push_back({response.stream({.content_length = body.size()}), std::move(body), 0});
+        wake();
+    }
+
+    // A graceful stop: finish the bodies in progress (the server waits for them), then end.
+    bool wind_down(double) override {
+        stopping_ = true;
+        return !drips_.empty();
+    }
+
+protected:
+    bool recur(double) override {
+        for (Drip& drip : drips_) {
+            const std::size_t end = drip.body.find('\n', drip.at) + 1;  // one line
+            drip.at += drip.stream->write(std::string_view{drip.body}.substr(drip.at, end - drip.at));
+            if (drip.at == drip.body.size())
+                drip.stream->end();
+        }
+        std::erase_if(drips_, [](const Drip& drip) { return drip.stream->ended() || drip.stream->closed(); });
+        if (drips_.empty()) {
+            if (stopping_)
+                return true;
+            idle();
+        }
+        return false;
+    }
+
+private:
+    struct Drip {
+        std::shared_ptr<hio::http::BodyStream> stream;
+        std::string body;
+        std::size_t at;
+    };
+    std::vector<Drip> drips_;
+    bool stopping_ = false;
 };
 
 }  // namespace
@@ -233,20 +273,30 @@ int main(int argc, char** argv) {
                                       const hio::http::RouteMatch&) {
             clock.subscribe(hio::http::EventStream{request, response});  // kept open; the clock writes
         });
-        hio::http::ServerDoer http{server, [&router, quiet](const hio::http::Request& request,
-                                                            hio::http::Response& response) {
-            router(request, response);
-            if (!quiet) {
-                std::printf("%s %s -> %d\n", request.method.c_str(), request.target.c_str(), response.status);
-                std::fflush(stdout);
-            }
-        }};
+        Dripper dripper;
+        router.get("/drip", [&dripper](const hio::http::Request& request, hio::http::Response& response,
+                                       const hio::http::RouteMatch&) {
+            const std::size_t at = request.query.find("lines=");
+            const int lines = at == std::string::npos ? 4 : std::clamp(std::atoi(request.query.c_str() + at + 6), 1, 400);
+            dripper.start(response, lines);
+        });
+        hio::http::ServerDoer http{server,
+                                   [&router, quiet](const hio::http::Request& request, hio::http::Response& response) {
+                                       router(request, response);
+                                       if (!quiet) {
+                                           std::printf("%s %s -> %d\n", request.method.c_str(),
+                                                       request.target.c_str(), response.status);
+                                           std::fflush(stdout);
+                                       }
+                                   },
+                                   settings.http};
 
         server.open();
         std::printf("listening on %s\n", server.local_endpoint().c_str());
         std::fflush(stdout);
-        hio::Doist doist{{.tock = 0.03125, .real = true, .waiter = &reactor}, {&http, &clock}};
-        doist.run();  // until Ctrl-C or SIGTERM
+        hio::Doist doist{{.tock = 0.03125, .real = true, .grace = settings.grace, .waiter = &reactor},
+                         {&http, &clock, &dripper}};
+        doist.run();  // until Ctrl-C or SIGTERM: then no new connections, answers in flight finish
         std::printf("stopped: %llu requests, %llu refused\n", static_cast<unsigned long long>(http.requests()),
                     static_cast<unsigned long long>(http.refused()));
         return 0;

@@ -75,11 +75,22 @@ out=$(timeout 10 "$build/examples/echo_client" --tls --ca "$pki/ca.pem" --host l
 reply=$( (printf 'hello s_client\n'; sleep 1) | timeout 10 openssl s_client -connect "127.0.0.1:$port" \
     -CAfile "$pki/ca.pem" -verify_return_error -quiet -no_ign_eof 2>/dev/null)
 [[ "$reply" == "hello s_client" ]] || { echo "s_client got '$reply'"; exit 1; }
-kill -HUP "$server_pid"  # reload certificates
-sleep 0.3
+kill -HUP "$server_pid"  # reload certificates (the reloader looks once a second)
+for _ in $(seq 30); do
+    grep -q "^reloaded certificates" "$log" && break
+    sleep 0.1
+done
 grep -q "^reloaded certificates" "$log" || { echo "no reload on SIGHUP"; cat "$log"; exit 1; }
 kill -TERM "$server_pid"
 wait "$server_pid" && status=0 || status=$?
 server_pid=
 [[ $status == 0 ]] || { echo "TLS echo_server exited $status"; cat "$log"; exit 1; }
 echo "TLS echo_server example: ok (port $port)"
+
+# Every example prints its usage for --help (exit 0) and refuses an unknown option (exit 2).
+for program in echo_server echo_client hello_doist http_server; do
+    "$build/examples/$program" --help | grep -q "^usage: $program" || { echo "$program --help"; exit 1; }
+    "$build/examples/$program" --no-such-option 2>/dev/null && status=0 || status=$?
+    [[ $status == 2 ]] || { echo "$program with an unknown option exited $status, not 2"; exit 1; }
+done
+echo "examples: --help and unknown options ok"

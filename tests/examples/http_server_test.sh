@@ -69,7 +69,30 @@ PY
 opened=$(curl -s -m 10 -o /dev/null -o /dev/null -w '%{num_connects}\n' "$base/" "$base/echo" | awk '{ s += $1 } END { print s }')
 [[ $opened == 1 ]] || fail "keep-alive: curl opened $opened connections"
 
+# Usage: --help prints it and exits 0; an unknown option exits 2.
+"$build/examples/http_server" --help | grep -q '^usage: http_server' || fail "--help"
+set +e
+"$build/examples/http_server" --bogus 2>/dev/null
+status=$?
+set -e
+[[ $status == 2 ]] || fail "an unknown option exited $status, not 2"
+
+# A graceful stop: SIGTERM while a streamed answer is half sent. The answer completes, a new
+# connection is refused, and the server exits 0 well within its grace period.
+drip_out=$(mktemp)
+curl -s -m 10 "$base/drip?lines=8" >"$drip_out" &
+curl_pid=$!
+sleep 0.6
 kill -TERM "$server_pid"
+sleep 0.2
+set +e
+curl -s -m 5 -o /dev/null "$base/" 2>/dev/null
+late=$?
+set -e
+wait "$curl_pid" || fail "the streamed answer was cut (curl exit $?)"
+[[ $(wc -l <"$drip_out") == 8 && $(tail -n 1 "$drip_out") == "line 8" ]] || fail "drip: $(cat "$drip_out")"
+rm -f "$drip_out"
+[[ $late == 7 ]] || fail "a connection after SIGTERM was not refused (curl exit $late)"
 for _ in $(seq 50); do
     kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.1

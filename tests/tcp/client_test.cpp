@@ -3,7 +3,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <functional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <hio/hio.hpp>
 
@@ -266,4 +271,62 @@ TEST_CASE("Connect timeouts and retries are measured in tyme, also in virtual ti
     // Attempts at tyme 0, 0.25, 0.5, 0.75 (retry interval), then the timeout at 1.0.
     CHECK(client.attempts() == 4);
     CHECK(doer.done());
+}
+
+TEST_CASE("A slow name lookup holds up no doer: it runs off the Doist's thread", "[tcp][client][resolve]") {
+    // A resolver that takes 2 s to answer "slow.test" with the echo server's address.
+    hio::Reactor reactor;
+    std::atomic<int> lookups{0};
+    hio::tcp::Network network{reactor, {.resolve = [&](const std::string& host, std::uint16_t port,
+                                                        std::vector<hio::tcp::Endpoint>& out) -> std::error_code {
+                                            ++lookups;
+                                            std::this_thread::sleep_for(std::chrono::seconds{2});
+                                            if (host != "slow.test")
+                                                return std::make_error_code(std::errc::address_not_available);
+                                            out.push_back({"127.0.0.1", port});
+                                            return {};
+                                        }}};
+    hio::tcp::Server server{network, {.port = 0}};
+    hio::tcp::EchoServerDoer echo{server};
+    server.open();
+    hio::tcp::Client client{network, {.host = "slow.test", .port = server.port(), .timeout = 10.0}};
+    Pinger pinger{client};
+    hio::tcp::Client lost{network, {.host = "nowhere.test", .port = server.port(), .timeout = 3.0}};
+    hio::tcp::ClientDoer lost_doer{lost};
+    // A doer due every 0.05 s records the wall-clock gaps between its runs.
+    double worst_gap = 0.0;
+    auto last = std::chrono::steady_clock::now();
+    class Ticker : public hio::Doer {
+    public:
+        explicit Ticker(std::function<void()> tick) : hio::Doer{0.05}, tick_{std::move(tick)} {}
+
+    protected:
+        bool recur(double) override {
+            tick_();
+            return false;
+        }
+
+    private:
+        std::function<void()> tick_;
+    } ticker{[&] {
+        const auto now = std::chrono::steady_clock::now();
+        worst_gap = std::max(worst_gap, std::chrono::duration<double>(now - last).count());
+        last = now;
+    }};
+    hio::Doist doist{{.tock = 0.01, .limit = 8.0, .real = true, .waiter = &reactor}};
+    hio_test::Until stop{[&] {
+        const bool over = pinger.done() && !lost.active();
+        if (over)
+            doist.request_stop();
+        return over;
+    }};
+    last = std::chrono::steady_clock::now();
+    doist.run({&echo, &pinger, &lost_doer, &ticker, &stop});
+    CHECK(pinger.done());
+    CHECK(pinger.replies == "ping 1\nping 2\nping 3\n");
+    CHECK(lookups.load() >= 2);  // a failed lookup is retried like a refusal, until the timeout
+    CHECK(lost.timed_out());
+    CHECK(lost.last_error() == std::errc::address_not_available);  // the lookup's own failure
+    CHECK(doist.tyme() >= 2.0);
+    CHECK(worst_gap < 0.5);  // the ticker kept its 0.05 s while each lookup took 2 s
 }

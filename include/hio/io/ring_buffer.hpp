@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -97,19 +99,19 @@ public:
     /// Watermarks default to the capacity (high) and a quarter of it (low).
     /// Throws ValidationError for a capacity of 0.
     explicit RingBuffer(std::size_t capacity = default_capacity)
-        : capacity_{checked_capacity(capacity)}, high_{capacity}, low_{capacity / 4} {}
+        : capacity_{checked_capacity(capacity)}, high_{capacity_}, low_{capacity_ / 4} {}
 
     /// A buffer that borrows `pool.block_size()` bytes of storage from `pool` while it holds
     /// data. The pool must outlive the buffer.
     explicit RingBuffer(BufferPool& pool)
-        : capacity_{pool.block_size()}, high_{capacity_}, low_{capacity_ / 4}, pool_{&pool} {}
+        : pool_{&pool}, capacity_{checked_capacity(pool.block_size())}, high_{capacity_}, low_{capacity_ / 4} {}
 
     RingBuffer(const RingBuffer&) = delete;
     RingBuffer& operator=(const RingBuffer&) = delete;
     /// Takes `other`'s bytes and storage; `other` is left empty.
     RingBuffer(RingBuffer&& other) noexcept
-        : storage_{std::move(other.storage_)}, capacity_{other.capacity_}, head_{other.head_},
-          size_{other.size_}, high_{other.high_}, low_{other.low_}, pool_{other.pool_} {
+        : storage_{std::move(other.storage_)}, pool_{other.pool_}, capacity_{other.capacity_}, head_{other.head_},
+          size_{other.size_}, high_{other.high_}, low_{other.low_} {
         other.head_ = other.size_ = 0;
     }
     RingBuffer& operator=(RingBuffer&&) = delete;
@@ -135,8 +137,8 @@ public:
             throw ValidationError{"RingBuffer: watermarks need low <= high <= capacity (" +
                                   std::to_string(capacity_) + "), got low " + std::to_string(low) +
                                   ", high " + std::to_string(high)};
-        low_ = low;
-        high_ = high;
+        low_ = static_cast<std::uint32_t>(low);
+        high_ = static_cast<std::uint32_t>(high);
     }
     /// The level below which a held-off producer may resume.
     [[nodiscard]] std::size_t low_watermark() const noexcept { return low_; }
@@ -160,7 +162,7 @@ public:
             return {storage_.get(), capacity_};
         }
         // Data is [head, tail) or wraps; the free region after tail runs to the end, or up to head.
-        const std::size_t tail = wrap(head_ + size_);
+        const std::size_t tail = wrap(std::size_t{head_} + size_);
         const std::size_t end = tail > head_ ? capacity_ : head_;
         return {storage_.get() + tail, end - tail};
     }
@@ -171,7 +173,7 @@ public:
         if (count > free_space())
             throw ValidationError{"RingBuffer: commit of " + std::to_string(count) +
                                   " bytes exceeds the free space of " + std::to_string(free_space())};
-        size_ += count;
+        size_ += static_cast<std::uint32_t>(count);
         release_if_empty();
     }
 
@@ -184,7 +186,7 @@ public:
                 break;
             const std::size_t n = std::min(span.size(), data.size() - done);
             std::memcpy(span.data(), data.data() + done, n);
-            size_ += n;
+            size_ += static_cast<std::uint32_t>(n);
             done += n;
         }
         return done;
@@ -201,7 +203,7 @@ public:
     [[nodiscard]] std::span<const std::byte> read_span() const noexcept {
         if (size_ == 0)
             return {};
-        return {storage_.get() + head_, std::min(size_, capacity_ - head_)};
+        return {storage_.get() + head_, std::min(size(), capacity() - head_)};
     }
 
     /// Drops the first `count` bytes. Throws ValidationError when `count` exceeds size().
@@ -209,8 +211,8 @@ public:
         if (count > size_)
             throw ValidationError{"RingBuffer: consume of " + std::to_string(count) +
                                   " bytes exceeds the " + std::to_string(size_) + " held"};
-        head_ = wrap(head_ + count);
-        size_ -= count;
+        head_ = static_cast<std::uint32_t>(wrap(std::size_t{head_} + count));
+        size_ -= static_cast<std::uint32_t>(count);
         release_if_empty();
     }
 
@@ -229,7 +231,7 @@ public:
 
     /// Reads up to `max` bytes (all by default) as a string.
     std::string read_string(std::size_t max = static_cast<std::size_t>(-1)) {
-        std::string out(std::min(max, size_), '\0');
+        std::string out(std::min(max, size()), '\0');
         read(std::as_writable_bytes(std::span{out.data(), out.size()}));
         return out;
     }
@@ -270,10 +272,10 @@ public:
     }
 
 private:
-    static std::size_t checked_capacity(std::size_t capacity) {
-        if (capacity == 0)
-            throw ValidationError{"RingBuffer: capacity must be >= 1, got 0"};
-        return capacity;
+    static std::uint32_t checked_capacity(std::size_t capacity) {
+        if (capacity == 0 || capacity > std::numeric_limits<std::uint32_t>::max())
+            throw ValidationError{"RingBuffer: capacity must be from 1 to 4 GiB - 1, got " + std::to_string(capacity)};
+        return static_cast<std::uint32_t>(capacity);
     }
 
     [[nodiscard]] std::size_t wrap(std::size_t at) const noexcept { return at >= capacity_ ? at - capacity_ : at; }
@@ -300,13 +302,15 @@ private:
         head_ = 0;
     }
 
+    // 32-bit offsets (a buffer holds less than 4 GiB): a connection holds two buffers, and
+    // an idle server holds thousands of connections.
     std::unique_ptr<std::byte[]> storage_;
-    std::size_t capacity_;
-    std::size_t head_ = 0;  // index of the oldest byte
-    std::size_t size_ = 0;
-    std::size_t high_;
-    std::size_t low_;
     BufferPool* pool_ = nullptr;
+    std::uint32_t capacity_;
+    std::uint32_t head_ = 0;  // index of the oldest byte
+    std::uint32_t size_ = 0;
+    std::uint32_t high_;
+    std::uint32_t low_;
 };
 
 }  // namespace hio

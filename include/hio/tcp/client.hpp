@@ -28,7 +28,8 @@ struct ClientOptions {
     std::string host = "127.0.0.1";
     /// Server port; must be set.
     std::uint16_t port = 0;
-    /// Tyme to wait after a refused or lost connection before trying again.
+    /// Tyme between the starts of two connect attempts when one is refused (or cannot start),
+    /// and from the loss of an established connection to the next attempt (with reconnect).
     double reconnect_interval = 0.125;
     /// Tyme allowed to get connected, counted from connect(), and then again to get the
     /// stream established (the TLS handshake); 0: try forever.
@@ -111,8 +112,10 @@ public:
             if (was_connected) {
                 started_ = tyme;  // a fresh timeout for reconnecting
                 ever_connected_ = false;
+                retry_at_ = tyme + options_.reconnect_interval;
             }
-            retry_at_ = tyme + options_.reconnect_interval;
+            // A refused attempt keeps its slot: attempts start reconnect_interval apart,
+            // however long each refusal took to arrive.
         }
         if (options_.timeout > 0.0 && tyme - started_ >= options_.timeout) {
             timed_out_ = true;

@@ -1,23 +1,29 @@
 #pragma once
 /// \file
-/// TCP transports and listeners on Asio sockets in non-blocking mode. Internal: use
-/// hio::tcp::Network. This folder is the only place in hio that includes Asio. Readiness comes from hio::Reactor (epoll, edge-triggered, registered
-/// once per socket); bytes move with plain non-blocking calls straight into the ring buffers.
+/// TCP transports and listeners on plain non-blocking sockets. Internal: use
+/// hio::tcp::Network. Readiness comes from hio::Reactor (epoll, edge-triggered, registered once
+/// per socket); bytes move with recv and send straight into and out of the ring buffers.
+///
+/// The sockets are plain descriptors rather than Asio socket objects: an Asio socket registers
+/// itself with Asio's own reactor (a second epoll set, never run here), which cost two system
+/// calls and a descriptor state of Asio's per connection. Asio is used where it does not
+/// reach into the data path: name resolution (resolver.hpp).
 
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 #include <system_error>
 #include <utility>
-
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
-#include <asio/ip/v6_only.hpp>
-#include <asio/socket_base.hpp>
 
 #include <hio/error.hpp>
 #include <hio/io/reactor.hpp>
@@ -25,41 +31,193 @@
 
 namespace hio::tcp::detail {
 
-/// "host:port", with brackets around IPv6 hosts.
-inline std::string format_endpoint(const asio::ip::tcp::endpoint& endpoint) {
-    const asio::ip::address address = endpoint.address();
-    const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
-    return host + ":" + std::to_string(endpoint.port());
-}
+/// A socket address: IPv4 or IPv6.
+struct SocketAddress {
+    sockaddr_storage storage{};
+    socklen_t length = 0;
 
-/// Asio reports system errors in its own category; hio reports them in
-/// std::system_category(), so that `error == std::errc::connection_refused` holds.
-inline std::error_code to_std(const std::error_code& error) noexcept {
-    if (error && error.category() == asio::error::get_system_category())
-        return {error.value(), std::system_category()};
-    return error;
-}
+    [[nodiscard]] int family() const noexcept { return storage.ss_family; }
+    [[nodiscard]] const sockaddr* get() const noexcept { return reinterpret_cast<const sockaddr*>(&storage); }
+    [[nodiscard]] sockaddr* get() noexcept { return reinterpret_cast<sockaddr*>(&storage); }
 
-/// A connected (or connecting) TCP socket as a Transport.
-class AsioTcpTransport final : public Transport {
-public:
-    /// Takes `socket` (connected or connecting) and watches it with `reactor`.
-    AsioTcpTransport(asio::ip::tcp::socket socket, Reactor& reactor) : socket_{std::move(socket)} {
-        std::error_code ignored;
-        socket_.non_blocking(true, ignored);
-        socket_.set_option(asio::ip::tcp::no_delay{true}, ignored);  // small echoes leave at once
-        watch_.add(reactor, socket_.native_handle());
+    /// The address for a numeric host ("127.0.0.1", "::1", "[::1]") and port, or nothing.
+    static bool parse(std::string_view host, std::uint16_t port, SocketAddress& out) noexcept {
+        if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+            host = host.substr(1, host.size() - 2);
+        char text[64];
+        if (host.size() >= sizeof text)
+            return false;
+        std::memcpy(text, host.data(), host.size());
+        text[host.size()] = '\0';
+        out = SocketAddress{};
+        auto* v4 = reinterpret_cast<sockaddr_in*>(&out.storage);
+        if (::inet_pton(AF_INET, text, &v4->sin_addr) == 1) {
+            v4->sin_family = AF_INET;
+            v4->sin_port = htons(port);
+            out.length = sizeof(sockaddr_in);
+            return true;
+        }
+        auto* v6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
+        if (::inet_pton(AF_INET6, text, &v6->sin6_addr) == 1) {
+            v6->sin6_family = AF_INET6;
+            v6->sin6_port = htons(port);
+            out.length = sizeof(sockaddr_in6);
+            return true;
+        }
+        return false;
     }
-    ~AsioTcpTransport() override { close(); }
+
+    /// "host:port", with brackets around IPv6 hosts; "?" when unknown.
+    [[nodiscard]] std::string text() const {
+        char host[INET6_ADDRSTRLEN] = {};
+        if (family() == AF_INET) {
+            const auto* v4 = reinterpret_cast<const sockaddr_in*>(&storage);
+            ::inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host);
+            return std::string{host} + ":" + std::to_string(ntohs(v4->sin_port));
+        }
+        if (family() == AF_INET6) {
+            const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&storage);
+            ::inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof host);
+            return "[" + std::string{host} + "]:" + std::to_string(ntohs(v6->sin6_port));
+        }
+        return "?";
+    }
+
+    [[nodiscard]] std::uint16_t port() const noexcept {
+        if (family() == AF_INET)
+            return ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
+        if (family() == AF_INET6)
+            return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
+        return 0;
+    }
+
+    /// The peer (`peer` true) or local address of `fd`.
+    static SocketAddress of(int fd, bool peer) noexcept {
+        SocketAddress out;
+        out.length = sizeof out.storage;
+        const int rc = peer ? ::getpeername(fd, out.get(), &out.length) : ::getsockname(fd, out.get(), &out.length);
+        if (rc != 0)
+            out = SocketAddress{};
+        return out;
+    }
+};
+
+/// Would-block, EOF or failure, from a recv/send errno.
+inline void classify(int error, IoResult& result) noexcept {
+    if (error == EAGAIN || error == EWOULDBLOCK || error == EINTR)
+        result.would_block = true;
+    else
+        result.error = {error, std::system_category()};
+}
+
+/// Name lookups in flight, which a transport cancels when it closes first (the Resolver).
+class Lookups {
+public:
+    virtual void cancel(std::uint64_t ticket) noexcept = 0;
+
+protected:
+    Lookups() = default;
+    Lookups(const Lookups&) = default;
+    Lookups& operator=(const Lookups&) = default;
+    ~Lookups() = default;
+};
+
+/// A TCP connection on a non-blocking socket it owns, as a Transport. Made connected (by a
+/// listener) or connecting (by Network::connect), or waiting for a name to resolve: then
+/// connect_to() starts the attempt, and until then it reports nothing but would-block.
+class SocketTransport final : public Transport {
+public:
+    /// Takes `fd` (a connected socket) and watches it with `reactor`.
+    SocketTransport(int fd, Reactor& reactor) : fd_{fd} {
+        const int on = 1;
+        ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);  // small echoes leave at once
+        try {
+            watch_.add(reactor, fd_);
+        } catch (...) {
+            ::close(fd_);
+            fd_ = -1;
+            throw;
+        }
+    }
+
+    /// A transport that waits for its address (name resolution in progress), or is about to
+    /// connect_to() one.
+    explicit SocketTransport(Reactor& reactor) : pending_{std::make_unique<Pending>(reactor)} {}
+
+    SocketTransport(const SocketTransport&) = delete;
+    SocketTransport& operator=(const SocketTransport&) = delete;
+    ~SocketTransport() override { close(); }
+
+    /// Opens a socket and starts connecting to `address` (its end comes as writable). Returns
+    /// the failure when the attempt cannot even start, and then the transport stays waiting.
+    std::error_code connect_to(const SocketAddress& address) noexcept {
+        if (closed_ || !pending_)
+            return std::make_error_code(std::errc::operation_canceled);
+        const int fd = ::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return {errno, std::system_category()};
+        if (::connect(fd, address.get(), address.length) != 0 && errno != EINPROGRESS) {
+            const std::error_code error{errno, std::system_category()};
+            ::close(fd);
+            return error;
+        }
+        try {
+            const int on = 1;
+            ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+            watch_.add(pending_->reactor, fd);
+            fd_ = fd;
+            watch_.events(pending_->events);
+            if (pending_->write_wanted)
+                watch_.arm_write();
+        } catch (const SystemError& error) {
+            ::close(fd);
+            return error.code();
+        }
+        pending_.reset();  // a connecting socket needs nothing more than a connected one
+        return {};
+    }
+
+    /// The lookup this transport waits for: cancelled if the transport closes first.
+    void resolving(Lookups* lookups, std::uint64_t ticket) noexcept {
+        if (!pending_)
+            return;
+        pending_->lookups = lookups;
+        pending_->ticket = ticket;
+    }
+    /// The lookup ended (its answer is being delivered).
+    void resolved() noexcept {
+        if (pending_)
+            pending_->lookups = nullptr;
+    }
+
+    /// Ends a pending attempt with `error` (the name did not resolve, no address worked).
+    void fail_pending(std::error_code error) noexcept {
+        if (!pending_)
+            return;
+        pending_->error = error;
+        if (pending_->write_wanted && pending_->events != nullptr) {
+            pending_->write_wanted = false;
+            pending_->events->on_writable();
+        }
+    }
 
     IoResult receive(std::span<std::byte> into) override {
         IoResult result;
         if (into.empty())
             return result;
-        std::error_code error;
-        result.bytes = socket_.read_some(asio::buffer(into.data(), into.size()), error);
-        classify(error, result);
-        result.more = watch_.hangup();
+        if (fd_ < 0) {
+            result.would_block = true;
+            return result;
+        }
+        const ssize_t got = ::recv(fd_, into.data(), into.size(), 0);
+        if (got > 0) {
+            result.bytes = static_cast<std::size_t>(got);
+            result.more = watch_.hangup();
+        } else if (got == 0) {
+            result.eof = true;
+        } else {
+            classify(errno, result);
+        }
         return result;
     }
 
@@ -67,191 +225,164 @@ public:
         IoResult result;
         if (from.empty())
             return result;
-        // MSG_NOSIGNAL: a peer that reset must give EPIPE, not kill the process with SIGPIPE.
-        const ssize_t sent = ::send(socket_.native_handle(), from.data(), from.size(), MSG_NOSIGNAL);
-        if (sent >= 0) {
-            result.bytes = static_cast<std::size_t>(sent);
+        if (fd_ < 0) {
+            result.would_block = true;
             return result;
         }
-        classify(std::error_code{errno, std::system_category()}, result);
+        // MSG_NOSIGNAL: a peer that reset must give EPIPE, not kill the process with SIGPIPE.
+        const ssize_t sent = ::send(fd_, from.data(), from.size(), MSG_NOSIGNAL);
+        if (sent >= 0)
+            result.bytes = static_cast<std::size_t>(sent);
+        else
+            classify(errno, result);
         return result;
     }
 
     std::error_code shutdown_send() noexcept override {
-        std::error_code error;
-        socket_.shutdown(asio::ip::tcp::socket::shutdown_send, error);
-        return error;
+        if (fd_ >= 0 && ::shutdown(fd_, SHUT_WR) != 0)
+            return {errno, std::system_category()};
+        return {};
     }
 
     void close() noexcept override {
+        closed_ = true;
+        if (pending_ && pending_->lookups != nullptr) {
+            pending_->lookups->cancel(pending_->ticket);
+            pending_->lookups = nullptr;
+        }
         watch_.remove();
-        std::error_code ignored;
-        socket_.close(ignored);
+        if (fd_ >= 0)
+            ::close(fd_);
+        fd_ = -1;
     }
 
-    void watch(TransportEvents* events) noexcept override { watch_.events(events); }
-    void arm_read() override { watch_.arm_read(); }
-    void arm_write() override { watch_.arm_write(); }
+    void watch(TransportEvents* events) noexcept override {
+        if (pending_)
+            pending_->events = events;
+        watch_.events(events);
+    }
+    void arm_read() override {
+        if (fd_ >= 0)
+            watch_.arm_read();
+    }
+    void arm_write() override {
+        if (fd_ >= 0 || !pending_) {
+            watch_.arm_write();
+            return;
+        }
+        pending_->write_wanted = true;  // resolving: told once the attempt has started or failed
+        if (pending_->error && pending_->events != nullptr) {
+            pending_->write_wanted = false;
+            pending_->events->on_writable();
+        }
+    }
 
     std::error_code finish_connect() noexcept override {
+        if (fd_ < 0) {
+            if (pending_ && pending_->error)
+                return pending_->error;
+            return std::make_error_code(closed_ ? std::errc::not_connected : std::errc::operation_in_progress);
+        }
         int value = 0;
         socklen_t length = sizeof value;
-        if (::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_ERROR, &value, &length) != 0)
+        if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &value, &length) != 0)
             return {errno, std::system_category()};
         return {value, std::system_category()};
     }
 
     [[nodiscard]] std::string remote_endpoint() const override {
-        std::error_code error;
-        const auto endpoint = socket_.remote_endpoint(error);
-        return error ? std::string{"?"} : format_endpoint(endpoint);
+        return fd_ >= 0 ? SocketAddress::of(fd_, true).text() : std::string{"?"};
     }
-
     [[nodiscard]] std::string local_endpoint() const override {
-        std::error_code error;
-        const auto endpoint = socket_.local_endpoint(error);
-        return error ? std::string{"?"} : format_endpoint(endpoint);
+        return fd_ >= 0 ? SocketAddress::of(fd_, false).text() : std::string{"?"};
     }
 
 private:
-    static void classify(const std::error_code& error, IoResult& result) {
-        if (!error)
-            return;
-        if (error == asio::error::would_block || error == asio::error::try_again ||
-            error == std::errc::operation_would_block || error == std::errc::resource_unavailable_try_again)
-            result.would_block = true;
-        else if (error == asio::error::eof)
-            result.eof = true;
-        else
-            result.error = to_std(error);
-    }
+    // What a transport needs only until its socket exists (made apart, so that each of the
+    // thousands of established connections does not carry it).
+    struct Pending {
+        explicit Pending(Reactor& r) noexcept : reactor{r} {}
+        Reactor& reactor;
+        TransportEvents* events = nullptr;
+        Lookups* lookups = nullptr;  // a name lookup in flight for this transport
+        std::uint64_t ticket = 0;
+        std::error_code error;
+        bool write_wanted = false;
+    };
 
-    asio::ip::tcp::socket socket_;
     hio::detail::Watch watch_;
+    std::unique_ptr<Pending> pending_;
+    int fd_ = -1;
+    bool closed_ = false;
 };
 
 /// A listening TCP socket as a Listener.
-class AsioTcpListener final : public Listener {
+class SocketListener final : public Listener {
 public:
-    AsioTcpListener(asio::io_context& context, Reactor& reactor, const asio::ip::tcp::endpoint& endpoint,
-                    int backlog)
-        : context_{context}, reactor_{reactor}, acceptor_{context} {
-        acceptor_.open(endpoint.protocol());
-        acceptor_.set_option(asio::socket_base::reuse_address{true});
-        if (endpoint.protocol() == asio::ip::tcp::v6())
-            acceptor_.set_option(asio::ip::v6_only{true});  // "::1" means IPv6 only
-        acceptor_.bind(endpoint);
-        acceptor_.listen(backlog);
-        acceptor_.non_blocking(true);
-        watch_.add(reactor_, acceptor_.native_handle());
+    /// Binds `address` and listens. Throws hio::SystemError naming the address.
+    SocketListener(Reactor& reactor, const SocketAddress& address, int backlog) : reactor_{reactor} {
+        fd_ = ::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd_ < 0)
+            throw SystemError{last_system_error(), "tcp::Network: cannot open a socket for " + address.text()};
+        const int on = 1;
+        ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+        if (address.family() == AF_INET6)
+            ::setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);  // "::1" means IPv6 only
+        if (::bind(fd_, address.get(), address.length) != 0 || ::listen(fd_, backlog) != 0) {
+            const std::error_code error = last_system_error();
+            ::close(fd_);
+            throw SystemError{error, "tcp::Network: cannot listen on " + address.text()};
+        }
+        try {
+            watch_.add(reactor_, fd_);
+        } catch (...) {
+            ::close(fd_);
+            throw;
+        }
+        bound_ = SocketAddress::of(fd_, false);
     }
-    ~AsioTcpListener() override { close(); }
+    SocketListener(const SocketListener&) = delete;
+    SocketListener& operator=(const SocketListener&) = delete;
+    ~SocketListener() override { close(); }
 
     std::unique_ptr<Transport> accept(std::error_code& error) override {
         error.clear();
-        asio::ip::tcp::socket socket{context_};
-        acceptor_.accept(socket, error);
-        error = to_std(error);
-        if (error == std::errc::operation_would_block || error == std::errc::resource_unavailable_try_again ||
-            error == std::errc::connection_aborted) {
-            error.clear();  // nothing waiting, or a peer that left before we got to it
+        if (fd_ < 0)
+            return nullptr;
+        const int fd = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            const int code = errno;
+            // Nothing waiting, or a peer that left before we got to it.
+            if (code != EAGAIN && code != EWOULDBLOCK && code != ECONNABORTED && code != EINTR && code != EPROTO)
+                error = {code, std::system_category()};
             return nullptr;
         }
-        if (error)
+        try {
+            return std::make_unique<SocketTransport>(fd, reactor_);
+        } catch (const SystemError& failure) {
+            error = failure.code();  // the socket is closed; the listener goes on
             return nullptr;
-        return std::make_unique<AsioTcpTransport>(std::move(socket), reactor_);
+        }
     }
 
     void watch(TransportEvents* events) noexcept override { watch_.events(events); }
     void arm_accept() override { watch_.arm_read(); }
 
-    [[nodiscard]] std::string local_endpoint() const override {
-        std::error_code error;
-        const auto endpoint = acceptor_.local_endpoint(error);
-        return error ? std::string{"?"} : format_endpoint(endpoint);
-    }
-
-    [[nodiscard]] std::uint16_t port() const override {
-        std::error_code error;
-        const auto endpoint = acceptor_.local_endpoint(error);
-        return error ? std::uint16_t{0} : endpoint.port();
-    }
+    [[nodiscard]] std::string local_endpoint() const override { return bound_.text(); }
+    [[nodiscard]] std::uint16_t port() const override { return bound_.port(); }
 
     void close() noexcept override {
         watch_.remove();
-        std::error_code ignored;
-        acceptor_.close(ignored);
+        if (fd_ >= 0)
+            ::close(fd_);
+        fd_ = -1;
     }
 
 private:
-    asio::io_context& context_;
     Reactor& reactor_;
-    asio::ip::tcp::acceptor acceptor_;
     hio::detail::Watch watch_;
-};
-
-/// Opens listeners and outgoing connections: the Asio half of tcp::Network. Owns the
-/// io_context the socket objects belong to (its handlers never run: readiness comes from the
-/// Reactor) and resolves names with the system resolver.
-class Sockets {
-public:
-    explicit Sockets(Reactor& reactor) noexcept : reactor_{reactor} {}
-
-    /// Listens on the first address of `host` that binds. Throws hio::SystemError.
-    std::unique_ptr<Listener> listen(const std::string& host, std::uint16_t port, int backlog) {
-        std::error_code error;
-        const auto endpoints = resolve(host, port, asio::ip::resolver_base::passive, error);
-        if (error)
-            throw SystemError{to_std(error), "tcp::Network: cannot resolve listen address " + host + ":" +
-                                                 std::to_string(port)};
-        std::error_code last = std::make_error_code(std::errc::address_not_available);
-        for (const auto& entry : endpoints) {
-            try {
-                return std::make_unique<AsioTcpListener>(io_, reactor_, entry.endpoint(), backlog);
-            } catch (const std::system_error& failure) {
-                last = to_std(failure.code());
-            }
-        }
-        throw SystemError{last, "tcp::Network: cannot listen on " + host + ":" + std::to_string(port)};
-    }
-
-    /// Starts connecting to the first address of `host` that takes a socket; nullptr with
-    /// `error` set when none does.
-    std::unique_ptr<Transport> connect(const std::string& host, std::uint16_t port, std::error_code& error) {
-        const auto endpoints = resolve(host, port, {}, error);
-        if (error) {
-            error = to_std(error);
-            return nullptr;
-        }
-        for (const auto& entry : endpoints) {
-            asio::ip::tcp::socket socket{io_};
-            socket.open(entry.endpoint().protocol(), error);
-            if (error)
-                continue;
-            socket.non_blocking(true, error);
-            if (error)
-                continue;
-            socket.connect(entry.endpoint(), error);
-            // In progress (or already done, on loopback): the transport reports when writable.
-            if (!error || error == asio::error::in_progress || error == asio::error::would_block) {
-                error.clear();
-                return std::make_unique<AsioTcpTransport>(std::move(socket), reactor_);
-            }
-        }
-        error = error ? to_std(error) : std::make_error_code(std::errc::address_not_available);
-        return nullptr;
-    }
-
-private:
-    asio::ip::tcp::resolver::results_type resolve(const std::string& host, std::uint16_t port,
-                                                  asio::ip::resolver_base::flags flags, std::error_code& error) {
-        asio::ip::tcp::resolver resolver{io_};
-        return resolver.resolve(host, std::to_string(port), flags | asio::ip::resolver_base::numeric_service,
-                                error);
-    }
-
-    Reactor& reactor_;
-    asio::io_context io_{1};
+    SocketAddress bound_;
+    int fd_ = -1;
 };
 
 }  // namespace hio::tcp::detail
