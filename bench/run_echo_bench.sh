@@ -23,7 +23,7 @@ trap 'if [[ -n "$server_pid" ]]; then kill -9 "$server_pid" 2>/dev/null || true;
 
 declare -A servers=(
     [asio]="$build/bench/asio_echo_server --port 0"
-    [hio]="$build/examples/echo_server --port 0 --quiet"
+    [hio]="$build/examples/echo_server --port 0 --quiet --max-connections 20000"
 )
 
 start_server() {  # $1: name; sets server_pid and port
@@ -40,6 +40,8 @@ declare -A rt
 printf '%-34s %-5s %12s %9s %9s %9s %14s\n' scenario server "rt/s" "MB/s" "p50 us" "p99 us" "rt/server-CPU-s"
 for scenario in "1 conn, 64 B|--connections 1 --size 64" \
                 "50 conns, 64 B|--connections 50 --size 64" \
+                "100 conns, 64 B|--connections 100 --size 64" \
+                "3000 conns, 64 B|--connections 3000 --size 64" \
                 "1 active + 1000 idle, 64 B|--connections 1 --idle 1000 --size 64" \
                 "1 conn, 64 KiB|--connections 1 --size 65536"; do
     name=${scenario%%|*}
@@ -57,12 +59,16 @@ for scenario in "1 conn, 64 B|--connections 1 --size 64" \
             per_cpu=$(awk -v r="$rps" -v s="$seconds" -v c="$cpu" 'BEGIN { if (c > 0) printf "%.0f", r * (s + 1) / c; else print "inf" }')
             rt[$name,$server]+=" $rps"
             rt[$name,$server,cpu]+=" $per_cpu"
+            rt[$name,$server,p50]+=" $(field p50_us "$out")"
+            rt[$name,$server,p99]+=" $(field p99_us "$out")"
             printf '%-34s %-5s %12s %9s %9s %9s %14s\n' "$name" "$server" "$rps" "$(field mb_per_s "$out")" \
                 "$(field p50_us "$out")" "$(field p99_us "$out")" "$per_cpu"
         done
     done
-    printf '%-34s hio/asio: %s round trips/s, %s per server CPU-second (medians)\n' "$name" \
-        "$(ratio "${rt[$name,hio]}" "${rt[$name,asio]}")" "$(ratio "${rt[$name,hio,cpu]}" "${rt[$name,asio,cpu]}")"
+    printf '%-34s hio/asio: %s round trips/s, %s per server CPU-second; p50 %s/%s us, p99 %s/%s us (medians)\n' \
+        "$name" "$(ratio "${rt[$name,hio]}" "${rt[$name,asio]}")" "$(ratio "${rt[$name,hio,cpu]}" "${rt[$name,asio,cpu]}")" \
+        "$(median "${rt[$name,hio,p50]}")" "$(median "${rt[$name,asio,p50]}")" \
+        "$(median "${rt[$name,hio,p99]}")" "$(median "${rt[$name,asio,p99]}")"
 done
 
 echo

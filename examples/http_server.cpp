@@ -70,6 +70,7 @@ Settings parse(int argc, char** argv) {
     settings.tls = args.flag("--tls");
     settings.tls_config.certificate_file = args.text("--cert");
     settings.tls_config.key_file = args.text("--key");
+    settings.tls_config.alpn = {"http/1.1"};  // say which protocol this TLS carries, as nginx does
     if (settings.tls && (settings.tls_config.certificate_file.empty() || settings.tls_config.key_file.empty()))
         args.fail("--tls needs --cert and --key");
     if (!std::filesystem::is_directory(settings.root))

@@ -265,6 +265,37 @@ TEST_CASE("No connection is held by silence: header timeout from accept, keep-al
     CHECK(server.tcp.connection_count() == 0);
 }
 
+TEST_CASE("A flood of 2000 silent connections does not lock out a real client of a 1024-connection server",
+          "[http][server][limits]") {
+    // The server is full after 1024 silent peers; each newcomer makes it close the longest-idle
+    // connection that never completed a request, so the real client, which sends at once, is
+    // served while the flood goes on. (Without room-making, every real client was refused.)
+    Http server{{}, {.max_connections = 1024}};
+    std::string out;
+    const int code = server.python(
+        raw_exchange +
+            "import resource\n"
+            "resource.setrlimit(resource.RLIMIT_NOFILE, (4096, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))\n"
+            "flood = []\n"
+            "for i in range(2000):\n"
+            "    flood.append(socket.create_connection(('127.0.0.1', PORT), timeout=5))\n"
+            "served = 0\n"
+            "for i in range(5):\n"
+            "    c = http.client.HTTPConnection('127.0.0.1', PORT, timeout=5)\n"
+            "    c.request('GET', '/hello')\n"
+            "    r = c.getresponse()\n"
+            "    served += r.status == 200 and r.read() == b'hello\\n'\n"
+            "    c.close()\n"
+            "    flood.append(socket.create_connection(('127.0.0.1', PORT), timeout=5))\n"  // the flood goes on
+            "check(served == 5, 'the real client was served during the flood: %d of 5' % served)\n"
+            "for s in flood: s.close()\n",
+        out, 60.0);
+    INFO(out);
+    CHECK(code == 0);
+    CHECK(server.tcp.evicted() >= 2000 + 5 - 1024);
+    CHECK(server.tcp.refused() == 0);
+}
+
 TEST_CASE("RFC 9112 strictness: Host, request lines, versions, trailers", "[http][server][hostile]") {
     Http server;
     std::string out;

@@ -430,3 +430,28 @@ TEST_CASE("Thousands of TLS connections come and go without leaking", "[tls][lea
     CHECK(driver.echoed == waves * per_wave);
     CHECK(tls.server.accepted() == waves * per_wave);
 }
+
+TEST_CASE("TLS 1.2 offers AEAD suites only by default; tls12_ciphers widens them", "[tls][peer]") {
+    NetRig rig;
+    TlsEcho strict{rig, pki().server()};
+    hio::tls::Config wide_config = pki().server();
+    wide_config.tls12_ciphers = "DEFAULT";
+    TlsEcho wide{rig, wide_config};
+    const auto s_client = [&](std::uint16_t port, const std::string& cipher) {
+        return std::vector<std::string>{"sh", "-c",
+                                        "(printf 'c\\n'; sleep 0.3) | openssl s_client -connect 127.0.0.1:" +
+                                            std::to_string(port) + " -CAfile " + pki().path("ca.pem") +
+                                            " -tls1_2 -cipher " + cipher + " -verify_return_error -quiet -no_ign_eof"};
+    };
+    ProcessDoer cbc_strict{s_client(strict.server.port(), "ECDHE-ECDSA-AES128-SHA")};  // a CBC suite
+    ProcessDoer gcm_strict{s_client(strict.server.port(), "ECDHE-ECDSA-AES128-GCM-SHA256")};
+    ProcessDoer cbc_wide{s_client(wide.server.port(), "ECDHE-ECDSA-AES128-SHA")};
+    CHECK(rig.run_until({&strict.echo, &wide.echo, &cbc_strict, &gcm_strict, &cbc_wide},
+                        [&] { return cbc_strict.done() && gcm_strict.done() && cbc_wide.done(); }, 20.0));
+    CHECK(cbc_strict.exit_code() != 0);  // no shared cipher
+    CHECK(gcm_strict.exit_code() == 0);
+    CHECK(cbc_wide.exit_code() == 0);
+    hio::tls::Config none = pki().server();
+    none.tls12_ciphers = "NO-SUCH-CIPHER";
+    CHECK_THROWS_AS(hio::tls::Context(hio::tls::Role::server, none), hio::ValidationError);
+}

@@ -60,7 +60,19 @@ struct Config {
     Version min_version = Version::tls1_2;
     /// ALPN protocols in preference order, e.g. {"h2", "http/1.1"}; empty: no ALPN.
     std::vector<std::string> alpn{};
+    /// The TLS 1.2 cipher suites, in OpenSSL's cipher-list syntax; empty: forward-secret AEAD
+    /// suites only (default_tls12_ciphers: ECDHE/DHE with AES-GCM or ChaCha20-Poly1305, no CBC,
+    /// so no Lucky13). Widen it only for peers that cannot do better, e.g. "DEFAULT". TLS 1.3
+    /// suites are all AEAD and are OpenSSL's defaults.
+    std::string tls12_ciphers{};
 };
+
+/// The TLS 1.2 suites offered by default: forward secrecy and authenticated encryption only
+/// (Mozilla's "intermediate" list).
+inline constexpr const char* default_tls12_ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
 
 /// The OpenSSL error queue as text, emptied: "reason; reason" (for error messages).
 inline std::string drain_openssl_errors() {
@@ -156,6 +168,15 @@ private:
             throw ValidationError{"tls::Context: min_version must be Version::tls1_2 or Version::tls1_3, got " +
                                   std::to_string(static_cast<int>(config_.min_version))};
         SSL_CTX_set_min_proto_version(raw, config_.min_version == Version::tls1_3 ? TLS1_3_VERSION : TLS1_2_VERSION);
+        const std::string& ciphers = config_.tls12_ciphers.empty() ? std::string{default_tls12_ciphers}
+                                                                   : config_.tls12_ciphers;
+        if (SSL_CTX_set_cipher_list(raw, ciphers.c_str()) != 1)
+            throw ValidationError{"tls::Context: tls12_ciphers selects no cipher suite: '" + ciphers + "' (" +
+                                  drain_openssl_errors() + ")"};
+        // No compression (CRIME), no renegotiation asked by a peer (a cheap way to make a
+        // server work); DHE groups chosen by OpenSSL to match the key size.
+        SSL_CTX_set_options(raw, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+        SSL_CTX_ctrl(raw, SSL_CTRL_SET_DH_AUTO, 1, nullptr);  // SSL_CTX_set_dh_auto, a macro with a C cast
         long mode_bits = SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                          SSL_MODE_RELEASE_BUFFERS;  // idle connections free record buffers
         if (role_ == Role::server) {
