@@ -2,6 +2,7 @@
 /// \file
 /// Doist: the root scheduler (hio: base.doing.Doist).
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -263,15 +264,26 @@ private:
     // How many of the next passes (at most `most`) hold no due doer and may be slept through:
     // none when the tock is 0, and never the pass at which the limit ends the run (run()
     // ticks to it and stops, as in hio). Woken doers do not count: a wake pass runs them.
+    // Far from the end the count is estimated (it only sets how long to sleep; the passes are
+    // then ticked one by one, each checked exactly), with a margin of a few passes so that the
+    // sleep never runs past the due one: the last steps are counted exactly.
     [[nodiscard]] std::uint64_t skippable_passes(const Tymer& limiter, std::uint64_t most = 65536) {
         if (tock() <= 0.0)
             return 0;
-        const double due = scheduler_.next_due(false);
+        double end = scheduler_.next_due(false);
+        if (limit_ > 0.0)
+            end = std::min(end, limiter.stop_tyme());
+        const double span = (end - tyme()) / tock();  // passes from here to the end (inf: none)
+        constexpr double exact_below = 8.0;
+        if (span > exact_below) {
+            const double estimate = std::min(span - exact_below / 2.0, static_cast<double>(most));
+            return static_cast<std::uint64_t>(estimate);
+        }
         double next = tyme();
         std::uint64_t count = 0;
         while (count < most) {
             next += tock();  // exactly as tick() adds
-            if (next >= due || (limit_ > 0.0 && next >= limiter.stop_tyme()))
+            if (next >= end)
                 break;
             ++count;
         }

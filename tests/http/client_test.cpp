@@ -154,6 +154,27 @@ TEST_CASE("Our client against Python's http.server: keep-alive, chunked, redirec
     CHECK(got[13].body == "4");
 }
 
+TEST_CASE("After a request that said Connection: close, the next one goes on a new connection",
+          "[http][client][peer]") {
+    // Python's http.server, like hio's WSGI server, closes after a request that asked to close
+    // and says nothing about it in the response. Writing the next request into that
+    // connection (RFC 9112 9.6 forbids it) lost a following POST.
+    NetRig rig;
+    hio::http::Client client{rig.network};
+    hio::http::ClientDoer doer{client};
+    PythonServer python;
+    const auto got = answers(rig, client, doer, python, [&] {
+        client.request({.method = "POST", .url = python.url("/echo"), .headers = {{"Connection", "close"}}, .body = "one"});
+        client.request({.method = "POST", .url = python.url("/echo"), .body = "two"});
+    });
+    REQUIRE(got.size() == 2);
+    INFO(got[1].message);
+    CHECK(got[0].body == "POST x= body=one");
+    CHECK(got[1].ok());
+    CHECK(got[1].body == "POST x= body=two");
+    CHECK(client.connections_opened() == 2);
+}
+
 TEST_CASE("An early answer to an upload does not reuse the connection; a 304 ends at its headers",
           "[http][client][peer]") {
     NetRig rig;

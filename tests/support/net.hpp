@@ -41,14 +41,16 @@ struct NetRig {
     /// seconds pass. Returns whether the goal was reached. For servers, which never finish.
     bool run_until(std::vector<hio::Doer*> doers, const std::function<bool()>& goal, double limit = 20.0);
 
-    /// Wake passes (Doist::wake_passes) and passes of the last run_until().
+    /// Wake passes (Doist::wake_passes) and passes (Doist::passes) of the last run_until().
     std::uint64_t wake_passes = 0;
+    std::uint64_t passes = 0;
 };
 
-/// Finishes when `condition()` is true; checked every pass.
+/// Finishes when `condition()` is true; checked every pass (or every `tock`).
 class Until : public hio::Doer {
 public:
-    explicit Until(std::function<bool()> condition) : condition_{std::move(condition)} {}
+    explicit Until(std::function<bool()> condition, double tock = 0.0)
+        : hio::Doer{tock}, condition_{std::move(condition)} {}
 
 protected:
     bool recur(double) override { return condition_(); }
@@ -61,8 +63,10 @@ private:
 /// finishes when the program exits. A program still running at exit is killed.
 class ProcessDoer : public hio::Doer {
 public:
+    // It looks for the program's exit every 0.05 s of tyme, not every pass, so that a Doist
+    // whose other doers idle can sleep while a peer program runs.
     ProcessDoer(std::vector<std::string> argv, std::string input = {}, std::string output = {})
-        : argv_{std::move(argv)}, input_{std::move(input)}, output_{std::move(output)} {}
+        : hio::Doer{0.05}, argv_{std::move(argv)}, input_{std::move(input)}, output_{std::move(output)} {}
 
     /// The exit status, or -1 while running or when killed by a signal.
     int exit_code() const noexcept { return code_; }
@@ -120,10 +124,11 @@ inline bool NetRig::run_until(std::vector<hio::Doer*> doers, const std::function
             doist.request_stop();
         }
         return reached;
-    }};
+    }, 0.05};
     doers.push_back(&watcher);
     doist.run(doers);
     wake_passes = doist.wake_passes();
+    passes = doist.passes();
     return reached;
 }
 

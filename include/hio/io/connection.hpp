@@ -239,6 +239,12 @@ public:
     /// Marks the peer proven (or not).
     void proven(bool value) noexcept { proven_ = value; }
 
+    /// For the server that services it: the due tyme of the connection's entry in the server's
+    /// timer heap (+infinity: none).
+    [[nodiscard]] double timer_at() const noexcept { return timer_at_; }
+    /// Sets it (the server does).
+    void timer_at(double tyme) noexcept { timer_at_ = tyme; }
+
     /// A number its server gives it, unique per server (0 for clients).
     [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
     /// Sets the number (its server does).
@@ -352,6 +358,7 @@ private:
     double last_activity_ = 0.0;
     double opened_at_ = 0.0;
     double serve_at_ = std::numeric_limits<double>::infinity();
+    double timer_at_ = std::numeric_limits<double>::infinity();
     State state_;
     bool readable_ = false;
     bool writable_ = true;

@@ -106,8 +106,8 @@ public:
     /// Stops listening and closes every connection. Idempotent.
     void close() noexcept {
         stop_listening();
-        for (auto& [id, held] : connections_)
-            held.connection->close();
+        for (auto& [id, connection] : connections_)
+            connection->close();
         connections_.clear();
         timers_.clear();
         active_.clear();
@@ -152,7 +152,7 @@ public:
             const auto found = connections_.find(id);
             if (found == connections_.end())
                 continue;
-            Connection& connection = *found->second.connection;
+            Connection& connection = *found->second;
             if (connection.service())
                 connection.last_activity(tyme);
             current_.push_back(&connection);
@@ -197,11 +197,10 @@ public:
         }
         reported_.clear();
         for (Connection* connection : current_) {
-            const std::uint64_t id = connection->id();
             if (connection->closed())
-                forget(id);
+                forget(connection->id());
             else
-                schedule(id);
+                schedule(*connection);
         }
         current_.clear();
         servicing_ = false;
@@ -217,15 +216,15 @@ public:
         while (!timers_.empty()) {
             const Timer top = timers_.front();
             const auto found = connections_.find(top.id);
-            if (found != connections_.end() && found->second.heap_at == top.due) {
-                const double actual = deadline_of(*found->second.connection);
+            if (found != connections_.end() && found->second->timer_at() == top.due) {
+                const double actual = deadline_of(*found->second);
                 if (actual <= top.due) {
                     due = top.due;
                     break;
                 }
                 pop_timer();  // the deadline moved later (activity): requeue it there
-                found->second.heap_at = no_timer;
-                schedule(top.id);
+                found->second->timer_at(no_timer);
+                schedule(*found->second);
                 continue;
             }
             pop_timer();  // stale: forgotten, or superseded by an earlier entry
@@ -259,9 +258,9 @@ public:
     /// but must not open() or close() the server.
     template <class Fn>
     void visit(Fn&& fn) {
-        for (auto& [id, held] : connections_)
-            if (!held.connection->closed())
-                fn(*held.connection);
+        for (auto& [id, connection] : connections_)
+            if (!connection->closed())
+                fn(*connection);
     }
 
     /// Closes and forgets (after `on_close`) every connection for which `condition(connection)`
@@ -270,11 +269,11 @@ public:
     template <class Condition>
     std::size_t close_if(Condition&& condition) {
         std::vector<std::uint64_t> chosen;
-        for (auto& [id, held] : connections_)
-            if (condition(*held.connection))
+        for (auto& [id, connection] : connections_)
+            if (condition(*connection))
                 chosen.push_back(id);
         for (const std::uint64_t id : chosen) {
-            connections_.find(id)->second.connection->close();
+            connections_.find(id)->second->close();
             forget(id);
         }
         return chosen.size();
@@ -283,7 +282,7 @@ public:
     /// The connection with `id`, or nullptr.
     [[nodiscard]] Connection* connection(std::uint64_t id) const {
         const auto found = connections_.find(id);
-        return found == connections_.end() ? nullptr : found->second.connection.get();
+        return found == connections_.end() ? nullptr : found->second.get();
     }
 
     /// Peers turned away because max_connections were open and all of them were proven.
@@ -304,10 +303,6 @@ private:
     // After an accept failure (out of descriptors) the listener is tried again this much later.
     static constexpr double accept_backoff = 0.25;
 
-    struct Held {
-        std::unique_ptr<Connection> connection;
-        double heap_at = no_timer;  // the due tyme of its live heap entry, if any
-    };
     struct Timer {
         double due;
         std::uint64_t id;
@@ -343,18 +338,15 @@ private:
         return due;
     }
 
-    // Queues the connection's next deadline unless an entry at or before it is there already.
-    void schedule(std::uint64_t id) {
-        const auto found = connections_.find(id);
-        if (found == connections_.end())
+    // Queues the connection's next deadline unless an entry at or before it is there already
+    // (Connection::timer_at() is the due tyme of its live entry).
+    void schedule(Connection& connection) {
+        const double due = deadline_of(connection);
+        if (std::isinf(due) || connection.timer_at() <= due)
             return;
-        Held& held = found->second;
-        const double due = deadline_of(*held.connection);
-        if (std::isinf(due) || held.heap_at <= due)
-            return;
-        timers_.push_back({due, id});
+        timers_.push_back({due, connection.id()});
         std::push_heap(timers_.begin(), timers_.end(), later);
-        held.heap_at = due;
+        connection.timer_at(due);
     }
 
     void pop_timer() noexcept {
@@ -368,10 +360,10 @@ private:
             const Timer top = timers_.front();
             pop_timer();
             const auto found = connections_.find(top.id);
-            if (found == connections_.end() || found->second.heap_at != top.due)
+            if (found == connections_.end() || found->second->timer_at() != top.due)
                 continue;  // forgotten, or superseded by an earlier entry
-            found->second.heap_at = no_timer;
-            Connection& connection = *found->second.connection;
+            Connection& connection = *found->second;
+            connection.timer_at(no_timer);
             if (connection.closed())
                 continue;  // finish() forgets it
             if (options_.idle_timeout > 0.0 && tyme - connection.last_activity() >= options_.idle_timeout) {
@@ -387,7 +379,7 @@ private:
                 connection.serve_at(no_timer);  // the application sets its next one
                 active_.push_back(top.id);
             } else {
-                schedule(top.id);  // activity moved the deadline later
+                schedule(connection);  // activity moved the deadline later
             }
         }
     }
@@ -398,7 +390,7 @@ private:
         if (found == connections_.end())
             return;
         if (on_close_)
-            on_close_(*found->second.connection);
+            on_close_(*found->second);
         connections_.erase(found);
     }
 
@@ -407,7 +399,7 @@ private:
         std::uint64_t victim = 0;
         double idle_since = std::numeric_limits<double>::infinity();
         for (const auto& [id, held] : connections_) {
-            const Connection& connection = *held.connection;
+            const Connection& connection = *held;
             if (!connection.proven() && connection.last_activity() < idle_since) {
                 idle_since = connection.last_activity();
                 victim = id;
@@ -415,7 +407,7 @@ private:
         }
         if (victim == 0)
             return false;
-        connections_.find(victim)->second.connection->close();
+        connections_.find(victim)->second->close();
         forget(victim);
         ++evicted_;
         return true;
@@ -448,7 +440,7 @@ private:
             connection->id(id);
             connection->last_activity(tyme);
             connection->opened_at(tyme);
-            Connection& added = *connections_.emplace(id, Held{std::move(connection)}).first->second.connection;
+            Connection& added = *connections_.emplace(id, std::move(connection)).first->second;
             active_.push_back(id);  // read what may already have arrived
             if (on_open_)
                 on_open_(added);
@@ -491,7 +483,7 @@ private:
     ServerOptions options_;
     BufferPool buffers_;  // rx and tx of every connection: one pool, so an echo can trade blocks
     std::unique_ptr<Listener> listener_;
-    std::map<std::uint64_t, Held> connections_;
+    std::map<std::uint64_t, std::unique_ptr<Connection>> connections_;
     std::vector<Timer> timers_;            // min-heap on due
     std::vector<std::uint64_t> active_;    // ids reported ready since the last service()
     std::vector<Connection*> current_;     // active in this pass, for the application (by id)
