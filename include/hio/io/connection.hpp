@@ -245,6 +245,11 @@ public:
     /// Sets it (the server does).
     void timer_at(double tyme) noexcept { timer_at_ = tyme; }
 
+    /// For the server that services it: the connection's place in the server's slab.
+    [[nodiscard]] std::uint32_t server_slot() const noexcept { return server_slot_; }
+    /// Sets it (the server does).
+    void server_slot(std::uint32_t slot) noexcept { server_slot_ = slot; }
+
     /// A number its server gives it, unique per server (0 for clients).
     [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
     /// Sets the number (its server does).
@@ -359,6 +364,7 @@ private:
     double opened_at_ = 0.0;
     double serve_at_ = std::numeric_limits<double>::infinity();
     double timer_at_ = std::numeric_limits<double>::infinity();
+    std::uint32_t server_slot_ = 0;
     State state_;
     bool readable_ = false;
     bool writable_ = true;

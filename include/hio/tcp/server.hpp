@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
-#include <map>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -106,9 +105,12 @@ public:
     /// Stops listening and closes every connection. Idempotent.
     void close() noexcept {
         stop_listening();
-        for (auto& [id, connection] : connections_)
-            connection->close();
-        connections_.clear();
+        for (Slot& slot : slots_)
+            if (slot.connection)
+                slot.connection->close();
+        slots_.clear();
+        free_slots_.clear();
+        open_ = 0;
         timers_.clear();
         active_.clear();
         reported_.clear();
@@ -145,14 +147,14 @@ public:
         if (accept_ready_ && listener_ && tyme >= accept_retry_at_)
             accept_waiting(tyme);
         fire_timers(tyme);
-        std::sort(active_.begin(), active_.end());
-        active_.erase(std::unique(active_.begin(), active_.end()), active_.end());
+        std::sort(active_.begin(), active_.end(), by_slot);
+        active_.erase(std::unique(active_.begin(), active_.end(), same_slot), active_.end());
         current_.clear();
-        for (const std::uint64_t id : active_) {
-            const auto found = connections_.find(id);
-            if (found == connections_.end())
+        for (const Ref ref : active_) {
+            Connection* found = at(ref);
+            if (found == nullptr)
                 continue;
-            Connection& connection = *found->second;
+            Connection& connection = *found;
             if (connection.service())
                 connection.last_activity(tyme);
             current_.push_back(&connection);
@@ -160,7 +162,8 @@ public:
         active_.clear();
     }
 
-    /// The connections that had activity in the last service(), in id order.
+    /// The connections that had activity in the last service(), in a deterministic order (the
+    /// order of the server's slots).
     [[nodiscard]] const std::vector<Connection*>& ready() const noexcept { return current_; }
 
     /// Sends what the application queued on the ready connections, closes finished ones,
@@ -184,21 +187,21 @@ public:
             if (!connection->closed() &&
                 (connection->bytes_received() != received || (connection->peer_closed() && !was_peer_closed) ||
                  connection->wants_service() || (app_pending && !connection->tx_buffer().full())))
-                queue_for_service(connection->id());
+                queue_for_service(ref_of(*connection));
         }
         // What was reported during this pass for connections served in it is settled by the
         // check above (their own sends, say, were flushed just now: no pass is owed for them);
         // what was reported for the others is served next pass.
-        for (const std::uint64_t id : reported_) {
-            const bool served = std::binary_search(current_.begin(), current_.end(), id,
-                                                   [](const auto& a, const auto& b) { return id_of(a) < id_of(b); });
+        for (const Ref ref : reported_) {
+            const bool served = std::binary_search(current_.begin(), current_.end(), ref.slot,
+                                                   [](const auto& a, const auto& b) { return slot_of(a) < slot_of(b); });
             if (!served)
-                queue_for_service(id);
+                queue_for_service(ref);
         }
         reported_.clear();
         for (Connection* connection : current_) {
             if (connection->closed())
-                forget(connection->id());
+                forget(ref_of(*connection));
             else
                 schedule(*connection);
         }
@@ -215,16 +218,15 @@ public:
         double due = std::numeric_limits<double>::infinity();
         while (!timers_.empty()) {
             const Timer top = timers_.front();
-            const auto found = connections_.find(top.id);
-            if (found != connections_.end() && found->second->timer_at() == top.due) {
-                const double actual = deadline_of(*found->second);
-                if (actual <= top.due) {
+            Connection* found = at(top.ref);
+            if (found != nullptr && found->timer_at() == top.due) {
+                if (deadline_of(*found) <= top.due) {
                     due = top.due;
                     break;
                 }
                 pop_timer();  // the deadline moved later (activity): requeue it there
-                found->second->timer_at(no_timer);
-                schedule(*found->second);
+                found->timer_at(no_timer);
+                schedule(*found);
                 continue;
             }
             pop_timer();  // stale: forgotten, or superseded by an earlier entry
@@ -252,14 +254,14 @@ public:
     void on_close(std::function<void(Connection&)> callback) { on_close_ = std::move(callback); }
 
     /// Open connections.
-    [[nodiscard]] std::size_t connection_count() const noexcept { return connections_.size(); }
+    [[nodiscard]] std::size_t connection_count() const noexcept { return open_; }
 
-    /// Calls `fn(connection)` for every open connection, in id order. `fn` may send and close
+    /// Calls `fn(connection)` for every open connection, in slot order. `fn` may send and close
     /// but must not open() or close() the server.
     template <class Fn>
     void visit(Fn&& fn) {
-        for (auto& [id, connection] : connections_)
-            if (!connection->closed())
+        for (std::size_t i = 0; i < slots_.size(); ++i)
+            if (Connection* connection = slots_[i].connection.get(); connection != nullptr && !connection->closed())
                 fn(*connection);
     }
 
@@ -268,21 +270,24 @@ public:
     /// own recur outside service()..finish().
     template <class Condition>
     std::size_t close_if(Condition&& condition) {
-        std::vector<std::uint64_t> chosen;
-        for (auto& [id, connection] : connections_)
-            if (condition(*connection))
-                chosen.push_back(id);
-        for (const std::uint64_t id : chosen) {
-            connections_.find(id)->second->close();
-            forget(id);
+        std::vector<Ref> chosen;
+        for (Slot& slot : slots_)
+            if (slot.connection && condition(*slot.connection))
+                chosen.push_back(ref_of(*slot.connection));
+        for (const Ref ref : chosen) {
+            at(ref)->close();
+            forget(ref);
         }
         return chosen.size();
     }
 
-    /// The connection with `id`, or nullptr.
+    /// The connection with `id`, or nullptr. A search over the open connections: for tests
+    /// and diagnostics (the server's own bookkeeping goes by slot).
     [[nodiscard]] Connection* connection(std::uint64_t id) const {
-        const auto found = connections_.find(id);
-        return found == connections_.end() ? nullptr : found->second.get();
+        for (const Slot& slot : slots_)
+            if (slot.connection && slot.connection->id() == id)
+                return slot.connection.get();
+        return nullptr;
     }
 
     /// Peers turned away because max_connections were open and all of them were proven.
@@ -303,9 +308,19 @@ private:
     // After an accept failure (out of descriptors) the listener is tried again this much later.
     static constexpr double accept_backoff = 0.25;
 
+    // A connection's place in the slab, and the slot's generation (bumped when the slot is
+    // emptied), so that a stale reference to a forgotten connection finds nothing.
+    struct Ref {
+        std::uint32_t slot;
+        std::uint32_t gen;
+    };
+    struct Slot {
+        std::unique_ptr<Connection> connection;
+        std::uint32_t gen = 0;
+    };
     struct Timer {
         double due;
-        std::uint64_t id;
+        Ref ref;
     };
 
     static ServerOptions checked(ServerOptions options) {
@@ -325,8 +340,21 @@ private:
 
     static bool later(const Timer& a, const Timer& b) noexcept { return a.due > b.due; }
 
-    static std::uint64_t id_of(const Connection* connection) noexcept { return connection->id(); }
-    static std::uint64_t id_of(std::uint64_t id) noexcept { return id; }
+    static std::uint32_t slot_of(const Connection* connection) noexcept { return connection->server_slot(); }
+    static std::uint32_t slot_of(std::uint32_t slot) noexcept { return slot; }
+    static bool by_slot(Ref a, Ref b) noexcept { return a.slot < b.slot || (a.slot == b.slot && a.gen < b.gen); }
+    static bool same_slot(Ref a, Ref b) noexcept { return a.slot == b.slot && a.gen == b.gen; }
+
+    [[nodiscard]] Ref ref_of(const Connection& connection) const noexcept {
+        const std::uint32_t slot = connection.server_slot();
+        return {slot, slots_[slot].gen};
+    }
+    // The connection `ref` names, or nullptr once it is forgotten.
+    [[nodiscard]] Connection* at(Ref ref) const noexcept {
+        if (ref.slot >= slots_.size() || slots_[ref.slot].gen != ref.gen)
+            return nullptr;
+        return slots_[ref.slot].connection.get();
+    }
 
     // The first of the connection's deadlines: idle, handshake, the application's serve_at().
     [[nodiscard]] double deadline_of(const Connection& connection) const noexcept {
@@ -344,7 +372,7 @@ private:
         const double due = deadline_of(connection);
         if (std::isinf(due) || connection.timer_at() <= due)
             return;
-        timers_.push_back({due, connection.id()});
+        timers_.push_back({due, ref_of(connection)});
         std::push_heap(timers_.begin(), timers_.end(), later);
         connection.timer_at(due);
     }
@@ -359,56 +387,62 @@ private:
         while (!timers_.empty() && timers_.front().due <= tyme) {
             const Timer top = timers_.front();
             pop_timer();
-            const auto found = connections_.find(top.id);
-            if (found == connections_.end() || found->second->timer_at() != top.due)
+            Connection* found = at(top.ref);
+            if (found == nullptr || found->timer_at() != top.due)
                 continue;  // forgotten, or superseded by an earlier entry
-            Connection& connection = *found->second;
+            Connection& connection = *found;
             connection.timer_at(no_timer);
             if (connection.closed())
                 continue;  // finish() forgets it
             if (options_.idle_timeout > 0.0 && tyme - connection.last_activity() >= options_.idle_timeout) {
                 ++idle_closed_;
                 connection.close();
-                forget(top.id);
+                forget(top.ref);
             } else if (options_.handshake_timeout > 0.0 && !connection.established() &&
                        tyme - connection.opened_at() >= options_.handshake_timeout) {
                 ++handshake_timeouts_;
                 connection.close();
-                forget(top.id);
+                forget(top.ref);
             } else if (connection.serve_at() <= tyme) {
                 connection.serve_at(no_timer);  // the application sets its next one
-                active_.push_back(top.id);
+                active_.push_back(top.ref);
             } else {
                 schedule(connection);  // activity moved the deadline later
             }
         }
     }
 
-    // Forgets a connection now (after on_close saw it).
-    void forget(std::uint64_t id) {
-        const auto found = connections_.find(id);
-        if (found == connections_.end())
+    // Forgets a connection now (after on_close saw it): its slot is free for the next one.
+    void forget(Ref ref) {
+        Connection* found = at(ref);
+        if (found == nullptr)
             return;
         if (on_close_)
-            on_close_(*found->second);
-        connections_.erase(found);
+            on_close_(*found);
+        Slot& slot = slots_[ref.slot];
+        slot.connection.reset();
+        ++slot.gen;
+        --open_;
+        try {
+            free_slots_.push_back(ref.slot);
+        } catch (...) {  // out of memory: the slot stays empty and unused
+        }
     }
 
     // Full: closes the longest-idle connection not proven; false when every one is proven.
     bool make_room() {
-        std::uint64_t victim = 0;
-        double idle_since = std::numeric_limits<double>::infinity();
-        for (const auto& [id, held] : connections_) {
-            const Connection& connection = *held;
-            if (!connection.proven() && connection.last_activity() < idle_since) {
-                idle_since = connection.last_activity();
-                victim = id;
-            }
+        const Connection* victim = nullptr;
+        for (const Slot& slot : slots_) {
+            const Connection* connection = slot.connection.get();
+            if (connection != nullptr && !connection->proven() &&
+                (victim == nullptr || connection->last_activity() < victim->last_activity()))
+                victim = connection;
         }
-        if (victim == 0)
+        if (victim == nullptr)
             return false;
-        connections_.find(victim)->second->close();
-        forget(victim);
+        const Ref ref = ref_of(*victim);
+        at(ref)->close();
+        forget(ref);
         ++evicted_;
         return true;
     }
@@ -427,7 +461,7 @@ private:
                 listener_->arm_accept();
                 return;
             }
-            if (connections_.size() >= options_.max_connections && !make_room()) {
+            if (open_ >= options_.max_connections && !make_room()) {
                 transport->close();
                 ++refused_;
                 continue;
@@ -440,16 +474,27 @@ private:
             connection->id(id);
             connection->last_activity(tyme);
             connection->opened_at(tyme);
-            Connection& added = *connections_.emplace(id, std::move(connection)).first->second;
-            active_.push_back(id);  // read what may already have arrived
+            std::uint32_t slot = 0;
+            if (!free_slots_.empty()) {
+                slot = free_slots_.back();
+                free_slots_.pop_back();
+            } else {
+                slot = static_cast<std::uint32_t>(slots_.size());
+                slots_.emplace_back();
+            }
+            connection->server_slot(slot);
+            slots_[slot].connection = std::move(connection);
+            ++open_;
+            Connection& added = *slots_[slot].connection;
+            active_.push_back(ref_of(added));  // read what may already have arrived
             if (on_open_)
                 on_open_(added);
         }
     }
 
-    void queue_for_service(std::uint64_t id) noexcept {
+    void queue_for_service(Ref ref) noexcept {
         try {
-            active_.push_back(id);
+            active_.push_back(ref);
         } catch (...) {  // out of memory: it is served when it is next ready
         }
     }
@@ -459,13 +504,13 @@ private:
         // wakes it once if needed.
         if (servicing_) {
             try {
-                reported_.push_back(connection.id());
+                reported_.push_back(ref_of(connection));
             } catch (...) {
-                queue_for_service(connection.id());
+                queue_for_service(ref_of(connection));
             }
             return;
         }
-        queue_for_service(connection.id());
+        queue_for_service(ref_of(connection));
         if (doer_ != nullptr)
             doer_->wake();
     }
@@ -483,11 +528,13 @@ private:
     ServerOptions options_;
     BufferPool buffers_;  // rx and tx of every connection: one pool, so an echo can trade blocks
     std::unique_ptr<Listener> listener_;
-    std::map<std::uint64_t, std::unique_ptr<Connection>> connections_;
+    std::vector<Slot> slots_;              // the connections, at their Connection::server_slot()
+    std::vector<std::uint32_t> free_slots_;
+    std::size_t open_ = 0;
     std::vector<Timer> timers_;            // min-heap on due
-    std::vector<std::uint64_t> active_;    // ids reported ready since the last service()
-    std::vector<Connection*> current_;     // active in this pass, for the application (by id)
-    std::vector<std::uint64_t> reported_;  // ids reported while this pass serviced
+    std::vector<Ref> active_;              // reported ready since the last service()
+    std::vector<Connection*> current_;     // active in this pass, for the application (by slot)
+    std::vector<Ref> reported_;            // reported while this pass serviced
     std::function<void(Connection&)> on_open_;
     std::function<void(Connection&)> on_close_;
     Doer* doer_ = nullptr;
