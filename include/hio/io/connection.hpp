@@ -202,6 +202,15 @@ public:
         return received || sent;
     }
 
+    /// Sends what tx holds, as far as the transport takes it, without receiving (a server
+    /// that answers each connection as soon as it has served it). Returns true when it moved
+    /// anything.
+    bool send_ready() {
+        if (state_ != State::open || !wants_flush_ || !writable_)
+            return false;
+        return flush();
+    }
+
     /// True when service() has work it could do now (bytes to send, readable and room).
     [[nodiscard]] bool wants_service() const noexcept {
         return state_ == State::connecting ? false
