@@ -11,7 +11,9 @@
 #include <hio/doer.hpp>
 #include <hio/doist.hpp>
 #include <hio/error.hpp>
+#include <hio/random.hpp>
 #include <hio/stepper.hpp>
+#include <hio/trace.hpp>
 #include <hio/tymee.hpp>
 #include <hio/tymer.hpp>
 #include <hio/tymist.hpp>

@@ -174,6 +174,11 @@ public:
         return false;
     }
 
+    /// A number a Tracer gave this doer when it last entered (0: none); see hio::Tracer.
+    [[nodiscard]] std::uint32_t trace_id() const noexcept { return trace_id_; }
+    /// Sets the number (a Tracer does, from Tracer::ran with `entering`).
+    void trace_id(std::uint32_t value) noexcept { trace_id_ = value; }
+
     /// Throws `error` into the running doer (hio: `dog.throw(ex)`): runs abort and exit, then
     /// rethrows. Does nothing when the doer is not running.
     void raise(std::exception_ptr error) {
@@ -289,6 +294,7 @@ private:
     detail::Membership* owner_ = nullptr;   // the scheduler that lists or runs this doer
     std::uint32_t slot_ = detail::no_slot;  // its live deed in that scheduler
     double idle_request_ = no_idle_request;  // idle_until() of the current run, if any
+    std::uint32_t trace_id_ = 0;
     std::int8_t done_ = done_none;
     bool running_ = false;
     bool persistent_ = false;

@@ -16,6 +16,7 @@
 #include <hio/detail/validate.hpp>
 #include <hio/doer.hpp>
 #include <hio/error.hpp>
+#include <hio/trace.hpp>
 #include <hio/tymer.hpp>
 #include <hio/tymist.hpp>
 #include <hio/waiter.hpp>
@@ -39,6 +40,12 @@ struct DoistOptions {
     /// Dispatches I/O before each pass and, in real time, waits on it between passes (not
     /// owned; must outlive the run). nullptr: no I/O, sleep between real-time passes.
     Waiter* waiter = nullptr;
+    /// Seeds the Doist's Random (Tymist::random()), which doers draw their noise from.
+    std::uint64_t seed = 0;
+    /// Wall-clock time of tyme 0 (Tymist::wall_time), seconds since the Unix epoch. In virtual
+    /// time it defaults to Tymist::virtual_epoch; in real time each run sets it from the system
+    /// clock unless it is given here (a replay of a capture gives the capture's).
+    std::optional<double> epoch{};
 };
 
 /// The root scheduler: a Tymist whose `run()` enters its doers, runs passes until every doer
@@ -73,8 +80,14 @@ public:
     /// another scheduler holds.
     explicit Doist(Options options = {}, const std::vector<Doer*>& doers = {})
         : Tymist{options.tyme, options.tock}, real_{options.real},
-          handle_signals_{options.handle_signals}, waiter_{options.waiter} {
+          handle_signals_{options.handle_signals}, fixed_epoch_{options.epoch.has_value()},
+          waiter_{options.waiter} {
         scheduler_.wake_sink(this);
+        random().seed(options.seed);
+        if (options.epoch)
+            epoch(*options.epoch);
+        if (waiter_ != nullptr)
+            waiter_->attach(*this);  // a simulation reads this clock and seeds it
         if (options.limit)
             limit(*options.limit);
         grace(options.grace);
@@ -100,6 +113,9 @@ public:
         signal_base_ = detail::stop_signals.load(std::memory_order_relaxed);
         stop_requests_.store(0, std::memory_order_relaxed);
         handled_requests_ = 0;
+        if (real_ && !fixed_epoch_)
+            epoch(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() -
+                  tyme());
         try {
             enter();
             const Tymer limiter{*this, limit_};  // hio: starts after enter
@@ -108,6 +124,7 @@ public:
                 if (waiter_ != nullptr)
                     waiter_->poll();
                 const double now = tyme();
+                trace_pass(now);
                 const bool empty = scheduler_.pass(now, tock(), now + tock());
                 ++passes_;
                 if (real_ && !empty) {
@@ -148,6 +165,7 @@ public:
     /// left running. An exception skips the tick, as in hio.
     bool recur() {
         const double now = tyme();
+        trace_pass(now);
         const bool empty = scheduler_.pass(now, tock(), now + tock());
         tick();
         return empty;
@@ -212,15 +230,13 @@ public:
     /// The Waiter that dispatches I/O, or nullptr.
     [[nodiscard]] Waiter* waiter() const noexcept override { return waiter_; }
 
-    /// The system clock in real time; Tymist::virtual_epoch plus tyme in virtual time.
-    [[nodiscard]] double wall_time() const noexcept override {
-        if (!real_)
-            return Tymist::wall_time();
-        return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    }
-
 private:
-    void on_wake() noexcept override {}  // wait_between_passes asks the scheduler instead
+    void on_wake() noexcept override {}
+
+    void trace_pass(double now) const noexcept {
+        if (Tracer* const observer = tracer())
+            observer->pass(now);
+    }  // wait_between_passes asks the scheduler instead
 
     // Real time, between passes: wait for the next pass (its wall time is `deadline`) or for
     // a woken doer. A wake before the deadline runs a pass at once ("wake pass") at the tyme of
@@ -255,6 +271,7 @@ private:
                 continue;  // the wait ended early for no doer (a skipped pass, a signal)
             const double now = tyme();
             ++passes_;
+            trace_pass(now);
             if (scheduler_.pass(now, tock(), now + tock()))
                 return;  // nothing left running: let run() finish without waiting
             ++wake_passes_;
@@ -348,6 +365,7 @@ private:
     std::uint64_t passes_ = 0;
     bool real_;
     bool handle_signals_;
+    bool fixed_epoch_;
     Waiter* waiter_;
     bool running_ = false;
     bool stopping_ = false;

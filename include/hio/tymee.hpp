@@ -41,6 +41,14 @@ public:
         return tymist_->tyme();
     }
 
+    /// The wound Tymist's seeded Random (Tymist::random): a doer's noise that replays with its
+    /// run. Throws hio::Error when not wound.
+    [[nodiscard]] Random& random() const {
+        if (tymist_ == nullptr)
+            throw Error{"Tymee: random() used before wind(): not bound to a Tymist"};
+        return tymist_->random();
+    }
+
 private:
     const Tymist* tymist_ = nullptr;
 };

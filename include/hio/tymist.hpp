@@ -2,10 +2,14 @@
 /// \file
 /// Tymist: the virtual clock every doer reads (hio: base.tyming.Tymist).
 
+#include <cstdint>
+
 #include <hio/detail/validate.hpp>
+#include <hio/random.hpp>
 
 namespace hio {
 
+class Tracer;
 class Waiter;
 
 /// A virtual clock: `tyme` in seconds, advanced by `tick()` one `tock` at a time.
@@ -54,12 +58,29 @@ public:
     }
 
     /// The wall-clock time that goes with the current tyme, in seconds since the Unix epoch:
-    /// for a virtual clock `virtual_epoch` plus tyme, so that what doers derive from it (an
-    /// HTTP Date field) replays exactly; a real-time Doist gives the system clock.
-    [[nodiscard]] virtual double wall_time() const noexcept { return virtual_epoch + tyme_; }
+    /// `epoch()` plus tyme. It is a function of tyme, so what doers derive from it (an HTTP
+    /// Date field) replays exactly; a real-time Doist sets the epoch from the system clock
+    /// when its run starts, so there it is the wall clock (to within a tock).
+    [[nodiscard]] double wall_time() const noexcept { return epoch_ + tyme_; }
 
-    /// The wall-clock time of tyme 0 on a virtual clock: 2026-01-01T00:00:00Z.
+    /// The wall-clock time of tyme 0, in seconds since the Unix epoch.
+    [[nodiscard]] double epoch() const noexcept { return epoch_; }
+    /// Sets the wall-clock time of tyme 0 (a replay sets the epoch its capture recorded).
+    /// Throws ValidationError unless finite.
+    void epoch(double value) { epoch_ = detail::require_finite("Tymist", "epoch", value); }
+
+    /// The default epoch of a virtual clock: 2026-01-01T00:00:00Z.
     static constexpr double virtual_epoch = 1767225600.0;
+
+    /// The seeded generator doers on this clock draw their noise from (jitter, payloads);
+    /// drawing does not change the clock, so a const Tymist hands it out too (Tymee::random).
+    /// Seeded with 0 unless a Doist's DoistOptions::seed or a simulation (sim::World) sets it.
+    [[nodiscard]] Random& random() const noexcept { return random_; }
+
+    /// The Tracer told of passes and doer runs, or nullptr.
+    [[nodiscard]] Tracer* tracer() const noexcept { return tracer_; }
+    /// Sets (nullptr: clears) the Tracer; not owned, must outlive its use.
+    void tracer(Tracer* value) noexcept { tracer_ = value; }
 
     /// The Waiter that dispatches I/O for doers on this clock (a Doist's DoistOptions::waiter),
     /// or nullptr. I/O doers check at enter that it is their network's.
@@ -68,6 +89,9 @@ public:
 private:
     double tyme_;
     double tock_;
+    double epoch_ = virtual_epoch;
+    Tracer* tracer_ = nullptr;
+    mutable Random random_{};
 };
 
 }  // namespace hio

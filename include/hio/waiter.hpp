@@ -7,6 +7,8 @@
 
 namespace hio {
 
+class Tymist;
+
 /// What a Doist does between passes, and where I/O readiness enters the scheduler.
 ///
 /// hio polls: every pass calls recv() and accept() on every socket, and in real time a Doist
@@ -33,6 +35,11 @@ public:
 
     /// Makes a blocked `wait_until()` check `stop()` again. Safe from any thread.
     virtual void interrupt() noexcept = 0;
+
+    /// Told by a Doist constructed with this Waiter which clock it runs on. A simulated
+    /// network reads its time there, seeds its Random and sets its Tracer; a Reactor needs
+    /// nothing. Called once per Doist; the clock must outlive the Waiter's use of it.
+    virtual void attach(Tymist& clock) { static_cast<void>(clock); }
 
 protected:
     ///@{

@@ -37,6 +37,7 @@
 #include <hio/detail/membership.hpp>
 #include <hio/doer.hpp>
 #include <hio/error.hpp>
+#include <hio/trace.hpp>
 #include <hio/tymist.hpp>
 
 namespace hio::detail {
@@ -195,6 +196,7 @@ public:
         Ref* const due = due_.data();
         const std::size_t count = due_.size();
         std::size_t kept = 0;
+        Tracer* const tracer = clock_ != nullptr ? clock_->tracer() : nullptr;
         for (std::size_t i = 0; i < count; ++i) {
             const Ref ref = due[i];
             Slot& entry = slots_[ref.slot];
@@ -210,6 +212,8 @@ public:
             current_ = ref.slot;
             Doer* doer = entry.doer;
             std::optional<double> tock;
+            if (tracer != nullptr)
+                tracer->ran(*doer, tyme, false);
             try {
                 tock = doer->send(tyme);
             } catch (...) {
@@ -459,6 +463,8 @@ private:
     // Enters `doer` and gives it a deed unless it finished during enter.
     void start(Doer& doer, FailureSink* sink) {
         bool running = false;
+        if (Tracer* const tracer = clock_->tracer())
+            tracer->ran(doer, clock_->tyme(), true);
         try {
             running = doer.begin(*clock_);
         } catch (...) {
