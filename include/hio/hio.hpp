@@ -6,5 +6,6 @@
 
 #include <hio/core.hpp>
 #include <hio/http.hpp>
+#include <hio/sim.hpp>
 #include <hio/tcp.hpp>
 #include <hio/tls.hpp>

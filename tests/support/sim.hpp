@@ -1,0 +1,189 @@
+// Helpers for tests over the simulated network: seed sweeps in Catch2 (HIO_SIM_SEED,
+// HIO_SIM_RUNS) and an echo client that checks every byte it gets back.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include <hio/sim.hpp>
+#include <hio/tcp/client.hpp>
+#include <hio/tcp/server.hpp>
+
+#include "catch.hpp"
+
+namespace hio_test {
+
+/// True in the sanitized build, where sweeps run fewer seeds.
+#ifdef HIO_TEST_SANITIZED
+inline constexpr bool sanitized = true;
+#else
+inline constexpr bool sanitized = false;
+#endif
+
+/// Sweeps `runs` seeds from 1 (HIO_SIM_SEED=N reruns seed N alone, HIO_SIM_RUNS=K sweeps K)
+/// inside a Catch2 test; the first failing seed fails the test with its options and a
+/// one-line command that replays it.
+inline void sweep_seeds(std::uint64_t runs, const std::function<hio::sim::SweepRun(std::uint64_t)>& run) {
+    const hio::sim::SweepOptions seeds = hio::sim::sweep_options_from_environment({1, runs});
+    std::string self(4096, '\0');
+    const ssize_t length = ::readlink("/proc/self/exe", self.data(), self.size());
+    self.resize(length > 0 ? static_cast<std::size_t>(length) : 0);
+    const std::string replay =
+        "HIO_SIM_SEED={seed} " + self + " \"" + Catch::getResultCapture().getCurrentTestName() + "\"";
+    const auto failure = hio::sim::sweep(seeds, run, replay);
+    if (failure)
+        FAIL(failure->report());
+    SUCCEED(std::to_string(seeds.runs) + " seeds from " + std::to_string(seeds.first_seed) + " passed");
+}
+
+/// Sends `messages` messages of `size` random bytes (drawn from the Doist's seeded Random),
+/// one at a time, and checks that every byte comes back in order. Finishes when all came
+/// back (`ok()`), or when it gives up (`failed()`, with why()).
+///
+/// With `patience` > 0 it behaves like an application with timeouts: a connection that brings
+/// nothing back for `patience` is dropped and a new one made (the message starts again), and
+/// a client that gave up connecting tries again, at most `tries` connections in all. Between
+/// messages it waits a random time in [0, `think`).
+class EchoClientDoer : public hio::tcp::ClientDoer {
+public:
+    EchoClientDoer(hio::tcp::Client& client, int messages, std::size_t size, double patience = 0.0, int tries = 4,
+                   double think = 0.0)
+        : ClientDoer{client}, messages_{messages}, size_{size}, patience_{patience}, tries_{tries}, think_{think} {}
+
+    [[nodiscard]] bool ok() const noexcept { return done_ok_; }
+    [[nodiscard]] bool failed() const noexcept { return failed_; }
+    [[nodiscard]] bool corrupted() const noexcept { return corrupted_; }
+    [[nodiscard]] int echoed() const noexcept { return echoed_; }
+    [[nodiscard]] double finished_at() const noexcept { return finished_at_; }
+    [[nodiscard]] const std::vector<std::string>& endpoints() const noexcept { return endpoints_; }
+    [[nodiscard]] std::string why() const { return why_; }
+
+protected:
+    void enter() override {
+        ClientDoer::enter();
+        sent_ = 0;
+        echoed_ = 0;
+        expected_.clear();
+        got_.clear();
+        connections_ = 1;
+        progress_at_ = tyme();
+        send_at_ = tyme();
+    }
+
+    bool recur(double tyme) override {
+        const bool finished = ClientDoer::recur(tyme);
+        if (!finished && waiting_) {
+            double until = client().next_deadline();
+            if (patience_ > 0.0)
+                until = std::min(until, progress_at_ + patience_);
+            if (expected_.empty() && send_at_ > tyme)
+                until = std::min(until, send_at_);
+            idle_until(until);
+        }
+        return finished;
+    }
+
+    bool talk(double tyme) override {
+        hio::tcp::Client& c = client();
+        waiting_ = false;
+        const bool stalled = patience_ > 0.0 && tyme - progress_at_ >= patience_;
+        if (stalled || (patience_ > 0.0 && !c.active())) {
+            if (connections_ == tries_) {
+                const std::error_code error = c.last_error();
+                return finish(tyme, false, "gave up after " + std::to_string(tries_) + " connections" +
+                                               (error ? ": " + error.message() : std::string{}));
+            }
+            ++connections_;
+            c.connect(tyme);  // a new connection: the message starts again there
+            restart_message(tyme);
+        }
+        if (c.connected()) {
+            const std::string local = c.connection()->local_endpoint();
+            if (endpoints_.empty() || endpoints_.back() != local) {
+                endpoints_.push_back(local);
+                restart_message(tyme);  // the client reconnected by itself
+            }
+            const std::string arrived = c.receive();
+            if (!arrived.empty())
+                progress_at_ = tyme;
+            got_ += arrived;
+            if (got_.size() > expected_.size() || expected_.compare(0, got_.size(), got_) != 0) {
+                corrupted_ = true;  // a byte came back that was not sent there
+                return finish(tyme, false, "echo differs from what was sent");
+            }
+            if (got_.size() == expected_.size() && !expected_.empty()) {
+                ++echoed_;
+                got_.clear();
+                expected_.clear();
+                send_at_ = think_ > 0.0 ? tyme + random().uniform(0.0, think_) : tyme;
+                progress_at_ = send_at_;  // thinking is not a stall
+            }
+            if (echoed_ == messages_)
+                return finish(tyme, true, {});
+            if (expected_.empty() && tyme >= send_at_) {
+                expected_ = payload();
+                sent_ = 0;
+                progress_at_ = tyme;
+            }
+            if (sent_ < expected_.size())
+                sent_ += c.send(std::string_view{expected_}.substr(sent_));
+        } else if (!c.active()) {
+            const std::error_code error = c.last_error();
+            return finish(tyme, false, error ? error.message() : "closed by the server");
+        }
+        waiting_ = true;
+        idle_between_events();
+        return false;
+    }
+
+private:
+    void restart_message(double tyme) {
+        expected_.clear();
+        got_.clear();
+        progress_at_ = tyme;
+        send_at_ = tyme;
+    }
+
+    std::string payload() {
+        std::string text(size_, '\0');
+        for (char& ch : text)
+            ch = static_cast<char>('a' + random().below(26));
+        return text;
+    }
+
+    bool finish(double tyme, bool ok, std::string why) {
+        done_ok_ = ok;
+        failed_ = !ok;
+        why_ = std::move(why);
+        finished_at_ = tyme;
+        client().close();
+        return true;
+    }
+
+    int messages_;
+    std::size_t size_;
+    double patience_;
+    int tries_;
+    double think_;
+    int connections_ = 1;
+    double progress_at_ = 0.0;
+    double send_at_ = 0.0;
+    bool waiting_ = false;
+    std::size_t sent_ = 0;
+    int echoed_ = 0;
+    std::string expected_;
+    std::string got_;
+    std::vector<std::string> endpoints_;
+    std::string why_;
+    double finished_at_ = -1.0;
+    bool done_ok_ = false;
+    bool failed_ = false;
+    bool corrupted_ = false;
+};
+
+}  // namespace hio_test
