@@ -248,41 +248,6 @@ TEST_CASE("An oversized upload with Expect: 100-continue is refused before the b
     CHECK(code == 0);
 }
 
-TEST_CASE("An idle keep-alive connection is closed after the idle timeout", "[http][server]") {
-    Http server{{}, {.idle_timeout = 0.3}};
-    std::string out;
-    const int code = server.python(raw_exchange +
-                                       "t = time.time()\n"
-                                       "got = exchange(b'GET /hello HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n', timeout=5)\n"
-                                       "check(got.endswith(b'hello\\n') and time.time() - t < 3, 'answered, then closed when idle')\n",
-                                   out);
-    INFO(out);
-    CHECK(code == 0);
-    CHECK(server.tcp.idle_closed() == 1);
-}
-
-TEST_CASE("No connection is held by silence: header timeout from accept, keep-alive idle timeout",
-          "[http][server][timeouts]") {
-    Http server{{.header_timeout = 0.4, .request_timeout = 5.0, .keep_alive_timeout = 0.6}};
-    std::string out;
-    const int code = server.python(
-        raw_exchange +
-            "t = time.time()\n"
-            "got = exchange(b'', timeout=5)\n"  // connects and says nothing
-            "check(got == b'' and 0.3 < time.time() - t < 2.5, 'a silent peer is closed without a word: %r' % got)\n"
-            "t = time.time()\n"
-            "got = exchange(b'GET /hello HTTP/1.1\\r\\nHost: h\\r\\n', timeout=5)\n"  // a header never finished
-            "check(got.startswith(b'HTTP/1.1 408') and 0.3 < time.time() - t < 2.5, 'an unfinished header gets 408')\n"
-            "t = time.time()\n"
-            "got = exchange(b'GET /hello HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n', timeout=5)\n"
-            "check(got.endswith(b'hello\\n') and b'Keep-Alive: timeout=0' in got, 'answered, with Keep-Alive')\n"
-            "check(0.5 < time.time() - t < 2.5, 'then closed after the keep-alive timeout')\n",
-        out);
-    INFO(out);
-    CHECK(code == 0);
-    CHECK(server.tcp.connection_count() == 0);
-}
-
 TEST_CASE("A flood of 2000 silent connections does not lock out a real client of a 1024-connection server",
           "[http][server][limits]") {
     // The server is full after 1024 silent peers; each newcomer makes it close the longest-idle

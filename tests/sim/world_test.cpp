@@ -182,3 +182,60 @@ TEST_CASE("The same seed gives the same trace; another seed another", "[sim][wor
     CHECK(run(11) == first);
     CHECK(run(12) != first);
 }
+
+TEST_CASE("A connect into a black hole times out at exactly the client's timeout", "[sim][world][faults]") {
+    // Found by the HTTP sweep: a connect attempt that never got an answer (no RST, no SYN-ACK)
+    // was never timed out, and the client waited forever.
+    hio::sim::World world{{.link = {.latency = tick}, .faults = {.black_hole = 1.0}}};
+    hio::sim::Host& server_host = world.host("server");
+    hio::sim::Host& client_host = world.host("client");
+    const auto listener = server_host.network().listen("server", 7, 5);
+    hio::tcp::Client client{client_host.network(), {.host = "server", .port = 7, .timeout = 2.0}};
+    hio::tcp::ClientDoer doer{client};
+    client_host.add({&doer});
+    hio::Doist doist{{.tock = tick, .limit = 10.0, .waiter = &world}, world.doers()};
+    doist.run();
+    CHECK(doer.done());
+    CHECK(client.timed_out());
+    CHECK(client.last_error() == std::errc::timed_out);
+    CHECK(doist.tyme() == 2.0 + tick);  // the client finished in the pass at 2.0; run() ticked once more
+    REQUIRE(world.faults().size() == 1);
+    CHECK(world.faults()[0].what == "black hole 10.0.0.2:40000 -> 10.0.0.1:7");
+}
+
+TEST_CASE("TCP timeouts in virtual time: an idle connection is closed at its last byte + idle_timeout",
+          "[sim][world][timeouts]") {
+    hio::sim::World world{{.link = {.latency = tick}}};
+    hio::sim::Host& server_host = world.host("server");
+    hio::sim::Host& client_host = world.host("client");
+    hio::tcp::Server server{server_host.network(), {.host = "server", .port = 7, .idle_timeout = 30.0, .timer_slack = 0.0}};
+    hio::tcp::EchoServerDoer echo{server};
+    server_host.add({&echo});
+    hio::tcp::Client client{client_host.network(), {.host = "server", .port = 7}};
+    hio_test::ScriptedPeer peer{client, {{0.0, "hi"}}};  // sent at 2 ticks, echoed at 3
+    client_host.add({&peer});
+    world.stop_when([&] { return peer.done(); });
+    hio::Doist doist{{.tock = tick, .limit = 100.0, .waiter = &world}, world.doers()};
+    doist.run();
+    CHECK(peer.received == "hi");
+    CHECK(peer.first_byte_at == 4 * tick);
+    CHECK(peer.closed_at == 30.0 + 4 * tick);  // the last byte moved at 3 ticks
+    CHECK(server.idle_closed() == 1);
+}
+
+TEST_CASE("TCP timeouts in virtual time: refused attempts start reconnect_interval apart until the timeout",
+          "[sim][world][timeouts]") {
+    hio::sim::World world{{.link = {.latency = tick}}};
+    world.host("server");
+    hio::sim::Host& client_host = world.host("client");
+    hio::tcp::Client client{client_host.network(), {.host = "server", .port = 7, .reconnect_interval = 0.125, .timeout = 1.0}};
+    hio::tcp::ClientDoer doer{client};
+    client_host.add({&doer});
+    hio::Doist doist{{.tock = tick, .limit = 10.0, .waiter = &world}, world.doers()};
+    doist.run();
+    CHECK(client.timed_out());
+    CHECK(client.last_error() == std::errc::connection_refused);  // the cause of the last failure
+    CHECK(client.attempts() == 8);                               // at 0, 0.125, ..., 0.875
+    CHECK(world.stats().refused == 8);
+    CHECK(doist.tyme() == 1.0 + tick);  // gave up in the pass at 1.0
+}

@@ -60,6 +60,7 @@ public:
     [[nodiscard]] bool corrupted() const noexcept { return corrupted_; }
     [[nodiscard]] int echoed() const noexcept { return echoed_; }
     [[nodiscard]] double finished_at() const noexcept { return finished_at_; }
+    /// The local endpoints of its connections and connect attempts, in order.
     [[nodiscard]] const std::vector<std::string>& endpoints() const noexcept { return endpoints_; }
     [[nodiscard]] std::string why() const { return why_; }
 
@@ -102,12 +103,14 @@ protected:
             c.connect(tyme);  // a new connection: the message starts again there
             restart_message(tyme);
         }
-        if (c.connected()) {
-            const std::string local = c.connection()->local_endpoint();
+        if (c.connection() != nullptr) {
+            const std::string local = c.connection()->local_endpoint();  // also of attempts
             if (endpoints_.empty() || endpoints_.back() != local) {
                 endpoints_.push_back(local);
-                restart_message(tyme);  // the client reconnected by itself
+                restart_message(tyme);  // a new connection (the client reconnected by itself)
             }
+        }
+        if (c.connected()) {
             const std::string arrived = c.receive();
             if (!arrived.empty())
                 progress_at_ = tyme;
@@ -184,6 +187,51 @@ private:
     bool done_ok_ = false;
     bool failed_ = false;
     bool corrupted_ = false;
+};
+
+/// A raw peer that sends scripted bytes at scripted tymes and records what comes back and
+/// when the other side closed: for timeouts measured to the tyme.
+class ScriptedPeer : public hio::tcp::ClientDoer {
+public:
+    /// `script`: (tyme, bytes) to send, in tyme order.
+    ScriptedPeer(hio::tcp::Client& client, std::vector<std::pair<double, std::string>> script)
+        : ClientDoer{client}, script_{std::move(script)} {}
+
+    /// Everything received.
+    std::string received;
+    /// Tyme of the first byte received; -1 before.
+    double first_byte_at = -1.0;
+    /// Tyme the peer's close (FIN or reset) was seen; -1 before.
+    double closed_at = -1.0;
+
+protected:
+    bool recur(double tyme) override {
+        const bool over = ClientDoer::recur(tyme);
+        if (!over && next_ < script_.size())
+            idle_until(std::min(client().next_deadline(), script_[next_].first));
+        return over;
+    }
+
+    bool talk(double tyme) override {
+        hio::tcp::Client& c = client();
+        if (c.connected())
+            while (next_ < script_.size() && script_[next_].first <= tyme)
+                c.send(script_[next_++].second);
+        const std::string got = c.receive();
+        if (!got.empty() && first_byte_at < 0.0)
+            first_byte_at = tyme;
+        received += got;
+        if (c.peer_closed() || (!c.active() && c.last_error())) {
+            closed_at = tyme;
+            return true;
+        }
+        idle_between_events();
+        return false;
+    }
+
+private:
+    std::vector<std::pair<double, std::string>> script_;
+    std::size_t next_ = 0;
 };
 
 }  // namespace hio_test

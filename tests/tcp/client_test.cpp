@@ -254,25 +254,6 @@ TEST_CASE("With reconnect, a client connects again after the server drops it", "
     CHECK(client.attempts() >= 3);
 }
 
-TEST_CASE("Connect timeouts and retries are measured in tyme, also in virtual time", "[tcp][client][virtual]") {
-    NetRig rig;
-    hio::tcp::Client client{rig.network, {.port = hio_test::unused_port(), .reconnect_interval = 0.25, .timeout = 1.0}};
-    hio::tcp::ClientDoer doer{client};
-    // Virtual time: passes follow at once; the Reactor is polled before each pass.
-    hio::Doist doist{{.tock = 0.125, .limit = 10.0, .waiter = &rig.reactor}, {&doer}};
-    // Each refused attempt needs its RST delivered; give loopback a moment per pass.
-    hio_test::Until pace{[] {
-        usleep(2000);
-        return false;
-    }};
-    doist.extend({&pace});
-    doist.run();
-    CHECK(client.timed_out());
-    // Attempts at tyme 0, 0.25, 0.5, 0.75 (retry interval), then the timeout at 1.0.
-    CHECK(client.attempts() == 4);
-    CHECK(doer.done());
-}
-
 TEST_CASE("A slow name lookup holds up no doer: it runs off the Doist's thread", "[tcp][client][resolve]") {
     // A resolver that takes 2 s to answer "slow.test" with the echo server's address.
     hio::Reactor reactor;

@@ -141,26 +141,6 @@ TEST_CASE("nc sends a file through the echo server and gets it back", "[tcp][ser
     std::remove(output.c_str());
 }
 
-TEST_CASE("An idle connection is closed after the idle timeout", "[tcp][server]") {
-    NetRig rig;
-    hio::tcp::Server server{rig.network, {.port = 0, .idle_timeout = 0.2}};
-    hio::tcp::ServerDoer serving{server};
-    server.open();
-    hio::tcp::Client client{rig.network, {.port = server.port()}};
-    hio::tcp::ClientDoer talking{client};
-    bool peer_closed = false;
-    std::size_t open_after = 99;
-    Until closed{[&] {
-        peer_closed = client.peer_closed();
-        open_after = server.connection_count();
-        return peer_closed || !client.active();
-    }};
-    CHECK(rig.run_until({&serving, &talking, &closed}, [&] { return closed.done(); }, 5.0));
-    CHECK(server.idle_closed() == 1);
-    CHECK(open_after == 0);
-    CHECK(peer_closed);  // the client saw the server's close
-}
-
 namespace {
 
 // Starts each of `doers` in `group` when the previous step's condition holds (one step per

@@ -272,6 +272,8 @@ public:
     [[nodiscard]] const WorldOptions& options() const noexcept { return options_; }
     /// The trace of the run (its hash is the run's fingerprint).
     [[nodiscard]] Trace& trace() noexcept { return trace_; }
+    /// The trace of the run, read-only.
+    [[nodiscard]] const Trace& trace() const noexcept { return trace_; }
     /// The faults injected so far, in order.
     [[nodiscard]] const std::vector<FaultEvent>& faults() const noexcept { return faults_; }
     /// What the network carried.

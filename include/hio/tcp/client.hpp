@@ -97,8 +97,19 @@ public:
                 peer_closed_ = true;
                 connection_->close();
             }
-            if (!connection_->closed())
-                return;  // still connecting
+            if (!connection_->closed()) {
+                // Still connecting. An attempt nobody answers (a SYN lost to a black hole or a
+                // partition) gives no event at all: the timeout must end it.
+                if (options_.timeout > 0.0 && tyme - started_ >= options_.timeout) {
+                    connection_->close();
+                    connection_.reset();
+                    if (!last_error_)  // an earlier attempt's failure says more (refused, no such host)
+                        last_error_ = std::make_error_code(std::errc::timed_out);
+                    timed_out_ = true;
+                    want_ = false;
+                }
+                return;
+            }
             last_error_ = connection_->last_error();
             const bool was_connected = ever_connected_;
             if (was_connected && !options_.reconnect) {
