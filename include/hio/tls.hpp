@@ -7,3 +7,4 @@
 
 #include <hio/tls/context.hpp>
 #include <hio/tls/network.hpp>
+#include <hio/tls/seeded_random.hpp>

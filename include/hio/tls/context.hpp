@@ -65,6 +65,10 @@ struct Config {
     /// so no Lucky13). Widen it only for peers that cannot do better, e.g. "DEFAULT". TLS 1.3
     /// suites are all AEAD and are OpenSSL's defaults.
     std::string tls12_ciphers{};
+    /// Server: hand out session tickets so that clients can resume (OpenSSL's default). A
+    /// ticket carries the wall-clock time of its issue, so a simulation that must replay the
+    /// bytes on the wire turns them off (see tls::SeededRandom).
+    bool session_tickets = true;
 };
 
 /// The TLS 1.2 suites offered by default: forward secrecy and authenticated encryption only
@@ -176,6 +180,10 @@ private:
         // No compression (CRIME), no renegotiation asked by a peer (a cheap way to make a
         // server work); DHE groups chosen by OpenSSL to match the key size.
         SSL_CTX_set_options(raw, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+        if (!config_.session_tickets) {
+            SSL_CTX_set_options(raw, SSL_OP_NO_TICKET);
+            SSL_CTX_set_num_tickets(raw, 0);
+        }
         SSL_CTX_ctrl(raw, SSL_CTRL_SET_DH_AUTO, 1, nullptr);  // SSL_CTX_set_dh_auto, a macro with a C cast
         long mode_bits = SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                          SSL_MODE_RELEASE_BUFFERS;  // idle connections free record buffers
