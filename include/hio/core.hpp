@@ -24,3 +24,4 @@
 #include <hio/io/reactor.hpp>
 #include <hio/io/ring_buffer.hpp>
 #include <hio/io/transport.hpp>
+#include <hio/io/wire_log.hpp>

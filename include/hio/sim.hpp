@@ -6,7 +6,9 @@
 
 #include <hio/core.hpp>
 
+#include <hio/io/wire_log.hpp>
 #include <hio/sim/options.hpp>
+#include <hio/sim/replay.hpp>
 #include <hio/sim/sweep.hpp>
 #include <hio/sim/trace.hpp>
 #include <hio/sim/world.hpp>

@@ -676,7 +676,7 @@ private:
         const LinkOptions& link = pipe.link->options;
         End& from = stream.end[dir];
         const double tyme = now();
-        while (pipe.unsent() != 0 && !from.vanished) {
+        while (pipe.unsent() != 0 && !from.vanished && from.connected) {
             const std::size_t used = pipe.arrived + pipe.flight;
             if (used >= link.receive_window)
                 break;
@@ -693,7 +693,7 @@ private:
             pipe.flight += size;
             send_packet(stream, dir, Kind::segment, static_cast<std::uint32_t>(size), depart + serial);
         }
-        if (pipe.unsent() == 0 && pipe.fin_wanted && !pipe.fin_sent && !from.vanished) {
+        if (pipe.unsent() == 0 && pipe.fin_wanted && !pipe.fin_sent && !from.vanished && from.connected) {
             pipe.fin_sent = true;
             send_packet(stream, dir, Kind::fin, 0, pipe.free_at);
         }
@@ -996,8 +996,11 @@ public:
             return {.error = e.error};
         if (e.shut)
             return {.error = std::make_error_code(std::errc::broken_pipe)};
-        if (!e.connected || from.empty())
-            return {.would_block = !e.connected};
+        // Bytes sent while the handshake is under way wait in the send buffer and leave with
+        // its completion (as with TCP Fast Open). Connection never sends before it is
+        // connected; sim::Replay does, to put a captured first request in the pass of its accept.
+        if (from.empty())
+            return {};
         const double tyme = world_.now();
         if (tyme < e.storm_until)
             return {.would_block = true};
