@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds and runs hio-cpp's whole test suite twice:
-#   1. gcc, RelWithDebInfo, warnings as errors, with the benchmarks built;
+#   1. gcc, RelWithDebInfo (-O2 -g1), warnings as errors, with the benchmarks built;
 #   2. clang, Debug, AddressSanitizer + UndefinedBehaviorSanitizer, with the libFuzzer
 #      targets (each fuzzed for 20 s as a ctest labelled "fuzz").
 # Build trees go to build/test-gcc and build/test-sanitize (kept between runs
@@ -29,9 +29,12 @@ run_suite() {
 }
 
 total=$SECONDS
+# -g1 (line tables: enough for backtraces) instead of -g: gcc's full debug information of
+# these template-heavy tests costs 40% of the build (28 s vs 16 s for one test file).
 run_suite "gcc" build/test-gcc \
     -DCMAKE_CXX_COMPILER=g++ -DCMAKE_C_COMPILER=gcc \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHIO_WERROR=ON -DHIO_BUILD_BENCH=ON
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHIO_WERROR=ON -DHIO_BUILD_BENCH=ON \
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
 run_suite "clang + address,undefined sanitizers" build/test-sanitize \
     -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
     -DCMAKE_BUILD_TYPE=Debug -DHIO_WERROR=ON -DHIO_SANITIZE=address,undefined -DHIO_BUILD_FUZZ=ON
