@@ -164,10 +164,9 @@ protected:
 namespace detail {
 
 /// Throws hio::Error unless `clock` (the Tymist a doer runs on, normally its Doist) waits on
-/// `network`'s Waiter: without it a real-time Doist sleeps through every socket event and a
+/// `needed` (a network's Waiter): without it a real-time Doist sleeps through every socket event and a
 /// virtual one never dispatches them. `component` names the doer in the message.
-inline void require_waiter(const Tymist* clock, const Network& network, const char* component) {
-    Waiter* const needed = network.waiter();
+inline void require_waiter(const Tymist* clock, Waiter* needed, const char* component) {
     if (needed == nullptr || (clock != nullptr && clock->waiter() == needed))
         return;
     throw Error{std::string{component} +
@@ -175,6 +174,11 @@ inline void require_waiter(const Tymist* clock, const Network& network, const ch
                      ? ": the Doist waits on another Waiter than this network's"
                      : ": the Doist has no Waiter, so this network's sockets would never be heard") +
                 "; construct it with DoistOptions{.waiter = &reactor} (the Reactor the network was made with)"};
+}
+
+/// As above, for `network`'s Waiter.
+inline void require_waiter(const Tymist* clock, const Network& network, const char* component) {
+    require_waiter(clock, network.waiter(), component);
 }
 
 }  // namespace detail

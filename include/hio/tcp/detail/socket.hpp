@@ -26,81 +26,14 @@
 #include <utility>
 
 #include <hio/error.hpp>
+#include <hio/io/address.hpp>
 #include <hio/io/reactor.hpp>
 #include <hio/io/transport.hpp>
 
 namespace hio::tcp::detail {
 
-/// A socket address: IPv4 or IPv6.
-struct SocketAddress {
-    sockaddr_storage storage{};
-    socklen_t length = 0;
-
-    [[nodiscard]] int family() const noexcept { return storage.ss_family; }
-    [[nodiscard]] const sockaddr* get() const noexcept { return reinterpret_cast<const sockaddr*>(&storage); }
-    [[nodiscard]] sockaddr* get() noexcept { return reinterpret_cast<sockaddr*>(&storage); }
-
-    /// The address for a numeric host ("127.0.0.1", "::1", "[::1]") and port, or nothing.
-    static bool parse(std::string_view host, std::uint16_t port, SocketAddress& out) noexcept {
-        if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-            host = host.substr(1, host.size() - 2);
-        char text[64];
-        if (host.size() >= sizeof text)
-            return false;
-        std::memcpy(text, host.data(), host.size());
-        text[host.size()] = '\0';
-        out = SocketAddress{};
-        auto* v4 = reinterpret_cast<sockaddr_in*>(&out.storage);
-        if (::inet_pton(AF_INET, text, &v4->sin_addr) == 1) {
-            v4->sin_family = AF_INET;
-            v4->sin_port = htons(port);
-            out.length = sizeof(sockaddr_in);
-            return true;
-        }
-        auto* v6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
-        if (::inet_pton(AF_INET6, text, &v6->sin6_addr) == 1) {
-            v6->sin6_family = AF_INET6;
-            v6->sin6_port = htons(port);
-            out.length = sizeof(sockaddr_in6);
-            return true;
-        }
-        return false;
-    }
-
-    /// "host:port", with brackets around IPv6 hosts; "?" when unknown.
-    [[nodiscard]] std::string text() const {
-        char host[INET6_ADDRSTRLEN] = {};
-        if (family() == AF_INET) {
-            const auto* v4 = reinterpret_cast<const sockaddr_in*>(&storage);
-            ::inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host);
-            return std::string{host} + ":" + std::to_string(ntohs(v4->sin_port));
-        }
-        if (family() == AF_INET6) {
-            const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&storage);
-            ::inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof host);
-            return "[" + std::string{host} + "]:" + std::to_string(ntohs(v6->sin6_port));
-        }
-        return "?";
-    }
-
-    [[nodiscard]] std::uint16_t port() const noexcept {
-        if (family() == AF_INET)
-            return ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
-        if (family() == AF_INET6)
-            return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
-        return 0;
-    }
-
-    /// The peer (`peer` true) or local address of `fd`.
-    static SocketAddress of(int fd, bool peer) noexcept {
-        SocketAddress out;
-        out.length = sizeof out.storage;
-        const int rc = peer ? ::getpeername(fd, out.get(), &out.length) : ::getsockname(fd, out.get(), &out.length);
-        if (rc != 0)
-            out = SocketAddress{};
-        return out;
-    }
-};
+/// The socket address type, shared with the other layers (io/address.hpp).
+using SocketAddress = hio::SocketAddress;
 
 /// Would-block, EOF or failure, from a recv/send errno.
 inline void classify(int error, IoResult& result) noexcept {
