@@ -33,6 +33,10 @@ struct LinkOptions {
     /// Bytes in flight or unread at the receiver before the sender must wait: a reader that
     /// does not read pushes back on the writer through the same buffers (SO_RCVBUF).
     std::size_t receive_window = 65536;
+    /// Datagrams: the largest that crosses whole; a longer one arrives cut to this size
+    /// (0: no limit). Datagrams take latency plus jitter each, with no order kept, so jitter
+    /// reorders them; the receive window bounds the bytes a socket holds unread (then they drop).
+    std::size_t mtu = 0;
 
     /// Throws ValidationError naming the first bad field.
     void validate() const {
@@ -78,6 +82,10 @@ struct FaultOptions {
     double would_block = 0.0;
     /// See `would_block`.
     double storm_length = 0.05;
+    /// Chance per datagram that it is lost.
+    double loss = 0.0;
+    /// Chance per datagram that it arrives twice.
+    double duplicate = 0.0;
 
     /// Symmetric partitions between two random hosts (segments held until the heal).
     unsigned partitions = 0;
@@ -97,7 +105,7 @@ struct FaultOptions {
     /// True when any fault is on.
     [[nodiscard]] bool any() const noexcept {
         return reset > 0.0 || drip > 0.0 || black_hole > 0.0 || accept_delay > 0.0 || would_block > 0.0 ||
-               partitions != 0 || one_way != 0 || crashes != 0;
+               loss > 0.0 || duplicate > 0.0 || partitions != 0 || one_way != 0 || crashes != 0;
     }
 
     /// The settings as `name=value` pairs (what a sweep prints for a failing seed).
@@ -106,7 +114,7 @@ struct FaultOptions {
         return "reset=" + n(reset) + " reset_within=" + n(reset_within) + " drip=" + n(drip) +
                " drip_interval=" + n(drip_interval) + " black_hole=" + n(black_hole) + " accept_delay=" +
                n(accept_delay) + " accept_delay_max=" + n(accept_delay_max) + " would_block=" + n(would_block) +
-               " storm_length=" + n(storm_length) + " partitions=" + std::to_string(partitions) +
+               " storm_length=" + n(storm_length) + " loss=" + n(loss) + " duplicate=" + n(duplicate) + " partitions=" + std::to_string(partitions) +
                " one_way=" + std::to_string(one_way) + " crashes=" + std::to_string(crashes) + " start=" +
                n(start) + " horizon=" + n(horizon) + " length=[" + n(min_length) + "," + n(max_length) + ")";
     }
@@ -115,7 +123,8 @@ struct FaultOptions {
     void validate() const {
         for (const auto& [name, p] : {std::pair{"reset", reset}, std::pair{"drip", drip},
                                       std::pair{"black_hole", black_hole}, std::pair{"accept_delay", accept_delay},
-                                      std::pair{"would_block", would_block}})
+                                      std::pair{"would_block", would_block}, std::pair{"loss", loss},
+                                      std::pair{"duplicate", duplicate}})
             LinkOptions::require_probability("sim::FaultOptions", name, p);
         for (const auto& [name, t] :
              {std::pair{"reset_within", reset_within}, std::pair{"drip_interval", drip_interval},

@@ -25,6 +25,8 @@
 #include <hio/doer.hpp>
 #include <hio/doist.hpp>
 #include <hio/error.hpp>
+#include <hio/io/address.hpp>
+#include <hio/io/datagram.hpp>
 #include <hio/io/transport.hpp>
 #include <hio/random.hpp>
 #include <hio/sim/detail/queue.hpp>
@@ -40,6 +42,7 @@ class Host;
 namespace detail {
 class StreamEnd;
 class StreamListener;
+class DatagramEnd;
 }  // namespace detail
 
 /// One fault the World injected, as logged (World::faults()).
@@ -56,6 +59,10 @@ struct WorldStats {
     std::uint64_t segments = 0;     ///< data segments delivered
     std::uint64_t bytes = 0;        ///< bytes delivered
     std::uint64_t faults = 0;       ///< faults injected
+    std::uint64_t datagrams = 0;    ///< datagrams delivered to a socket
+    std::uint64_t datagrams_dropped = 0;     ///< lost, sent over a held link, to nobody, or to a full socket
+    std::uint64_t datagrams_duplicated = 0;  ///< delivered twice
+    std::uint64_t datagrams_truncated = 0;   ///< cut at the link's mtu
 };
 
 /// The network seen from one host: what its doers use instead of a tcp::Network.
@@ -88,6 +95,30 @@ private:
     Host& host_;
 };
 
+/// The datagram network seen from one host: what udp::Peer uses instead of a udp::Network.
+///
+/// bind() takes this host's address (or 0.0.0.0, 127.0.0.1) and a port (0: a free one);
+/// datagrams go to another host's numeric address ("10.0.0.1") or this host's loopback. They
+/// cross the link's latency plus jitter each, in no fixed order, may be lost or duplicated
+/// (FaultOptions::loss, duplicate), are cut at the link's mtu, are dropped over a held link
+/// (a partition) and when the receiving socket holds its receive window unread. IPv4 only.
+class DatagramNetwork final : public hio::DatagramNetwork {
+public:
+    /// Made by the World for each host.
+    DatagramNetwork(World& world, Host& host) noexcept : world_{world}, host_{host} {}
+
+    /// Binds a simulated socket. Throws hio::SystemError: address_in_use (a taken port),
+    /// address_not_available (another host's address), address_family_not_supported (not IPv4).
+    std::unique_ptr<DatagramSocket> bind(const SocketAddress& address, const DatagramSocketOptions& options) override;
+
+    /// The World.
+    [[nodiscard]] Waiter* waiter() const noexcept override;
+
+private:
+    World& world_;
+    Host& host_;
+};
+
 /// Settings of a Host.
 struct HostOptions {
     /// Its address; empty: the World gives it 10.0.0.N.
@@ -114,6 +145,8 @@ public:
     [[nodiscard]] const std::string& address() const noexcept { return address_; }
     /// The network as this host's doers see it.
     [[nodiscard]] hio::Network& network() noexcept { return network_; }
+    /// The datagram network as this host's doers see it (for udp::Peer).
+    [[nodiscard]] hio::DatagramNetwork& datagrams() noexcept { return datagrams_; }
     /// The DoDoer that runs this host's doers (World::doers() lists every host's).
     [[nodiscard]] DoDoer& doer() noexcept { return runner_; }
 
@@ -137,6 +170,7 @@ public:
 private:
     friend class World;
     friend class Network;
+    friend class DatagramNetwork;
 
     // The host's DoDoer: applies a crash or a restart in its own pass (so its children are
     // never closed from inside another doer's recur), and waits idle while the host is down.
@@ -167,7 +201,7 @@ private:
 
     Host(World& world, std::string name, std::string address, std::uint32_t index, bool crashable)
         : name_{std::move(name)}, address_{std::move(address)}, index_{index}, crashable_{crashable},
-          network_{world, *this}, runner_{*this} {}
+          network_{world, *this}, datagrams_{world, *this}, runner_{*this} {}
 
     std::uint16_t next_port() noexcept {
         const std::uint16_t port = next_port_;
@@ -186,6 +220,7 @@ private:
     std::uint16_t next_port_ = 40000;
     std::vector<Doer*> members_;
     Network network_;
+    DatagramNetwork datagrams_;
     Runner runner_;
 };
 
@@ -326,6 +361,13 @@ public:
         for (std::size_t index = 0; index < listeners_.size(); ++index)
             if (listeners_[index] != nullptr && listeners_[index]->host == host.index_)
                 vanish_listener(index);
+        for (const auto& socket : datagram_sockets_)
+            if (socket && socket->host == host.index_ && !socket->vanished) {
+                socket->vanished = true;  // its datagrams, queued or coming, are gone
+                socket->queue.clear();
+                socket->queued_bytes = 0;
+                datagram_ports_.erase({socket->host, socket->port});
+            }
         for (std::size_t id = 0; id < streams_.size(); ++id) {
             Stream* stream = streams_[id].get();
             if (stream == nullptr)
@@ -420,8 +462,10 @@ public:
 
 private:
     friend class Network;
+    friend class DatagramNetwork;
     friend class detail::StreamEnd;
     friend class detail::StreamListener;
+    friend class detail::DatagramEnd;
 
     static constexpr double never = std::numeric_limits<double>::infinity();
 
@@ -442,6 +486,8 @@ private:
         action,         // a scheduled action (a fault, a user's)
         reset_fault,    // reset a connection
         storm_end,      // a would-block storm ends
+        datagram,       // a datagram in flight arrives
+        notify_datagram,  // tell an armed datagram socket it is readable (side 0) or writable (1)
     };
 
     struct Packet {
@@ -534,6 +580,29 @@ private:
     };
 
     static constexpr std::uint32_t no_listener = std::numeric_limits<std::uint32_t>::max();
+
+    // A bound datagram socket.
+    struct DatagramState {
+        std::uint32_t host = 0;
+        std::uint16_t port = 0;
+        detail::DatagramEnd* owner = nullptr;
+        std::size_t max_datagram = 65507;
+        std::deque<Datagram> queue;  // arrived, unread
+        std::size_t queued_bytes = 0;
+        Random random;
+        bool vanished = false;  // its host crashed
+        bool read_armed = false;
+        bool read_notice = false;
+    };
+    // A datagram on its way.
+    struct InFlight {
+        Datagram datagram;  // peer: its source
+        std::uint32_t host = 0;
+        std::uint16_t port = 0;
+        std::size_t window = 0;  // the receive window of its link
+    };
+    // Datagram sockets count apart from streams in the trace.
+    static constexpr std::uint64_t datagram_trace_base = std::uint64_t{1} << 40;
 
     static WorldOptions checked(WorldOptions options) {
         options.link.validate();
@@ -773,6 +842,8 @@ private:
             return;
         }
         case Kind::reset_fault: return reset_fault(event.target);
+        case Kind::datagram: return arrive_datagram(event.target);
+        case Kind::notify_datagram: return notify_datagram(event.target, event.side);
         case Kind::storm_end: {
             Stream* stream = stream_at(event.target);
             if (stream != nullptr && stream->end[event.side].write_armed && writable(*stream, event.side))
@@ -949,6 +1020,14 @@ private:
 
     inline std::unique_ptr<Transport> connect(Host& from, const std::string& host, std::uint16_t port,
                                               std::error_code& error);
+    inline std::unique_ptr<DatagramSocket> bind_datagram(Host& on, const SocketAddress& address,
+                                                         const DatagramSocketOptions& options);
+    inline DatagramResult send_datagrams(std::uint32_t index, std::span<const Datagram> from);
+    inline DatagramResult receive_datagrams(std::uint32_t index, std::span<Datagram> into);
+    inline void arm_datagram(std::uint32_t index, bool read);
+    inline void close_datagram(std::uint32_t index) noexcept;
+    inline void arrive_datagram(std::uint32_t slot);
+    inline void notify_datagram(std::uint32_t index, std::uint8_t side);
     inline std::unique_ptr<Listener> listen(Host& on, const std::string& host, std::uint16_t port, int backlog);
 
     WorldOptions options_;
@@ -964,6 +1043,10 @@ private:
     std::vector<std::unique_ptr<ListenerState>> listeners_;
     std::map<std::pair<std::uint32_t, std::uint16_t>, std::uint32_t> ports_;  // (host, port) -> listener
     std::unordered_map<std::string, std::uint32_t> by_client_endpoint_;
+    std::vector<std::unique_ptr<DatagramState>> datagram_sockets_;
+    std::map<std::pair<std::uint32_t, std::uint16_t>, std::uint32_t> datagram_ports_;  // (host, port) -> socket
+    std::vector<InFlight> in_flight_;
+    std::vector<std::uint32_t> free_flight_;
     std::unordered_set<std::uint32_t> faulted_;
     std::priority_queue<Event, std::vector<Event>, Later> events_;
     Fifo<Event> in_order_;  // events pushed in time order
@@ -1406,6 +1489,254 @@ inline std::unique_ptr<Listener> World::listen(Host& on, const std::string& host
     ports_[{on.index_, port}] = index;
     return listener;
 }
+
+namespace detail {
+
+/// A simulated datagram socket, as a DatagramPeer sees it.
+class DatagramEnd final : public hio::DatagramSocket {
+public:
+    DatagramEnd(World& world, std::uint32_t index, SocketAddress local) noexcept
+        : world_{world}, index_{index}, local_{local} {}
+    DatagramEnd(const DatagramEnd&) = delete;
+    DatagramEnd& operator=(const DatagramEnd&) = delete;
+    ~DatagramEnd() override { close(); }
+
+    DatagramResult receive(std::span<Datagram> into) override {
+        if (closed_) {
+            DatagramResult result;
+            result.would_block = true;
+            return result;
+        }
+        return world_.receive_datagrams(index_, into);
+    }
+    DatagramResult send(std::span<const Datagram> from) override {
+        if (closed_) {
+            DatagramResult result;
+            result.error = std::make_error_code(std::errc::bad_file_descriptor);
+            return result;
+        }
+        return world_.send_datagrams(index_, from);
+    }
+    void watch(TransportEvents* events) noexcept override { events_ = events; }
+    void arm_read() override {
+        if (!closed_)
+            world_.arm_datagram(index_, true);
+    }
+    void arm_write() override {
+        if (!closed_)
+            world_.arm_datagram(index_, false);
+    }
+    void close() noexcept override {
+        if (closed_)
+            return;
+        closed_ = true;
+        events_ = nullptr;
+        world_.close_datagram(index_);
+    }
+    [[nodiscard]] SocketAddress local_address() const override { return local_; }
+
+    void readable() noexcept {
+        if (events_ != nullptr)
+            events_->on_readable();
+    }
+    void writable() noexcept {
+        if (events_ != nullptr)
+            events_->on_writable();
+    }
+
+private:
+    World& world_;
+    std::uint32_t index_;
+    SocketAddress local_;
+    TransportEvents* events_ = nullptr;
+    bool closed_ = false;
+};
+
+}  // namespace detail
+
+inline std::unique_ptr<DatagramSocket> World::bind_datagram(Host& on, const SocketAddress& address,
+                                                            const DatagramSocketOptions& options) {
+    if (address.family() != AF_INET)
+        throw SystemError{std::make_error_code(std::errc::address_family_not_supported),
+                          "sim::DatagramNetwork: only IPv4 addresses, not " + address.text()};
+    const std::string host = address.host();
+    if (host != "0.0.0.0" && host != "127.0.0.1" && host != on.address_)
+        throw SystemError{std::make_error_code(std::errc::address_not_available),
+                          "sim::DatagramNetwork: host " + on.name_ + " cannot bind " + address.text() +
+                              " (not its address)"};
+    std::uint16_t port = address.port();
+    if (port == 0) {
+        for (std::uint32_t tries = 0; tries < 65536 && datagram_ports_.count({on.index_, on.next_port_}) != 0; ++tries)
+            static_cast<void>(on.next_port());
+        port = on.next_port();
+    }
+    if (datagram_ports_.count({on.index_, port}) != 0)
+        throw SystemError{std::make_error_code(std::errc::address_in_use),
+                          "sim::DatagramNetwork: " + on.name_ + ":" + std::to_string(port) + " is already bound"};
+    SocketAddress local;
+    if (!SocketAddress::parse(on.address_, port, local))
+        throw SystemError{std::make_error_code(std::errc::address_not_available),
+                          "sim::DatagramNetwork: host " + on.name_ + " has no numeric address (" + on.address_ + ")"};
+    const auto index = static_cast<std::uint32_t>(datagram_sockets_.size());
+    auto state = std::make_unique<DatagramState>();
+    state->host = on.index_;
+    state->port = port;
+    state->max_datagram = options.max_datagram;
+    state->random = net_.fork(datagram_trace_base + index);
+    auto socket = std::make_unique<detail::DatagramEnd>(*this, index, local);
+    state->owner = socket.get();
+    datagram_sockets_.push_back(std::move(state));
+    datagram_ports_[{on.index_, port}] = index;
+    trace_.event("bind " + local.text());
+    return socket;
+}
+
+inline DatagramResult World::send_datagrams(std::uint32_t index, std::span<const Datagram> from) {
+    DatagramResult result;
+    DatagramState& socket = *datagram_sockets_[index];
+    if (socket.vanished) {  // a crashed host's socket: what it sends goes nowhere
+        result.count = from.size();
+        return result;
+    }
+    const Host& source = *hosts_[socket.host];
+    for (const Datagram& datagram : from) {
+        const std::string to_host = datagram.peer.family() == AF_INET ? datagram.peer.host() : std::string{};
+        const Host* target = to_host == "127.0.0.1" ? &source : find_host(to_host);
+        if (target == nullptr) {
+            result.error = std::make_error_code(std::errc::network_unreachable);
+            return result;  // this datagram fails on its own, as sendto would
+        }
+        ++result.count;
+        trace_.moved(datagram_trace_base + index, false, std::as_bytes(std::span{datagram.payload}));
+        LinkState& link = link_state(socket.host, target->index_);
+        const std::string route = endpoint(socket.host, socket.port) + " -> " + datagram.peer.text();
+        if (link.held || !target->up_) {
+            ++stats_.datagrams_dropped;
+            continue;
+        }
+        if (options_.faults.loss > 0.0 && socket.random.chance(options_.faults.loss)) {
+            ++stats_.datagrams_dropped;
+            log_fault("lose datagram " + route);
+            continue;
+        }
+        const int copies = options_.faults.duplicate > 0.0 && socket.random.chance(options_.faults.duplicate) ? 2 : 1;
+        if (copies == 2) {
+            ++stats_.datagrams_duplicated;
+            log_fault("duplicate datagram " + route);
+        }
+        for (int copy = 0; copy < copies; ++copy) {
+            std::uint32_t slot;
+            if (!free_flight_.empty()) {
+                slot = free_flight_.back();
+                free_flight_.pop_back();
+            } else {
+                slot = static_cast<std::uint32_t>(in_flight_.size());
+                in_flight_.emplace_back();
+            }
+            InFlight& flight = in_flight_[slot];
+            const LinkOptions& options = link.options;
+            const std::size_t length =
+                options.mtu != 0 && datagram.payload.size() > options.mtu ? options.mtu : datagram.payload.size();
+            if (length < datagram.payload.size() && copy == 0)
+                ++stats_.datagrams_truncated;
+            flight.datagram.payload.assign(datagram.payload, 0, length);
+            flight.datagram.size = length;
+            SocketAddress::parse(source.address_, socket.port, flight.datagram.peer);
+            flight.host = target->index_;
+            flight.port = datagram.peer.port();
+            flight.window = options.receive_window;
+            const double arrival = now() + options.latency + options.jitter * socket.random.unit();
+            push({arrival, 0, slot, 0, Kind::datagram, 0});
+        }
+    }
+    return result;
+}
+
+inline void World::arrive_datagram(std::uint32_t slot) {
+    InFlight& flight = in_flight_[slot];
+    const auto found = datagram_ports_.find({flight.host, flight.port});
+    DatagramState* socket = found == datagram_ports_.end() ? nullptr : datagram_sockets_[found->second].get();
+    if (socket == nullptr || socket->vanished || !hosts_[flight.host]->up_ ||
+        socket->queued_bytes + flight.datagram.payload.size() > flight.window) {
+        ++stats_.datagrams_dropped;  // nobody bound there (no ICMP here), or its buffer is full
+    } else {
+        ++stats_.datagrams;
+        socket->queued_bytes += flight.datagram.payload.size();
+        socket->queue.push_back(std::move(flight.datagram));
+        if (socket->read_armed && !socket->read_notice) {
+            socket->read_notice = true;
+            notices_.push({now(), 0, found->second, 0, Kind::notify_datagram, 0});
+        }
+    }
+    flight.datagram = Datagram{};
+    free_flight_.push_back(slot);
+}
+
+inline DatagramResult World::receive_datagrams(std::uint32_t index, std::span<Datagram> into) {
+    DatagramResult result;
+    DatagramState& socket = *datagram_sockets_[index];
+    while (result.count < into.size() && !socket.queue.empty()) {
+        Datagram& next = socket.queue.front();
+        Datagram& out = into[result.count++];
+        socket.queued_bytes -= next.payload.size();
+        out.size = next.payload.size();
+        if (next.payload.size() > socket.max_datagram)
+            next.payload.resize(socket.max_datagram);  // cut, and says so (size)
+        trace_.moved(datagram_trace_base + index, true, std::as_bytes(std::span{next.payload}));
+        out.payload = std::move(next.payload);
+        out.peer = next.peer;
+        socket.queue.pop_front();
+    }
+    result.would_block = result.count < into.size();
+    return result;
+}
+
+inline void World::arm_datagram(std::uint32_t index, bool read) {
+    DatagramState& socket = *datagram_sockets_[index];
+    if (read) {
+        socket.read_armed = true;
+        if (!socket.queue.empty() && !socket.read_notice) {
+            socket.read_notice = true;
+            notices_.push({now(), 0, index, 0, Kind::notify_datagram, 0});
+        }
+    } else {  // sends never block here
+        notices_.push({now(), 0, index, 1, Kind::notify_datagram, 0});
+    }
+}
+
+inline void World::notify_datagram(std::uint32_t index, std::uint8_t side) {
+    DatagramState* socket = index < datagram_sockets_.size() ? datagram_sockets_[index].get() : nullptr;
+    if (socket == nullptr || socket->owner == nullptr)
+        return;
+    if (side == 0) {
+        socket->read_notice = false;
+        if (!socket->read_armed)
+            return;
+        socket->read_armed = false;
+        socket->owner->readable();
+    } else {
+        socket->owner->writable();
+    }
+}
+
+inline void World::close_datagram(std::uint32_t index) noexcept {
+    DatagramState* socket = datagram_sockets_[index].get();
+    if (socket == nullptr)
+        return;
+    if (!socket->vanished) {
+        const auto found = datagram_ports_.find({socket->host, socket->port});
+        if (found != datagram_ports_.end() && found->second == index)
+            datagram_ports_.erase(found);
+    }
+    datagram_sockets_[index].reset();
+}
+
+inline std::unique_ptr<DatagramSocket> DatagramNetwork::bind(const SocketAddress& address,
+                                                             const DatagramSocketOptions& options) {
+    return world_.bind_datagram(host_, address, options);
+}
+
+inline Waiter* DatagramNetwork::waiter() const noexcept { return &world_; }
 
 inline Waiter* Network::waiter() const noexcept { return &world_; }
 
