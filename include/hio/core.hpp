@@ -15,6 +15,7 @@
 #include <hio/stepper.hpp>
 #include <hio/trace.hpp>
 #include <hio/tymee.hpp>
+#include <hio/timing.hpp>
 #include <hio/tymer.hpp>
 #include <hio/tymist.hpp>
 #include <hio/version.hpp>

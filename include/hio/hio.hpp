@@ -6,6 +6,9 @@
 
 #include <hio/core.hpp>
 #include <hio/http.hpp>
+#include <hio/serial.hpp>
 #include <hio/sim.hpp>
 #include <hio/tcp.hpp>
 #include <hio/tls.hpp>
+#include <hio/udp.hpp>
+#include <hio/uxd.hpp>
