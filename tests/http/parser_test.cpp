@@ -64,7 +64,7 @@ TEST_CASE("RequestParser takes a request whole, or a byte at a time, to the same
         CHECK(request.method == "POST");
         CHECK(request.target == "/a/b?x=1&y");
         CHECK(request.path == "/a/b");
-        CHECK(request.query == "x=1&y");
+        CHECK(request.query_string == "x=1&y");
         CHECK(request.version_major == 1);
         CHECK(request.version_minor == 1);
         CHECK(request.keep_alive);
@@ -98,7 +98,7 @@ TEST_CASE("RequestParser de-chunks bodies and keeps HTTP/1.0 and absolute target
     CHECK(old.request().version_minor == 0);
     CHECK_FALSE(old.request().keep_alive);  // HTTP/1.0 closes unless it asks otherwise
     CHECK(old.request().path == "/p");
-    CHECK(old.request().query == "q");
+    CHECK(old.request().query_string == "q");
 }
 
 TEST_CASE("RequestParser asks for 100 Continue only when a body is announced", "[http][parser]") {

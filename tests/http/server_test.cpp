@@ -23,7 +23,7 @@ void app(const hio::http::Request& request, hio::http::Response& response) {
     if (request.path == "/hello") {
         response.body = "hello\n";
     } else if (request.path == "/echo") {
-        response.body = request.method + " " + request.path + " ?" + request.query + " x=" +
+        response.body = request.method + " " + request.path + " ?" + request.query_string + " x=" +
                         request.headers.value("X-Test") + " body=" + request.body;
     } else if (request.path == "/headers") {
         std::string all;

@@ -92,7 +92,7 @@ struct StreamServer : hio_test::HttpRig {
 
     void handle(const hio::http::Request& request, hio::http::Response& response, std::size_t capacity) {
         response.headers.set("Content-Type", "application/octet-stream");
-        const std::size_t size = request.query.empty() ? 0 : std::stoul(request.query);
+        const std::size_t size = request.query_string.empty() ? 0 : std::stoul(request.query_string);
         if (request.path == "/hello") {
             response.body = "hello\n";
             return;

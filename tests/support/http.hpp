@@ -9,6 +9,8 @@
 
 #include <hio/hio.hpp>
 
+#include "catch.hpp"
+
 #include "support/net.hpp"
 
 namespace hio_test {
@@ -48,6 +50,25 @@ struct HttpRig {
                    limit, std::move(extra));
     }
 };
+
+/// Runs curl with `args` against a fresh server with `handler` (and `extra` doers), "{base}"
+/// in an argument standing for "http://127.0.0.1:PORT"; returns curl's stdout. A server's
+/// doer closes it when a run ends, so each call has its own.
+inline std::string curl(hio::http::Handler handler, std::vector<std::string> args, std::vector<hio::Doer*> extra = {}) {
+    HttpRig server{std::move(handler)};
+    const std::string base = "http://127.0.0.1:" + server.port();
+    std::vector<std::string> argv{"curl", "-s", "-m", "20"};
+    for (std::string& arg : args) {
+        for (std::size_t at = arg.find("{base}"); at != std::string::npos; at = arg.find("{base}"))
+            arg.replace(at, 6, base);
+        argv.push_back(std::move(arg));
+    }
+    std::string out;
+    const int code = server.run(std::move(argv), out, 30.0, std::move(extra));
+    INFO("curl exited " << code << ": " << out);
+    REQUIRE(code == 0);
+    return out;
+}
 
 /// Python: exchange(data) sends raw bytes on one connection and returns what came back until
 /// the server closed (or '<timeout>' appended); check(condition, what) prints and exits 1 on

@@ -543,7 +543,7 @@ private:
                 at = next;
             }
             last_event_id_ = exchange.events.last_event_id();
-        } catch (const Error& error) {
+        } catch (const hio::Error& error) {
             fail(lane, Errc::bad_event_stream,
                  std::string{"bad event stream from "} + lane.job->url.authority(true) + ": " + error.what());
             return false;

@@ -1,11 +1,17 @@
 #pragma once
 /// \file
 /// HTTP's error codes: why an exchange failed, as a std::error_code a program can test
-/// (`response.error == hio::http::Errc::too_many_redirects`) instead of parsing text.
+/// (`response.error == hio::http::Errc::too_many_redirects`) instead of parsing text; and
+/// http::Error, the exception a handler throws to answer with an error status.
 
+#include <optional>
 #include <string>
 #include <system_error>
 #include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <hio/error.hpp>
 
 namespace hio::http {
 
@@ -61,6 +67,45 @@ inline const std::error_category& error_category() noexcept {
 
 /// Makes `std::error_code{Errc::x}` and comparisons with Errc work.
 inline std::error_code make_error_code(Errc code) noexcept { return {static_cast<int>(code), error_category()}; }
+
+/// Thrown from a handler, answers the request with `status` (hio: HTTPError): the server
+/// renders it as `application/problem+json` (RFC 9457) when the request's Accept asks for
+/// JSON, as text otherwise (render_error() in problem.hpp). Any other exception stays a bare
+/// 500 that reveals nothing.
+///
+/// ```
+/// if (!found) throw hio::http::Error{404, "No such item", "item " + id + " does not exist"};
+/// ```
+class Error : public hio::Error {
+public:
+    /// An error answer: `status` (400 to 599), a short `title` (default: the reason phrase),
+    /// a `detail` for this occurrence, an application `fault` code (hio: fault), and extra
+    /// header fields (Retry-After, WWW-Authenticate, Allow).
+    explicit Error(int status, std::string title = {}, std::string detail = {}, std::optional<long> fault = {},
+                   std::vector<std::pair<std::string, std::string>> headers = {})
+        : hio::Error{"HTTP " + std::to_string(status) + (title.empty() ? "" : " " + title) +
+                     (detail.empty() ? "" : ": " + detail)},
+          status_{status < 400 || status > 599 ? 500 : status}, title_{std::move(title)}, detail_{std::move(detail)},
+          fault_{fault}, headers_{std::move(headers)} {}
+
+    /// The status sent (a status outside 400..599 is sent as 500).
+    [[nodiscard]] int status() const noexcept { return status_; }
+    /// The title; empty: the reason phrase is used.
+    [[nodiscard]] const std::string& title() const noexcept { return title_; }
+    /// The detail.
+    [[nodiscard]] const std::string& detail() const noexcept { return detail_; }
+    /// The application's fault code, if any.
+    [[nodiscard]] std::optional<long> fault() const noexcept { return fault_; }
+    /// Extra header fields for the answer.
+    [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& headers() const noexcept { return headers_; }
+
+private:
+    int status_;
+    std::string title_;
+    std::string detail_;
+    std::optional<long> fault_;
+    std::vector<std::pair<std::string, std::string>> headers_;
+};
 
 }  // namespace hio::http
 

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include <hio/http/error.hpp>
+#include <hio/http/query.hpp>
 #include <hio/http/stream.hpp>
 
 namespace hio::http {
@@ -118,7 +120,7 @@ struct Request {
     std::string method;        ///< "GET", "POST", ...
     std::string target;        ///< as sent: "/a/b?x=1", or absolute "http://host/a/b?x=1"
     std::string path;          ///< the target's path, still percent-encoded: "/a/b"
-    std::string query;         ///< after '?', without it; empty when none
+    std::string query_string;  ///< after '?', without it, still encoded; empty when none
     int version_major = 1;     ///< 1
     int version_minor = 1;     ///< 1 for HTTP/1.1, 0 for HTTP/1.0
     Headers headers;           ///< the header fields, in order
@@ -129,6 +131,34 @@ struct Request {
     std::string body;          ///< de-chunked
     bool keep_alive = true;    ///< the connection stays open after the response
     std::string remote;        ///< the client's "host:port" (hio: REMOTE_ADDR)
+
+    /// The query parameters, decoded (hio: parseQuery), in order, names case-sensitive.
+    /// Throws http::Error 400 for a malformed %-escape, so a handler that lets it go answers
+    /// the client with what was wrong.
+    [[nodiscard]] QueryParams query() const { return decode(query_string, "query"); }
+
+    /// The fields of an `application/x-www-form-urlencoded` body. Throws http::Error 415 for
+    /// another Content-Type and 400 for a malformed body.
+    [[nodiscard]] QueryParams form() const {
+        const std::string type = headers.value("Content-Type");
+        const std::string_view media = std::string_view{type}.substr(0, type.find(';'));
+        std::string_view trimmed = media;
+        while (!trimmed.empty() && (trimmed.back() == ' ' || trimmed.back() == '\t'))
+            trimmed.remove_suffix(1);
+        if (!iequals(trimmed, "application/x-www-form-urlencoded"))
+            throw Error{415, "Unsupported Media Type",
+                        "expected an application/x-www-form-urlencoded body, got '" + type + "'"};
+        return decode(body, "form body");
+    }
+
+private:
+    static QueryParams decode(std::string_view text, const char* what) {
+        try {
+            return QueryParams::parse(text);
+        } catch (const ValidationError&) {
+            throw Error{400, "Bad Request", std::string{"malformed percent-encoding in the "} + what};
+        }
+    }
 };
 
 /// What a handler answers. The server adds Date, Content-Length (or chunked framing) and

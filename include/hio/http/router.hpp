@@ -19,40 +19,10 @@
 
 #include <hio/error.hpp>
 #include <hio/http/message.hpp>
+#include <hio/http/query.hpp>
 
 namespace hio::http {
 
-/// `text` with %XX escapes decoded; nothing when an escape is malformed or decodes to NUL
-/// (a path holding either is better refused than guessed at). '+' stays '+' (it means a space
-/// only in form bodies).
-inline std::optional<std::string> percent_decode(std::string_view text) {
-    const auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
-    };
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '%') {
-            out += text[i];
-            continue;
-        }
-        if (i + 2 >= text.size())
-            return std::nullopt;
-        const int high = hex(text[i + 1]);
-        const int low = hex(text[i + 2]);
-        if (high < 0 || low < 0 || (high == 0 && low == 0))
-            return std::nullopt;
-        out += static_cast<char>(high * 16 + low);
-        i += 2;
-    }
-    return out;
-}
 
 /// What a route pattern captured: `{name}` segments and the `*` tail, percent-decoded.
 class RouteMatch {

@@ -55,14 +55,17 @@
 #include <hio/http/detail/parser.hpp>
 #include <hio/http/detail/wire.hpp>
 #include <hio/http/message.hpp>
+#include <hio/http/problem.hpp>
 #include <hio/http/stream.hpp>
 #include <hio/io/connection.hpp>
 #include <hio/tcp/server.hpp>
 
 namespace hio::http {
 
-/// Answers one request by filling `response` (hio: a WSGI app). An exception becomes a 500
-/// for that request that says nothing of it; other requests and connections go on.
+/// Answers one request by filling `response` (hio: a WSGI app). A thrown http::Error becomes
+/// its own answer (render_error: problem+json or text, by the request's Accept); any other
+/// exception a 500 for that request that says nothing of it; other requests and connections
+/// go on.
 using Handler = std::function<void(const Request& request, Response& response)>;
 
 /// HTTP limits and timeouts; the connection limits (max_connections, buffer sizes, the idle
@@ -379,6 +382,9 @@ private:
         Response response;
         try {
             handler_(request, response);
+        } catch (const Error& error) {  // an answer the handler chose: rendered, not hidden
+            drop_stream(response);
+            response = render_error(error, request);
         } catch (...) {
             // Nothing of the exception reaches the client: its message may hold internals.
             drop_stream(response);

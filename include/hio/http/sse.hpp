@@ -184,7 +184,7 @@ public:
                 continue;
             }
             if (line_.size() >= max_line)
-                throw Error{"http::EventParser: an event-stream line passed " + std::to_string(max_line) + " bytes"};
+                throw hio::Error{"http::EventParser: an event-stream line passed " + std::to_string(max_line) + " bytes"};
             line_ += c;
         }
     }
@@ -218,7 +218,7 @@ private:
             value.remove_prefix(1);
         if (field == "data") {
             if (data_.size() + value.size() >= max_event)
-                throw Error{"http::EventParser: an event's data passed " + std::to_string(max_event) + " bytes"};
+                throw hio::Error{"http::EventParser: an event's data passed " + std::to_string(max_event) + " bytes"};
             data_.append(value).append("\n");
             has_data_ = true;
         } else if (field == "event") {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <functional>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -75,7 +76,7 @@ public:
         if (ended_ || closed_ || data.empty())
             return 0;
         if (options_.content_length && written_ + data.size() > *options_.content_length)
-            throw Error{"http::BodyStream: writing " + std::to_string(data.size()) + " bytes after " +
+            throw hio::Error{"http::BodyStream: writing " + std::to_string(data.size()) + " bytes after " +
                         std::to_string(written_) + " passes the Content-Length of " +
                         std::to_string(*options_.content_length)};
         const std::size_t accepted = std::min(data.size(), room());
@@ -148,8 +149,19 @@ public:
     /// For the server: what is queued, to copy out before discard(). The queue keeps its
     /// storage, so streaming allocates nothing per piece.
     [[nodiscard]] std::string_view pending() const noexcept { return queue_; }
-    /// For the server: drops what is queued (after copying it out).
-    void discard() noexcept { queue_.clear(); }
+    /// For the server: drops what is queued (after copying it out), and tells the producer
+    /// there is room (see on_room).
+    void discard() noexcept {
+        const bool had = !queue_.empty();
+        queue_.clear();
+        if (had && on_room_)
+            on_room_();
+    }
+
+    /// For the producer: `notify` runs (from the server's pass, noexcept) each time the server
+    /// took what was queued, so a producer that idles while the stream is full is woken to
+    /// write more (a Doer's wake()). Empty: nobody is told.
+    void on_room(std::function<void()> notify) { on_room_ = std::move(notify); }
 
     /// Removes and returns what is queued.
     std::string take() {
@@ -171,6 +183,8 @@ public:
         closed_ = true;
         waker_ = nullptr;
         queue_.clear();
+        if (on_room_)
+            on_room_();  // the producer learns that nothing more will go
     }
 
 private:
@@ -183,6 +197,7 @@ private:
     std::string queue_;
     std::uint64_t written_ = 0;
     StreamWaker* waker_ = nullptr;
+    std::function<void()> on_room_;
     std::string heartbeat_text_;
     double heartbeat_interval_ = 0.0;
     bool ended_ = false;

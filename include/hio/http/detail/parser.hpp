@@ -575,7 +575,7 @@ private:
         request.path = std::string{target.substr(0, question)};
         if (request.path.empty())
             request.path = "/";
-        request.query = question == std::string_view::npos ? std::string{} : std::string{target.substr(question + 1)};
+        request.query_string = question == std::string_view::npos ? std::string{} : std::string{target.substr(question + 1)};
         return true;
     }
 
