@@ -23,15 +23,14 @@
 #include <ctime>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include <hio/hio.hpp>
+#include <hio/http/static_files.hpp>
 
 #include "arguments.hpp"
 
@@ -78,79 +77,18 @@ Settings parse(int argc, char** argv) {
     return settings;
 }
 
-// A JSON string literal for `text` (bytes outside ASCII are passed through as they are).
-std::string json_string(std::string_view text) {
-    std::string out = "\"";
-    for (const char c : text) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                char escaped[8];
-                std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-                out += escaped;
-            } else {
-                out += c;
-            }
-        }
-    }
-    return out + "\"";
-}
-
 // The request as JSON: method, target, path, query, headers (in order, repeats kept), body.
 std::string request_json(const hio::http::Request& request) {
-    std::string json = "{\"method\": " + json_string(request.method) + ", \"target\": " + json_string(request.target) +
-                       ", \"path\": " + json_string(request.path) + ", \"query\": " + json_string(request.query) +
+    using hio::http::json_quote;  // a JSON string literal (problem.hpp)
+    std::string json = "{\"method\": " + json_quote(request.method) + ", \"target\": " + json_quote(request.target) +
+                       ", \"path\": " + json_quote(request.path) + ", \"query\": " + json_quote(request.query_string) +
                        ", \"headers\": [";
     bool first = true;
     for (const auto& [name, value] : request.headers) {
-        json += (first ? "[" : ", [") + json_string(name) + ", " + json_string(value) + "]";
+        json += (first ? "[" : ", [") + json_quote(name) + ", " + json_quote(value) + "]";
         first = false;
     }
-    return json + "], \"body\": " + json_string(request.body) + "}\n";
-}
-
-std::string content_type(const std::filesystem::path& file) {
-    const std::string extension = file.extension().string();
-    if (extension == ".html" || extension == ".htm") return "text/html; charset=utf-8";
-    if (extension == ".txt") return "text/plain; charset=utf-8";
-    if (extension == ".css") return "text/css; charset=utf-8";
-    if (extension == ".js") return "text/javascript; charset=utf-8";
-    if (extension == ".json") return "application/json";
-    if (extension == ".png") return "image/png";
-    if (extension == ".jpg" || extension == ".jpeg") return "image/jpeg";
-    if (extension == ".svg") return "image/svg+xml";
-    return "application/octet-stream";
-}
-
-// GET /files/<relative path> from `root` (the router decoded the path). A ".." segment is
-// refused, so no request reaches outside the root (symbolic links inside it are followed, as
-// most servers do).
-void serve_file(const std::string& root, const std::string& relative_path, hio::http::Response& response) {
-    const std::filesystem::path relative{relative_path};
-    bool refused = relative.is_absolute();
-    for (const auto& part : relative)
-        refused = refused || part == "..";
-    if (refused) {
-        response.status = 403;
-        response.body = "refused: " + relative_path + "\n";
-        return;
-    }
-    const std::filesystem::path file = std::filesystem::path{root} / relative;
-    std::ifstream in{file, std::ios::binary};
-    if (!std::filesystem::is_regular_file(file) || !in) {
-        response.status = 404;
-        response.body = "not found: " + relative_path + "\n";
-        return;
-    }
-    std::ostringstream content;
-    content << in.rdbuf();
-    response.headers.set("Content-Type", content_type(file));
-    response.body = content.str();
+    return json + "], \"body\": " + json_quote(request.body) + "}\n";
 }
 
 // Sends the time as an event to every subscribed client once per tock (1 s): a periodic doer.
@@ -251,7 +189,6 @@ int main(int argc, char** argv) {
         }
         hio::tcp::Server server{*network, settings.server};
 
-        const std::string root = settings.root;
         const bool quiet = settings.quiet;
         Clock clock;
         // Routes (optional: any function from Request to Response is a handler).
@@ -265,10 +202,12 @@ int main(int argc, char** argv) {
             response.headers.set("Content-Type", "application/json");
             response.body = request_json(request);
         });
-        router.get("/files/*", [&root](const hio::http::Request&, hio::http::Response& response,
-                                       const hio::http::RouteMatch& match) {
-            response.headers.set("Content-Type", "text/plain; charset=utf-8");
-            serve_file(root, match.value("*"), response);
+        // Files under --root, streamed in 16 KiB chunks (a 1 GB file costs no more memory than
+        // a small one), with ETag, ranges and HEAD; nothing outside the root is reachable.
+        hio::http::StaticFiles files{{.root = settings.root}};
+        router.get("/files/*", [&files](const hio::http::Request& request, hio::http::Response& response,
+                                        const hio::http::RouteMatch& match) {
+            files.serve(request, response, match.value("*"));
         });
         router.get("/clock", [&clock](const hio::http::Request& request, hio::http::Response& response,
                                       const hio::http::RouteMatch&) {
@@ -277,8 +216,8 @@ int main(int argc, char** argv) {
         Dripper dripper;
         router.get("/drip", [&dripper](const hio::http::Request& request, hio::http::Response& response,
                                        const hio::http::RouteMatch&) {
-            const std::size_t at = request.query.find("lines=");
-            const int lines = at == std::string::npos ? 4 : std::clamp(std::atoi(request.query.c_str() + at + 6), 1, 400);
+            const std::string lines_text = request.query().value("lines", "4");
+            const int lines = std::clamp(std::atoi(lines_text.c_str()), 1, 400);
             dripper.start(response, lines);
         });
         hio::http::ServerDoer http{server,
@@ -296,7 +235,7 @@ int main(int argc, char** argv) {
         std::printf("listening on %s\n", server.local_endpoint().c_str());
         std::fflush(stdout);
         hio::Doist doist{{.tock = 0.03125, .real = true, .grace = settings.grace, .waiter = &reactor},
-                         {&http, &clock, &dripper}};
+                         {&http, &clock, &dripper, &files.doer()}};
         doist.run();  // until Ctrl-C or SIGTERM: then no new connections, answers in flight finish
         std::printf("stopped: %llu requests, %llu refused\n", static_cast<unsigned long long>(http.requests()),
                     static_cast<unsigned long long>(http.refused()));

@@ -12,6 +12,7 @@ packages=(
     doxygen                         # the API reference (built, warnings as errors, by the tests)
     openssl curl python3 netcat-openbsd ca-certificates  # real peers used by tests
     nginx-light                     # the reference server of the HTTP differential test
+    nlohmann-json3-dev              # the opt-in JSON bodies (hio/http/json.hpp) and their tests
 )
 
 missing=()

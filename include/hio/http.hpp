@@ -6,11 +6,16 @@
 
 #include <hio/tcp.hpp>
 
+#include <hio/http/auth.hpp>
 #include <hio/http/client.hpp>
 #include <hio/http/error.hpp>
 #include <hio/http/message.hpp>
+#include <hio/http/middleware.hpp>
+#include <hio/http/problem.hpp>
+#include <hio/http/query.hpp>
 #include <hio/http/router.hpp>
 #include <hio/http/server.hpp>
 #include <hio/http/sse.hpp>
+#include <hio/http/static_files.hpp>
 #include <hio/http/stream.hpp>
 #include <hio/http/url.hpp>
