@@ -200,8 +200,13 @@ private:
         }
         [[nodiscard]] bool pending_output() const noexcept override {
             // An ended stream is output too: its end (the last chunk) is still to be written.
+            // A stream's queued bytes count only once tx has room for them (pump() leaves
+            // them in the stream while tx holds a stream's capacity): else a slow reader
+            // would have the server look at its connection every pass.
             return out_at < out.size() || body_at < whole_body().size() ||
-                   (stream && (stream->queued() != 0 || stream->ended()));
+                   (stream && (stream->ended() ||
+                               (stream->queued() != 0 &&
+                                connection.tx_buffer().size() < stream->options().capacity)));
         }
         void on_stream_ready() noexcept override { connection.request_service(); }
     };
@@ -276,11 +281,16 @@ private:
     }
 
     // Moves what the application streamed into the answer, framed, once the last piece has
-    // left for tx; ends the answer when the stream has ended.
+    // left for tx and tx holds less than the stream's capacity; ends the answer when the stream
+    // has ended.
     static void pump(Session& session, double tyme) {
         if (!session.stream || session.out_at < session.out.size())
             return;
         BodyStream& stream = *session.stream;
+        // While tx still holds a stream's worth for a slow reader, leave the next piece in the
+        // stream: the producer waits (back pressure) instead of every buffer on the way filling.
+        if (stream.queued() != 0 && session.connection.tx_buffer().size() >= stream.options().capacity)
+            return;
         if (stream.queued() != 0) {
             const std::string_view data = stream.pending();
             session.streamed_at = tyme;

@@ -38,8 +38,9 @@ struct StaticFilesOptions {
     /// The file served for a directory ("" for none: a directory is 404).
     std::string index = "index.html";
     /// Bytes read from a file at a time, and the most a response holds queued for its client
-    /// (BodyStream capacity): a 1 GB file costs no more memory than this per reader.
-    std::size_t chunk = 16 * 1024;
+    /// (BodyStream capacity): a 1 GB file costs no more memory than a few of these per reader
+    /// (the stream, the server's answer buffer, tx).
+    std::size_t chunk = 8 * 1024;
     /// A Cache-Control value to send ("" for none), e.g. "max-age=3600".
     std::string cache_control{};
 };
