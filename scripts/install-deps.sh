@@ -13,6 +13,7 @@ packages=(
     openssl curl python3 netcat-openbsd ca-certificates  # real peers used by tests
     nginx-light                     # the reference server of the HTTP differential test
     nlohmann-json3-dev              # the opt-in JSON bodies (hio/http/json.hpp) and their tests
+    zlib1g-dev                      # the opt-in gzip compression (hio/http/gzip.hpp) and its tests
 )
 
 missing=()

@@ -11,6 +11,7 @@
 #include <hio/http/error.hpp>
 #include <hio/http/message.hpp>
 #include <hio/http/middleware.hpp>
+#include <hio/http/multipart.hpp>
 #include <hio/http/problem.hpp>
 #include <hio/http/query.hpp>
 #include <hio/http/router.hpp>

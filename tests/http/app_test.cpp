@@ -1,5 +1,7 @@
 // What an application gets from the server, driven by curl and Python: query parameters,
 // form bodies, http::Error answers (problem+json or text), JSON bodies (nlohmann/json).
+#include <cstdio>
+#include <fstream>
 #include <string>
 
 #include <hio/http/json.hpp>
@@ -28,6 +30,10 @@ void app(const hio::http::Request& request, hio::http::Response& response) {
         if (!credentials || credentials->second != "secret")
             throw hio::http::Error{401, "Unauthorized", "", {}, {{"WWW-Authenticate", "Basic realm=\"app\""}}};
         response.body = "welcome " + credentials->first + "\n";
+    } else if (request.path == "/upload") {
+        for (const hio::http::Part& part : hio::http::parse_multipart(request))
+            response.body += part.header.name + "=" + (part.header.filename.empty() ? "" : part.header.filename + ":") +
+                             std::to_string(part.body.size()) + "\n";
     } else if (request.path == "/boom") {
         throw std::runtime_error{"secret internal state"};
     } else {
@@ -65,6 +71,37 @@ TEST_CASE("curl: an http::Error is problem+json for a JSON client, text for othe
     out = curl(app, {"-i", "{base}/boom"});
     CHECK(out.rfind("HTTP/1.1 500 Internal Server Error\r\n", 0) == 0);
     CHECK(out.find("secret") == std::string::npos);
+}
+
+TEST_CASE("curl -F uploads fields and a file as multipart/form-data; our client's builder does too",
+          "[http][app][multipart][peer]") {
+    const std::string file = hio_test::temp_path("upload.bin");
+    {
+        std::ofstream{file, std::ios::binary} << std::string(100000, 'u');
+    }
+    CHECK(hio_test::curl(app, {"-F", "title=holiday", "-F", "photo=@" + file + ";type=image/jpeg", "{base}/upload"}) ==
+          "title=7\nphoto=upload.bin:100000\n");
+    std::remove(file.c_str());
+    const std::string out = hio_test::curl(app, {"-i", "-H", "Content-Type: multipart/form-data; boundary=b",
+                                                 "--data-binary", "--b\r\nno end", "{base}/upload"});
+    CHECK(out.rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0);
+
+    HttpRig server{app};
+    hio::http::Client client{server.rig.network};
+    hio::http::ClientDoer doer{client};
+    hio::http::MultipartBuilder form;
+    form.field("a", "1").file("f", "x.txt", "text/plain", "hello");
+    hio::http::ClientRequest request{.method = "POST", .url = "http://127.0.0.1:" + server.port() + "/upload",
+                                     .body = form.body()};
+    request.headers.set("Content-Type", form.content_type());
+    client.request(request);
+    std::optional<hio::http::ClientResponse> answer;
+    REQUIRE(server.rig.run_until({&server.http, &doer}, [&] {
+        if (!answer)
+            answer = client.responses().pull();
+        return answer.has_value();
+    }, 10.0));
+    CHECK(answer->body == "a=1\nf=x.txt:5\n");
 }
 
 TEST_CASE("curl: CORS answers preflights from allowed origins and marks their answers; others get nothing",

@@ -134,6 +134,6 @@ TEST_CASE("StaticFiles: a 256 MB file streams whole while the server's memory st
     CHECK(out == "200 268435456");
     const long grown = peak_rss_kib() - before;
     INFO("peak RSS grew by " << grown << " KiB");
-    CHECK(grown < 8 * 1024);  // a file read whole would be 256 MB
+    CHECK(grown < 32 * 1024);  // a file read whole would be 256 MB (the sanitizers alone add ~9 MB)
     CHECK(files.streaming() == 0);  // finished: its file is closed
 }

@@ -76,19 +76,19 @@ public:
     Network(World& world, Host& host) noexcept : world_{world}, host_{host} {}
 
     /// The World: a Doist running doers on this network must have it as its waiter.
-    [[nodiscard]] Waiter* waiter() const noexcept override;
+    [[nodiscard]] inline Waiter* waiter() const noexcept override;
 
     /// Listens on `host`:`port` of this host (0: a free port). Throws hio::SystemError with
     /// std::errc::address_in_use for a taken port, address_not_available for another host's
     /// address, and ValidationError for a backlog below 1.
-    std::unique_ptr<Listener> listen(const std::string& host, std::uint16_t port, int backlog) override;
+    inline std::unique_ptr<Listener> listen(const std::string& host, std::uint16_t port, int backlog) override;
 
     /// Starts connecting to `host`:`port`; the outcome comes as a writable event after a round
     /// trip (connected or std::errc::connection_refused), or never (a black hole, a partition,
     /// a crashed host: the client's timeout decides). Returns nullptr with host_unreachable for
     /// an unknown host.
-    std::unique_ptr<Transport> connect(const std::string& host, std::uint16_t port,
-                                       std::error_code& error) override;
+    inline std::unique_ptr<Transport> connect(const std::string& host, std::uint16_t port,
+                                              std::error_code& error) override;
 
 private:
     World& world_;
@@ -109,10 +109,11 @@ public:
 
     /// Binds a simulated socket. Throws hio::SystemError: address_in_use (a taken port),
     /// address_not_available (another host's address), address_family_not_supported (not IPv4).
-    std::unique_ptr<DatagramSocket> bind(const SocketAddress& address, const DatagramSocketOptions& options) override;
+    inline std::unique_ptr<DatagramSocket> bind(const SocketAddress& address,
+                                                const DatagramSocketOptions& options) override;
 
     /// The World.
-    [[nodiscard]] Waiter* waiter() const noexcept override;
+    [[nodiscard]] inline Waiter* waiter() const noexcept override;
 
 private:
     World& world_;
