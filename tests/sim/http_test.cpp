@@ -374,3 +374,34 @@ TEST_CASE("HTTP over the simulation replays byte for byte: the Date field follow
     CHECK(first.peer->received == second.peer->received);
     CHECK(first.world.trace().hex() == second.world.trace().hex());
 }
+
+TEST_CASE("The client's pool keeps at most max_per_origin connections to one origin, the rest wait their turn",
+          "[sim][http][client]") {
+    hio::sim::World world{{.seed = 3, .link = {.latency = 0.01}}};
+    hio::sim::Host& server_host = world.host("server");
+    hio::sim::Host& client_host = world.host("client");
+    hio::tcp::Server tcp{server_host.network(), {.host = "server", .port = 80}};
+    hio::http::ServerDoer http{tcp, [](const hio::http::Request& request, hio::http::Response& response) {
+                                   response.body = "hi " + request.path;
+                               }};
+    server_host.add({&http});
+    hio::http::Client client{client_host.network(), {.max_connections = 6, .max_per_origin = 2}};
+    hio::http::ClientDoer doer{client};
+    client_host.add({&doer});
+    for (int i = 0; i < 6; ++i)
+        client.get("http://server/" + std::to_string(i));
+    std::vector<hio::http::ClientResponse> answers;
+    world.stop_when([&] {
+        while (auto answer = client.responses().pull())
+            answers.push_back(std::move(*answer));
+        return answers.size() == 6;
+    });
+    hio::Doist doist{{.tock = 1.0 / 1024, .limit = 10.0, .waiter = &world}, world.doers()};
+    doist.run();
+    REQUIRE(answers.size() == 6);
+    for (const auto& answer : answers)
+        CHECK(answer.status == 200);
+    CHECK(tcp.accepted() == 2);  // six requests, two kept-alive connections
+    CHECK(http.requests() == 6);
+    CHECK_THROWS_AS((hio::http::Client{client_host.network(), {.max_connections = 0}}), hio::ValidationError);
+}

@@ -117,6 +117,10 @@ struct ClientOptions {
     /// their responses come in the order they complete. 1: one request at a time, responses
     /// in request order (hio's client).
     std::size_t max_connections = 1;
+    /// Connections open at once to one origin (0: up to max_connections); a request to an
+    /// origin at its maximum waits for one of its connections, and the requests queued after
+    /// it wait too (they keep their order).
+    std::size_t max_per_origin = 0;
 };
 
 namespace detail {
@@ -360,19 +364,24 @@ private:
     }
 
     // Hands queued jobs to lanes, in order: an idle lane already connected to the job's origin,
-    // else a new lane while fewer than max_connections exist, else an idle lane of another
-    // origin (its connection is closed). The first job that finds no lane waits, and so do the
+    // else (while the origin has fewer than max_per_origin) a new lane while fewer than
+    // max_connections exist, else an idle lane of another origin (its connection is closed). The first job that finds no lane waits, and so do the
     // ones after it.
     void dispatch(double tyme) {
         while (!queue_.empty()) {
             const std::string origin = queue_.front().url.origin();
             Lane* lane = nullptr;
-            for (Lane& candidate : lanes_)
+            std::size_t to_origin = 0;  // lanes busy with, or connected to, this origin
+            for (Lane& candidate : lanes_) {
                 if (!candidate.job && candidate.tcp && candidate.origin == origin)
                     lane = &candidate;
-            if (lane == nullptr && lanes_.size() < options_.max_connections)
+                if (candidate.job ? candidate.job->url.origin() == origin : candidate.tcp && candidate.origin == origin)
+                    ++to_origin;
+            }
+            const bool origin_full = options_.max_per_origin != 0 && to_origin >= options_.max_per_origin;
+            if (lane == nullptr && !origin_full && lanes_.size() < options_.max_connections)
                 lane = &lanes_.emplace_back();
-            if (lane == nullptr)
+            if (lane == nullptr && !origin_full)
                 for (Lane& candidate : lanes_)
                     if (!candidate.job)
                         lane = &candidate;
