@@ -99,7 +99,7 @@ TEST_CASE("S10: a coroutine doer yields its own tocks and may finish with false"
     CHECK(seen == std::vector<double>{0.0, 0.125, 0.25, 0.375});
 }
 
-TEST_CASE("A coroutine doer's exception propagates; its locals are destroyed", "[codoer]") {
+TEST_CASE("A coroutine doer's exception propagates, its locals are destroyed", "[codoer]") {
     bool destroyed = false;
     hio::CoDoer failing{[&](hio::CoDoer&) -> hio::Dog {
         struct Guard {

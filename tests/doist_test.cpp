@@ -196,7 +196,7 @@ private:
 
 }  // namespace
 
-TEST_CASE("S15: a doer removes the others; they are closed at once", "[doist][scenario]") {
+TEST_CASE("S15: a doer removes the others, they are closed at once", "[doist][scenario]") {
     hio::Doist doist{{.tock = 1.0, .limit = 5.0}};
     std::vector<TryDoer> tries(5);
     std::vector<hio::Doer*> targets;
@@ -272,7 +272,7 @@ TEST_CASE("hio::Interrupt from a doer ends the run normally: it exits without ab
     CHECK(doist.done_state() == false);
 }
 
-TEST_CASE("A doer done in enter gets no deed; an enter that throws closes those entered before",
+TEST_CASE("A doer done in enter gets no deed, an enter that throws closes those entered before",
           "[doist][lifecycle]") {
     Journal journal;
     LogDoer a{journal, "a", {.stop = 1}};

@@ -50,7 +50,7 @@ TEST_CASE("Timer::restart starts where the last period stopped, so no time is lo
     CHECK(timer.expired());
 }
 
-TEST_CASE("A Timer follows its clock backwards; a MonoTimer moves its span back instead", "[timing]") {
+TEST_CASE("A Timer follows its clock backwards, a MonoTimer moves its span back instead", "[timing]") {
     HandClock hand;
     hio::Timer plain{10.0, std::nullopt, hand.clock()};
     hio::MonoTimer mono{10.0, std::nullopt, true, hand.clock()};

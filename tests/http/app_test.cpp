@@ -1,6 +1,7 @@
 // What an application gets from the server, driven by curl and Python: query parameters,
 // form bodies, http::Error answers (problem+json or text), JSON bodies (nlohmann/json).
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -54,7 +55,7 @@ TEST_CASE("curl: query parameters and a form body arrive decoded", "[http][app][
     CHECK(out.rfind("HTTP/1.1 415 Unsupported Media Type\r\n", 0) == 0);
 }
 
-TEST_CASE("curl: an http::Error is problem+json for a JSON client, text for others; other exceptions say nothing",
+TEST_CASE("curl: an http::Error is problem+json for a JSON client, text for others, other exceptions say nothing",
           "[http][app][peer]") {
     using hio_test::curl;
     std::string out = curl(app, {"-i", "-H", "Accept: application/problem+json", "{base}/nowhere"});
@@ -73,14 +74,14 @@ TEST_CASE("curl: an http::Error is problem+json for a JSON client, text for othe
     CHECK(out.find("secret") == std::string::npos);
 }
 
-TEST_CASE("curl -F uploads fields and a file as multipart/form-data; our client's builder does too",
+TEST_CASE("curl -F uploads fields and a file as multipart/form-data, our client's builder does too",
           "[http][app][multipart][peer]") {
     const std::string file = hio_test::temp_path("upload.bin");
     {
         std::ofstream{file, std::ios::binary} << std::string(100000, 'u');
     }
     CHECK(hio_test::curl(app, {"-F", "title=holiday", "-F", "photo=@" + file + ";type=image/jpeg", "{base}/upload"}) ==
-          "title=7\nphoto=upload.bin:100000\n");
+          "title=7\nphoto=" + std::filesystem::path{file}.filename().string() + ":100000\n");
     std::remove(file.c_str());
     const std::string out = hio_test::curl(app, {"-i", "-H", "Content-Type: multipart/form-data; boundary=b",
                                                  "--data-binary", "--b\r\nno end", "{base}/upload"});
@@ -104,7 +105,7 @@ TEST_CASE("curl -F uploads fields and a file as multipart/form-data; our client'
     CHECK(answer->body == "a=1\nf=x.txt:5\n");
 }
 
-TEST_CASE("curl: CORS answers preflights from allowed origins and marks their answers; others get nothing",
+TEST_CASE("curl: CORS answers preflights from allowed origins and marks their answers, others get nothing",
           "[http][app][cors][peer]") {
     hio::http::Cors cors{{.origins = {"https://app.example"}, .expose = "X-Total"}};
     struct Timing final : hio::http::Middleware {  // an after() hook of the application's own

@@ -175,7 +175,7 @@ TEST_CASE("After a request that said Connection: close, the next one goes on a n
     CHECK(client.connections_opened() == 2);
 }
 
-TEST_CASE("An early answer to an upload does not reuse the connection; a 304 ends at its headers",
+TEST_CASE("An early answer to an upload does not reuse the connection, a 304 ends at its headers",
           "[http][client][peer]") {
     NetRig rig;
     hio::http::Client client{rig.network, {.timeout = 5.0, .buffer_size = 4096}};

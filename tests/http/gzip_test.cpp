@@ -57,7 +57,7 @@ TEST_CASE("curl --compressed gets gzip bodies of text, plain ones of images, sma
     CHECK(out.find("Content-Encoding") == std::string::npos);
 }
 
-TEST_CASE("Python's gzip decodes what we send; our client decodes it with decode_body", "[http][gzip][peer]") {
+TEST_CASE("Python's gzip decodes what we send, our client decodes it with decode_body", "[http][gzip][peer]") {
     hio::http::Gzip gzip;
     hio_test::HttpRig server{hio::http::chain(site, {&gzip})};
     std::string out;

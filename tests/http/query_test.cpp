@@ -104,10 +104,10 @@ TEST_CASE("Basic and Bearer credentials go into Authorization and come back out"
     CHECK_FALSE(hio::http::basic_credentials(request));
 }
 
-TEST_CASE("A multipart body parses the same fed whole or a byte at a time; the builder's output parses back",
+TEST_CASE("A multipart body parses the same fed whole or a byte at a time, the builder's output parses back",
           "[http][multipart]") {
     hio::http::MultipartBuilder builder{"XyZ"};
-    builder.field("title", "a \"quoted\" name").file("upload", "notes.txt", "text/plain", "line 1\r\n--XyZ-ish\r\n");
+    builder.field("title", "a \"quoted\" name").file("upload", "notes.txt", "text/plain", "line 1\r\n--Xy\r\n");  // a delimiter's prefix
     builder.field("empty", "");
     CHECK(builder.content_type() == "multipart/form-data; boundary=XyZ");
     CHECK(hio::http::multipart_boundary("multipart/form-data; charset=utf-8; boundary=\"XyZ\"") == "XyZ");
@@ -128,10 +128,11 @@ TEST_CASE("A multipart body parses the same fed whole or a byte at a time; the b
         CHECK(parts[0].body == "a \"quoted\" name");
         CHECK(parts[1].header.filename == "notes.txt");
         CHECK(parts[1].header.content_type == "text/plain");
-        CHECK(parts[1].body == "line 1\r\n--XyZ-ish\r\n");
+        CHECK(parts[1].body == "line 1\r\n--Xy\r\n");
         CHECK(parts[2].header.name == "empty");
         CHECK(parts[2].body.empty());
     }
+    CHECK_THROWS_AS(hio::http::MultipartBuilder{"XyZ"}.field("x", "a\r\n--XyZ b"), hio::ValidationError);
     hio::http::MultipartParser cut{"XyZ", {}};
     cut.feed(builder.body().substr(0, 40));
     CHECK_THROWS_AS(cut.finish(), hio::http::Error);

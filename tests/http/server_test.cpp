@@ -171,7 +171,7 @@ TEST_CASE("Pipelined requests are answered in order, HTTP/1.0 closes, absolute t
     CHECK(code == 0);
 }
 
-TEST_CASE("Hostile and malformed requests get the right status and a close; others are served",
+TEST_CASE("Hostile and malformed requests get the right status and a close, others are served",
           "[http][server][hostile]") {
     Http server{{.max_header_bytes = 4096, .max_body_bytes = 1000, .request_timeout = 0.5}};
     std::string out;

@@ -62,7 +62,7 @@ private:
 
 }  // namespace
 
-TEST_CASE("format_event writes the text/event-stream fields; id and event cannot inject lines", "[http][sse]") {
+TEST_CASE("format_event writes the text/event-stream fields, id and event cannot inject lines", "[http][sse]") {
     CHECK(hio::http::format_event({.data = "x"}) == "data: x\n\n");
     CHECK(hio::http::format_event({.id = "7", .event = "update", .data = "a\nb\r\nc\rd", .retry = 2500}) ==
           "id: 7\nevent: update\nretry: 2500\ndata: a\ndata: b\ndata: c\ndata: d\n\n");

@@ -174,7 +174,7 @@ TEST_CASE("Python's http.client reads chunked and fixed-length bodies streamed o
     CHECK(server.producer.closed_seen >= 1);
 }
 
-TEST_CASE("A streamed answer: HTTP/1.0 gets it until the close; pipelined requests wait their turn",
+TEST_CASE("A streamed answer: HTTP/1.0 gets it until the close, pipelined requests wait their turn",
           "[http][stream]") {
     StreamServer server;
     std::string out;
@@ -195,7 +195,7 @@ TEST_CASE("A streamed answer: HTTP/1.0 gets it until the close; pipelined reques
     CHECK(code == 0);
 }
 
-TEST_CASE("A client that stops reading holds a bounded stream; when it leaves, the stream closes",
+TEST_CASE("A client that stops reading holds a bounded stream, when it leaves, the stream closes",
           "[http][stream]") {
     StreamServer server{65536};
     server.producer.piece = 65536;  // fits the stream: only a stall makes writes short

@@ -5,7 +5,7 @@
 
 using hio::http::Url;
 
-TEST_CASE("Url parses http and https URLs and resolves Locations; bad ones are refused", "[http][url]") {
+TEST_CASE("Url parses http and https URLs and resolves Locations, bad ones are refused", "[http][url]") {
     const Url url = Url::parse("HTTP://example.com:8080/a/b?x=1#frag");
     CHECK(url.scheme == "http");
     CHECK(url.host == "example.com");

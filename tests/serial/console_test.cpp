@@ -35,7 +35,7 @@ bool run_until(hio::Reactor& reactor, std::vector<hio::Doer*> doers, const std::
 
 }  // namespace
 
-TEST_CASE("A cooked Console gets the lines typed, edited by the terminal; Ctrl-D ends the input",
+TEST_CASE("A cooked Console gets the lines typed, edited by the terminal, Ctrl-D ends the input",
           "[serial][console]") {
     hio::Reactor reactor;
     hio_test::Pty terminal;

@@ -66,7 +66,7 @@ TEST_CASE("Bytes from the far end arrive in rx and an EchoDeviceDoer sends them 
     CHECK(back == binary);
 }
 
-TEST_CASE("A Device that nobody reads holds at most its buffer; the rest waits in the line", "[serial][device]") {
+TEST_CASE("A Device that nobody reads holds at most its buffer, the rest waits in the line", "[serial][device]") {
     hio::Reactor reactor;
     hio_test::Pty line;
     hio::serial::Device device{reactor, {.path = line.slave, .buffer_size = 64}};

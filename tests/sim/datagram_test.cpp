@@ -129,7 +129,7 @@ TEST_CASE("Datagram loss, duplication, reordering and truncation come from the s
     CHECK(sorted_by_send != first.got);
 }
 
-TEST_CASE("Over a partition datagrams are dropped, not held; a taken port and another host's address are refused",
+TEST_CASE("Over a partition datagrams are dropped, not held, a taken port and another host's address are refused",
           "[sim][datagram]") {
     hio::sim::World world{{.seed = 2}};
     hio::sim::Host& server = world.host("server");

@@ -85,7 +85,7 @@ TEST_CASE("A connect to a port nobody listens on is refused after one round trip
     CHECK(world.stats().refused == 1);
 }
 
-TEST_CASE("An unknown host fails at once; listen rejects another host's address and a taken port",
+TEST_CASE("An unknown host fails at once, listen rejects another host's address and a taken port",
           "[sim][world]") {
     hio::sim::World world;
     hio::sim::Host& a = world.host("a");
@@ -149,7 +149,7 @@ TEST_CASE("A partition holds segments until the heal, then they arrive in order"
     CHECK(rig.world.met_fault(client.endpoints().at(0)));
 }
 
-TEST_CASE("A crashed server host goes silent; after its restart a reconnecting client is served",
+TEST_CASE("A crashed server host goes silent, after its restart a reconnecting client is served",
           "[sim][world][faults]") {
     hio::sim::WorldOptions options;
     options.link.latency = tick;
@@ -168,7 +168,7 @@ TEST_CASE("A crashed server host goes silent; after its restart a reconnecting c
     CHECK_FALSE(client.corrupted());
 }
 
-TEST_CASE("The same seed gives the same trace; another seed another", "[sim][world][trace]") {
+TEST_CASE("The same seed gives the same trace, another seed another", "[sim][world][trace]") {
     const auto run = [](std::uint64_t seed) {
         hio::sim::WorldOptions options{.seed = seed};
         options.link = {.latency = 0.002, .jitter = 0.003, .split = 0.5, .short_writes = 0.5};

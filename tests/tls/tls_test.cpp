@@ -386,7 +386,7 @@ TEST_CASE("Thousands of TLS connections come and go without leaking", "[tls][lea
     CHECK(tls.server.accepted() == waves * per_wave);
 }
 
-TEST_CASE("TLS 1.2 offers AEAD suites only by default; tls12_ciphers widens them", "[tls][peer]") {
+TEST_CASE("TLS 1.2 offers AEAD suites only by default, tls12_ciphers widens them", "[tls][peer]") {
     NetRig rig;
     TlsEcho strict{rig, pki().server()};
     hio::tls::Config wide_config = pki().server();

@@ -36,7 +36,7 @@ std::vector<std::string> python_echo_client(const std::string& family, const std
 
 }  // namespace
 
-TEST_CASE("A udp::Peer binds port 0 and reads it back; a taken port and a name are refused clearly", "[udp][peer]") {
+TEST_CASE("A udp::Peer binds port 0 and reads it back, a taken port and a name are refused clearly", "[udp][peer]") {
     DatagramRig rig;
     hio::udp::Peer peer{rig.network, {.host = "127.0.0.1", .port = 0}};
     CHECK_FALSE(peer.opened());

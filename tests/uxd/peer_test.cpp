@@ -91,7 +91,7 @@ TEST_CASE("The socket file is private (0600 unless asked) and close removes only
     CHECK_THROWS_AS((hio::uxd::Peer{rig.network, {.path = path, .mode = 04755}}), hio::ValidationError);
 }
 
-TEST_CASE("A stale socket file of ours is replaced; a live socket, a plain file, another user's socket are refused",
+TEST_CASE("A stale socket file of ours is replaced, a live socket, a plain file, another user's socket are refused",
           "[uxd][peer][python]") {
     DatagramRig rig;
     const std::string path = hio_test::temp_path("uxd_stale.sock");
@@ -158,7 +158,7 @@ TEST_CASE("A uxd path that is empty or too long is refused before any file is to
     }
 }
 
-TEST_CASE("Two uxd peers exchange datagrams; a datagram longer than max_datagram is reported cut", "[uxd][peer]") {
+TEST_CASE("Two uxd peers exchange datagrams, a datagram longer than max_datagram is reported cut", "[uxd][peer]") {
     DatagramRig rig;
     const std::string a_path = hio_test::temp_path("uxd_a.sock");
     const std::string b_path = hio_test::temp_path("uxd_b.sock");

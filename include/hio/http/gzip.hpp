@@ -14,7 +14,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -86,35 +85,14 @@ struct GzipOptions {
 
 /// True for a Content-Type worth compressing: text, JSON, JavaScript, XML, SVG.
 inline bool compressible(std::string_view type) {
-    const std::string_view media = type.substr(0, type.find(';'));
+    const std::string_view media = media_type(type);
     return media.substr(0, 5) == "text/" || media.find("json") != std::string_view::npos ||
            media.find("javascript") != std::string_view::npos || media.find("xml") != std::string_view::npos;
 }
 
 /// True when the Accept-Encoding field `accept` allows gzip (listed, or "*", with a q above 0).
 inline bool accepts_gzip(std::string_view accept) {
-    while (!accept.empty()) {
-        const std::size_t comma = accept.find(',');
-        std::string_view item = accept.substr(0, comma);
-        const std::size_t semicolon = item.find(';');
-        std::string_view coding = item.substr(0, semicolon);
-        while (!coding.empty() && coding.front() == ' ')
-            coding.remove_prefix(1);
-        while (!coding.empty() && coding.back() == ' ')
-            coding.remove_suffix(1);
-        bool refused = false;
-        if (semicolon != std::string_view::npos) {
-            const std::string parameters{item.substr(semicolon)};
-            if (const std::size_t q = parameters.find("q="); q != std::string::npos)
-                refused = std::strtod(parameters.c_str() + q + 2, nullptr) <= 0.0;
-        }
-        if ((iequals(coding, "gzip") || coding == "*") && !refused)
-            return true;
-        if (comma == std::string_view::npos)
-            break;
-        accept.remove_prefix(comma + 1);
-    }
-    return false;
+    return list_accepts(accept, [](std::string_view coding) { return iequals(coding, "gzip") || coding == "*"; });
 }
 
 /// Compresses whole response bodies (not streamed ones, not shared ones) of a compressible

@@ -25,10 +25,7 @@ namespace hio::http {
 
 /// True when Content-Type `type` is JSON (application/json or any +json type), or absent.
 inline bool json_content_type(std::string_view type) {
-    const std::string_view media = type.substr(0, type.find(';'));
-    std::string_view trimmed = media;
-    while (!trimmed.empty() && (trimmed.back() == ' ' || trimmed.back() == '\t'))
-        trimmed.remove_suffix(1);
+    const std::string_view trimmed = media_type(type);
     return trimmed.empty() || iequals(trimmed, "application/json") ||
            (trimmed.size() >= 5 && iequals(trimmed.substr(trimmed.size() - 5), "+json"));
 }

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <initializer_list>
 #include <memory>
@@ -115,6 +116,40 @@ inline bool has_token(std::string_view list, std::string_view token) {
     return false;
 }
 
+/// The media type of a Content-Type value, without its parameters or the blanks around it:
+/// "text/html; charset=utf-8" -> "text/html".
+inline std::string_view media_type(std::string_view content_type) {
+    std::string_view media = content_type.substr(0, content_type.find(';'));
+    while (!media.empty() && (media.front() == ' ' || media.front() == '\t'))
+        media.remove_prefix(1);
+    while (!media.empty() && (media.back() == ' ' || media.back() == '\t'))
+        media.remove_suffix(1);
+    return media;
+}
+
+/// True when an item of the comma-separated, q-weighted list `field` (Accept,
+/// Accept-Encoding) satisfies `match` (given the item without parameters) and is not refused
+/// with q=0.
+template <class Match>
+bool list_accepts(std::string_view field, Match match) {
+    while (!field.empty()) {
+        const std::size_t comma = field.find(',');
+        const std::string_view item = field.substr(0, comma);
+        bool refused = false;  // "q=0" (or 0.0): not this one
+        if (const std::size_t semicolon = item.find(';'); semicolon != std::string_view::npos) {
+            const std::string parameters{item.substr(semicolon)};
+            if (const std::size_t q = parameters.find("q="); q != std::string::npos)
+                refused = std::strtod(parameters.c_str() + q + 2, nullptr) <= 0.0;
+        }
+        if (!refused && match(media_type(item)))
+            return true;
+        if (comma == std::string_view::npos)
+            break;
+        field.remove_prefix(comma + 1);
+    }
+    return false;
+}
+
 /// One request as the server parsed it (hio: the WSGI environ).
 struct Request {
     std::string method;        ///< "GET", "POST", ...
@@ -141,11 +176,7 @@ struct Request {
     /// another Content-Type and 400 for a malformed body.
     [[nodiscard]] QueryParams form() const {
         const std::string type = headers.value("Content-Type");
-        const std::string_view media = std::string_view{type}.substr(0, type.find(';'));
-        std::string_view trimmed = media;
-        while (!trimmed.empty() && (trimmed.back() == ' ' || trimmed.back() == '\t'))
-            trimmed.remove_suffix(1);
-        if (!iequals(trimmed, "application/x-www-form-urlencoded"))
+        if (!iequals(media_type(type), "application/x-www-form-urlencoded"))
             throw Error{415, "Unsupported Media Type",
                         "expected an application/x-www-form-urlencoded body, got '" + type + "'"};
         return decode(body, "form body");

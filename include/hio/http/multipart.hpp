@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include <hio/error.hpp>
 #include <hio/http/error.hpp>
 #include <hio/http/message.hpp>
 
@@ -43,10 +44,7 @@ struct MultipartLimits {
 /// The boundary of a `multipart/form-data; boundary=...` Content-Type, or nothing.
 inline std::optional<std::string> multipart_boundary(std::string_view content_type) {
     const std::size_t semicolon = content_type.find(';');
-    std::string_view media = content_type.substr(0, semicolon);
-    while (!media.empty() && media.back() == ' ')
-        media.remove_suffix(1);
-    if (!iequals(media, "multipart/form-data") || semicolon == std::string_view::npos)
+    if (!iequals(media_type(content_type), "multipart/form-data") || semicolon == std::string_view::npos)
         return std::nullopt;
     std::string_view rest = content_type.substr(semicolon + 1);
     while (!rest.empty()) {
@@ -264,8 +262,10 @@ public:
         }
     }
 
-    /// Adds a text field.
+    /// Adds a text field. Throws ValidationError when `value` holds the boundary's delimiter
+    /// (it would end the part early; a random boundary makes that all but impossible).
     MultipartBuilder& field(std::string_view name, std::string_view value) {
+        check(value);
         body_ += "--" + boundary_ + "\r\nContent-Disposition: form-data; name=\"" + quoted(name) + "\"\r\n\r\n";
         body_.append(value);
         body_ += "\r\n";
@@ -275,6 +275,7 @@ public:
     /// Adds a file field.
     MultipartBuilder& file(std::string_view name, std::string_view filename, std::string_view content_type,
                            std::string_view content) {
+        check(content);
         body_ += "--" + boundary_ + "\r\nContent-Disposition: form-data; name=\"" + quoted(name) + "\"; filename=\"" +
                  quoted(filename) + "\"\r\nContent-Type: " + std::string{content_type} + "\r\n\r\n";
         body_.append(content);
@@ -288,6 +289,11 @@ public:
     [[nodiscard]] std::string body() const { return body_ + "--" + boundary_ + "--\r\n"; }
 
 private:
+    void check(std::string_view content) const {
+        if (content.find("\r\n--" + boundary_) != std::string_view::npos || content.rfind("--" + boundary_, 0) == 0)
+            throw ValidationError{"http::MultipartBuilder: a part holds the boundary " + boundary_};
+    }
+
     static std::string quoted(std::string_view text) {
         std::string out;
         for (const char c : text) {

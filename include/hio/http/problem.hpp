@@ -4,7 +4,6 @@
 /// that accepts JSON, plain text otherwise (hio: HTTPError.render).
 
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -40,31 +39,9 @@ inline std::string json_quote(std::string_view text) {
 /// True when the Accept field `accept` asks for JSON (application/json, application/problem+json,
 /// or any +json type) with a q above 0.
 inline bool accepts_json(std::string_view accept) {
-    while (!accept.empty()) {
-        const std::size_t comma = accept.find(',');
-        std::string_view item = accept.substr(0, comma);
-        const std::size_t semicolon = item.find(';');
-        std::string_view type = item.substr(0, semicolon);
-        while (!type.empty() && type.front() == ' ')
-            type.remove_prefix(1);
-        while (!type.empty() && type.back() == ' ')
-            type.remove_suffix(1);
-        const bool json = iequals(type, "application/json") ||
-                          (type.size() >= 5 && iequals(type.substr(type.size() - 5), "+json"));
-        bool refused = false;  // "q=0" (or 0.0, 0.000) says: not this one
-        if (semicolon != std::string_view::npos) {
-            const std::string parameters{item.substr(semicolon)};
-            const std::size_t q = parameters.find("q=");
-            if (q != std::string::npos)
-                refused = std::strtod(parameters.c_str() + q + 2, nullptr) <= 0.0;
-        }
-        if (json && !refused)
-            return true;
-        if (comma == std::string_view::npos)
-            break;
-        accept.remove_prefix(comma + 1);
-    }
-    return false;
+    return list_accepts(accept, [](std::string_view type) {
+        return iequals(type, "application/json") || (type.size() >= 5 && iequals(type.substr(type.size() - 5), "+json"));
+    });
 }
 
 /// The response for `error` thrown while answering `request`: its status and extra fields,

@@ -204,9 +204,12 @@ private:
             // them in the stream while tx holds a stream's capacity): else a slow reader
             // would have the server look at its connection every pass.
             return out_at < out.size() || body_at < whole_body().size() ||
-                   (stream && (stream->ended() ||
-                               (stream->queued() != 0 &&
-                                connection.tx_buffer().size() < stream->options().capacity)));
+                   (stream && (stream->ended() || (stream->queued() != 0 && tx_has_room_for_stream())));
+        }
+        // pump() takes from the stream only while tx holds less than the stream's capacity, so
+        // a slow reader holds about one stream's worth in tx, not a whole tx buffer.
+        [[nodiscard]] bool tx_has_room_for_stream() const noexcept {
+            return connection.tx_buffer().size() < stream->options().capacity;
         }
         void on_stream_ready() noexcept override { connection.request_service(); }
     };
@@ -289,7 +292,7 @@ private:
         BodyStream& stream = *session.stream;
         // While tx still holds a stream's worth for a slow reader, leave the next piece in the
         // stream: the producer waits (back pressure) instead of every buffer on the way filling.
-        if (stream.queued() != 0 && session.connection.tx_buffer().size() >= stream.options().capacity)
+        if (stream.queued() != 0 && !session.tx_has_room_for_stream())
             return;
         if (stream.queued() != 0) {
             const std::string_view data = stream.pending();

@@ -8,11 +8,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
 #include <ctime>
+#include <iterator>
 #include <list>
 #include <memory>
 #include <optional>
@@ -113,8 +115,10 @@ public:
     StaticFiles(const StaticFiles&) = delete;
     StaticFiles& operator=(const StaticFiles&) = delete;
     ~StaticFiles() {
-        for (Transfer& transfer : transfers_)
+        for (Transfer& transfer : transfers_) {
+            transfer.stream->on_room({});  // a server that outlives us must not call back
             ::close(transfer.fd);
+        }
     }
 
     /// Answers `request` from the file at its path (a Handler).
@@ -200,43 +204,25 @@ public:
                 return plain(response, 500, "500 Internal Server Error\n");
             return;
         }
-        auto stream = response.stream({.capacity = options_.chunk, .content_length = length});
-        stream->on_room([this] { doer_.wake(); });  // the client took a chunk: read the next
-        transfers_.push_back({fd, first, length, std::move(stream)});
-        doer_.wake();
+        transfers_.push_back({fd, first, length, response.stream({.capacity = options_.chunk, .content_length = length})});
+        const auto transfer = std::prev(transfers_.end());
+        transfer->stream->on_room([this, transfer] { mark(transfer); });  // the client took a chunk
+        mark(transfer);
     }
 
-    /// Moves file bytes into the streams that have room; closes finished or abandoned ones.
+    /// Moves file bytes into the streams whose client took what they held (only those: a
+    /// thousand slow readers cost nothing until one reads); closes finished or abandoned ones.
     /// The doer calls it each run. Returns true while transfers remain.
     bool pump() {
-        for (auto it = transfers_.begin(); it != transfers_.end();) {
-            Transfer& t = *it;
-            bool done = t.stream->closed() || t.stream->ended();
-            while (!done && t.left != 0) {
-                const std::size_t room = t.stream->room();
-                if (room == 0)
-                    break;
-                const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>({room, t.left, buffer_.size()}));
-                const ssize_t got = ::pread(t.fd, buffer_.data(), want, static_cast<off_t>(t.offset));
-                if (got <= 0) {  // the file shrank or failed under us: the client sees a cut body
-                    t.stream->abort();
-                    done = true;
-                    break;
-                }
-                const std::size_t taken = t.stream->write(std::string_view{buffer_.data(), static_cast<std::size_t>(got)});
-                t.offset += taken;
-                t.left -= taken;
-            }
-            if (!done && t.left == 0) {
-                t.stream->end();
-                done = true;
-            }
-            if (done) {
-                ::close(t.fd);
-                it = transfers_.erase(it);
-            } else {
-                ++it;
-            }
+        std::vector<Transfers::iterator> due;
+        due.swap(ready_);
+        for (const Transfers::iterator it : due) {
+            it->ready = false;
+            if (feed(*it))
+                continue;
+            it->stream->on_room({});  // the server may hold the stream longer than we do
+            ::close(it->fd);
+            transfers_.erase(it);
         }
         return !transfers_.empty();
     }
@@ -256,7 +242,41 @@ private:
         std::uint64_t offset;
         std::uint64_t left;
         std::shared_ptr<BodyStream> stream;
+        bool ready = false;  // listed in ready_
     };
+    using Transfers = std::list<Transfer>;  // stable iterators: the streams' callbacks hold them
+
+    // Lists a transfer whose stream has room (or closed) for the next pump, once.
+    void mark(Transfers::iterator transfer) noexcept {
+        if (transfer->ready)
+            return;
+        transfer->ready = true;
+        ready_.push_back(transfer);
+        doer_.wake();
+    }
+
+    // Reads into the stream while it has room; false once the transfer is over (sent whole,
+    // abandoned by the client, or the file failed).
+    bool feed(Transfer& t) {
+        if (t.stream->closed() || t.stream->ended())
+            return false;
+        while (t.left != 0) {
+            const std::size_t room = t.stream->room();
+            if (room == 0)
+                return true;
+            const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>({room, t.left, buffer_.size()}));
+            const ssize_t got = ::pread(t.fd, buffer_.data(), want, static_cast<off_t>(t.offset));
+            if (got <= 0) {  // the file shrank or failed under us: the client sees a cut body
+                t.stream->abort();
+                return false;
+            }
+            const std::size_t taken = t.stream->write(std::string_view{buffer_.data(), static_cast<std::size_t>(got)});
+            t.offset += taken;
+            t.left -= taken;
+        }
+        t.stream->end();
+        return false;
+    }
 
     // Runs the pump, then idles until a stream has room again (on_room) or a new body starts.
     class Pump final : public Doer {
@@ -387,7 +407,8 @@ private:
     StaticFilesOptions options_;
     std::string root_;
     std::vector<char> buffer_;
-    std::list<Transfer> transfers_;
+    Transfers transfers_;
+    std::vector<Transfers::iterator> ready_;
     std::uint64_t served_ = 0;
     Pump doer_;
 };
