@@ -14,7 +14,7 @@ using hio_test::HttpRig;
 
 namespace {
 
-void app(const hio::http::Request& request, hio::http::Response& response) {
+void forms_app(const hio::http::Request& request, hio::http::Response& response) {
     if (request.path == "/search") {
         const hio::http::QueryParams q = request.query();
         response.body = "q=" + q.value("q") + " tags=" + std::to_string(q.get_all("tag").size()) + "\n";
@@ -46,30 +46,30 @@ void app(const hio::http::Request& request, hio::http::Response& response) {
 
 TEST_CASE("curl: query parameters and a form body arrive decoded", "[http][app][peer]") {
     using hio_test::curl;
-    CHECK(curl(app, {"{base}/search?q=caf%C3%A9+au+lait&tag=a&tag=b"}) == "q=café au lait tags=2\n");
-    CHECK(curl(app, {"--data-urlencode", "name=Ada & Co", "{base}/form"}) == "hello Ada & Co\n");
-    std::string out = curl(app, {"-i", "{base}/search?q=%zz"});
+    CHECK(curl(forms_app, {"{base}/search?q=caf%C3%A9+au+lait&tag=a&tag=b"}) == "q=café au lait tags=2\n");
+    CHECK(curl(forms_app, {"--data-urlencode", "name=Ada & Co", "{base}/form"}) == "hello Ada & Co\n");
+    std::string out = curl(forms_app, {"-i", "{base}/search?q=%zz"});
     CHECK(out.rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0);
     CHECK(out.find("malformed percent-encoding in the query") != std::string::npos);
-    out = curl(app, {"-i", "--data", "x", "-H", "Content-Type: text/plain", "{base}/form"});
+    out = curl(forms_app, {"-i", "--data", "x", "-H", "Content-Type: text/plain", "{base}/form"});
     CHECK(out.rfind("HTTP/1.1 415 Unsupported Media Type\r\n", 0) == 0);
 }
 
 TEST_CASE("curl: an http::Error is problem+json for a JSON client, text for others, other exceptions say nothing",
           "[http][app][peer]") {
     using hio_test::curl;
-    std::string out = curl(app, {"-i", "-H", "Accept: application/problem+json", "{base}/nowhere"});
+    std::string out = curl(forms_app, {"-i", "-H", "Accept: application/problem+json", "{base}/nowhere"});
     INFO(out);
     CHECK(out.rfind("HTTP/1.1 404 Not Found\r\n", 0) == 0);
     CHECK(out.find("\r\nContent-Type: application/problem+json\r\n") != std::string::npos);
     CHECK(out.find("{\"type\": \"about:blank\", \"title\": \"No such page\", \"status\": 404, "
                    "\"detail\": \"/nowhere is not here\"}") != std::string::npos);
-    CHECK(curl(app, {"{base}/nowhere"}) == "404 Not Found\nNo such page\n/nowhere is not here\n");
-    CHECK(curl(app, {"-u", "ada:secret", "{base}/private"}) == "welcome ada\n");
-    out = curl(app, {"-i", "-u", "ada:wrong", "{base}/private"});
+    CHECK(curl(forms_app, {"{base}/nowhere"}) == "404 Not Found\nNo such page\n/nowhere is not here\n");
+    CHECK(curl(forms_app, {"-u", "ada:secret", "{base}/private"}) == "welcome ada\n");
+    out = curl(forms_app, {"-i", "-u", "ada:wrong", "{base}/private"});
     CHECK(out.rfind("HTTP/1.1 401 Unauthorized\r\n", 0) == 0);
     CHECK(out.find("\r\nWWW-Authenticate: Basic realm=\"app\"\r\n") != std::string::npos);
-    out = curl(app, {"-i", "{base}/boom"});
+    out = curl(forms_app, {"-i", "{base}/boom"});
     CHECK(out.rfind("HTTP/1.1 500 Internal Server Error\r\n", 0) == 0);
     CHECK(out.find("secret") == std::string::npos);
 }
@@ -80,14 +80,14 @@ TEST_CASE("curl -F uploads fields and a file as multipart/form-data, our client'
     {
         std::ofstream{file, std::ios::binary} << std::string(100000, 'u');
     }
-    CHECK(hio_test::curl(app, {"-F", "title=holiday", "-F", "photo=@" + file + ";type=image/jpeg", "{base}/upload"}) ==
+    CHECK(hio_test::curl(forms_app, {"-F", "title=holiday", "-F", "photo=@" + file + ";type=image/jpeg", "{base}/upload"}) ==
           "title=7\nphoto=" + std::filesystem::path{file}.filename().string() + ":100000\n");
     std::remove(file.c_str());
-    const std::string out = hio_test::curl(app, {"-i", "-H", "Content-Type: multipart/form-data; boundary=b",
+    const std::string out = hio_test::curl(forms_app, {"-i", "-H", "Content-Type: multipart/form-data; boundary=b",
                                                  "--data-binary", "--b\r\nno end", "{base}/upload"});
     CHECK(out.rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0);
 
-    HttpRig server{app};
+    HttpRig server{forms_app};
     hio::http::Client client{server.rig.network};
     hio::http::ClientDoer doer{client};
     hio::http::MultipartBuilder form;
@@ -113,7 +113,7 @@ TEST_CASE("curl: CORS answers preflights from allowed origins and marks their an
             response.headers.set("X-Total", "1");
         }
     } timing;
-    const hio::http::Handler handler = hio::http::chain(app, {&cors, &timing});
+    const hio::http::Handler handler = hio::http::chain(forms_app, {&cors, &timing});
     using hio_test::curl;
     std::string out = curl(handler, {"-i", "-X", "OPTIONS", "-H", "Origin: https://app.example", "-H",
                                      "Access-Control-Request-Method: POST", "{base}/items"});
@@ -138,7 +138,7 @@ TEST_CASE("curl: CORS answers preflights from allowed origins and marks their an
 
 TEST_CASE("Python's http.client and json: a JSON body in, a JSON answer out, malformed JSON a 400 that says where",
           "[http][app][peer][json]") {
-    HttpRig server{app};
+    HttpRig server{forms_app};
     std::string out;
     const int code = server.python(
         "import json\n"
@@ -163,7 +163,7 @@ TEST_CASE("Python's http.client and json: a JSON body in, a JSON answer out, mal
 }
 
 TEST_CASE("Our client sends a JSON request and reads the JSON answer", "[http][app][json]") {
-    HttpRig server{app};
+    HttpRig server{forms_app};
     hio::http::Client client{server.rig.network};
     hio::http::ClientDoer doer{client};
     client.request(hio::http::json_request("POST", hio::http::with_query("http://127.0.0.1:" + server.port() + "/items",

@@ -29,9 +29,6 @@ protected:
     }
 };
 
-bool run_until(hio::Reactor& reactor, std::vector<hio::Doer*> doers, const std::function<bool()>& goal) {
-    return hio_test::run_until(reactor, std::move(doers), goal, 5.0).reached;
-}
 
 }  // namespace
 
@@ -42,7 +39,7 @@ TEST_CASE("A cooked Console gets the lines typed, edited by the terminal, Ctrl-D
     hio::serial::Console console{reactor, {.source = hio::serial::ConsoleSource::path, .path = terminal.slave}};
     Reader reader{console};
     bool typed = false;
-    REQUIRE(run_until(reactor, {&reader}, [&] {
+    REQUIRE(hio_test::reached(reactor, {&reader}, [&] {
         if (!typed) {
             terminal.write("hello\nwrongg\x7f\nlast without end");  // \x7f: backspace, the terminal edits
             terminal.write("\x04\x04");  // Ctrl-D ends the partial line, a second one the input
@@ -64,7 +61,7 @@ TEST_CASE("A raw Console turns the terminal's echo and line editing off, and bac
                                            .max_line = 100}};
     Reader reader{console};
     bool typed = false;
-    REQUIRE(run_until(reactor, {&reader}, [&] {
+    REQUIRE(hio_test::reached(reactor, {&reader}, [&] {
         if (!typed) {
             CHECK(console.terminal());
             CHECK((terminal.settings().c_lflag & (ICANON | ECHO)) == 0);

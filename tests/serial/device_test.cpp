@@ -12,13 +12,6 @@
 #include "support/pty.hpp"
 
 
-namespace {
-
-bool run_until(hio::Reactor& reactor, std::vector<hio::Doer*> doers, const std::function<bool()>& goal) {
-    return hio_test::run_until(reactor, std::move(doers), goal, 5.0).reached;
-}
-
-}  // namespace
 
 TEST_CASE("A Device is set raw, 8N1, at the baud asked, and its old settings come back at close", "[serial][device]") {
     hio::Reactor reactor;
@@ -55,7 +48,7 @@ TEST_CASE("Bytes from the far end arrive in rx and an EchoDeviceDoer sends them 
         binary.push_back(static_cast<char>(i));  // raw: no byte is special, not even ^C or ^D
     std::string back;
     bool sent = false;
-    REQUIRE(run_until(reactor, {&echo}, [&] {
+    REQUIRE(hio_test::reached(reactor, {&echo}, [&] {
         if (!sent) {
             line.write(binary);
             sent = true;
@@ -74,7 +67,7 @@ TEST_CASE("A Device that nobody reads holds at most its buffer, the rest waits i
     line.write(std::string(1000, 'x'));
     std::uint64_t received = 0;
     std::size_t taken = 0;
-    REQUIRE(run_until(reactor, {&idle}, [&] {
+    REQUIRE(hio_test::reached(reactor, {&idle}, [&] {
         if (device.connection().rx_buffer().size() < 64)
             return false;
         received = device.connection().bytes_received();

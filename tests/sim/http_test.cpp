@@ -20,7 +20,7 @@
 
 namespace {
 
-constexpr double tick = 1.0 / 1024;
+using hio_test::tick;
 
 // /echo answers the body, /id/N answers "N", /chunked streams X-N bytes of 'c', /events sends
 // five events and ends.

@@ -11,7 +11,7 @@
 
 namespace {
 
-void handle(const hio::http::Request& request, hio::http::Response& response) {
+void replay_handler(const hio::http::Request& request, hio::http::Response& response) {
     if (request.path == "/echo") {
         response.headers.set("Content-Type", "application/octet-stream");
         response.body = request.body;
@@ -58,7 +58,7 @@ TEST_CASE("A capture of a real HTTP session replays through the simulation byte 
     hio::Doist doist{{.tock = tock, .limit = 20.0, .real = true, .waiter = &reactor}};
     hio::WireLogNetwork logged{network, capture, doist};
     hio::tcp::Server tcp{logged, {.port = 0}};
-    hio::http::ServerDoer http{tcp, handle};
+    hio::http::ServerDoer http{tcp, replay_handler};
     tcp.open();
     const std::string output = hio_test::temp_path("replay_out");
     hio_test::ProcessDoer client{
@@ -89,7 +89,7 @@ TEST_CASE("A capture of a real HTTP session replays through the simulation byte 
     hio::sim::Host& server_host = world.host("server");
     hio::sim::Host& peers = world.host("peers");
     hio::tcp::Server sim_tcp{server_host.network(), {.host = "server", .port = 80}};
-    hio::http::ServerDoer sim_http{sim_tcp, handle};
+    hio::http::ServerDoer sim_http{sim_tcp, replay_handler};
     server_host.add({&sim_http});
     hio::sim::Replay replay{reread, peers.network(), "server", 80, tock};
     peers.add({&replay});

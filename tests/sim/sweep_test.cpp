@@ -15,7 +15,7 @@
 
 namespace {
 
-constexpr double tick = 1.0 / 1024;
+using hio_test::tick;
 
 // The fault menu a sweep draws from (each seed turns each kind on or off and picks a rate).
 hio::sim::FaultOptions most_faults() {

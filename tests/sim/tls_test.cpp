@@ -20,7 +20,7 @@ using hio_test::pki;
 
 namespace {
 
-constexpr double tick = 1.0 / 1024;
+using hio_test::tick;
 
 // A TLS echo server on "server":443 and `count` echo clients, all over the simulation.
 struct TlsWorld {

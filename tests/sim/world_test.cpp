@@ -12,7 +12,7 @@
 
 namespace {
 
-constexpr double tick = 1.0 / 1024;  // dyadic: sums of it are exact
+using hio_test::tick;
 
 // The echo server on host "server" port 7 and `count` echo clients on host "client".
 struct EchoWorld {

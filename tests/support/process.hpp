@@ -65,6 +65,12 @@ inline RunOutcome run_until(hio::Waiter& waiter, std::vector<hio::Doer*> doers, 
     return outcome;
 }
 
+/// run_until() with a 5 s limit: whether `goal()` came to hold.
+inline bool reached(hio::Waiter& waiter, std::vector<hio::Doer*> doers, const std::function<bool()>& goal,
+                    double limit = 5.0) {
+    return run_until(waiter, std::move(doers), goal, limit).reached;
+}
+
 /// Runs `argv` with stdin from `input` and stdout to `output` (paths; empty: /dev/null);
 /// finishes when the program exits. A program still running at exit is killed.
 class ProcessDoer : public hio::Doer {

@@ -18,6 +18,9 @@
 
 namespace hio_test {
 
+/// The tock of the simulation tests: dyadic, so sums of it are exact.
+inline constexpr double tick = 1.0 / 1024;
+
 /// True in the sanitized build, where sweeps run fewer seeds.
 #ifdef HIO_TEST_SANITIZED
 inline constexpr bool sanitized = true;

@@ -327,6 +327,7 @@ TEST_CASE("A TLS context reports unreadable files and mismatched keys by name", 
 }
 
 // Starts waves of TLS clients in `clients` one after the other, each when the last has finished.
+namespace {
 class Waves : public hio::Doer {
 public:
     Waves(NetRig& rig, hio::DoDoer& clients, std::uint16_t port, std::size_t waves, std::size_t per_wave)
@@ -370,6 +371,7 @@ private:
     std::size_t wave_ = 0;
     std::vector<std::unique_ptr<TlsClientRun>> runs_;
 };
+}  // namespace
 
 TEST_CASE("Thousands of TLS connections come and go without leaking", "[tls][leak]") {
     // Run under ASan (the sanitized suite): LeakSanitizer fails the run on any SSL object left.
