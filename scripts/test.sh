@@ -33,10 +33,11 @@ run_suite() {
 total=$SECONDS
 # -g1 (line tables: enough for backtraces) instead of -g: gcc's full debug information of
 # these template-heavy tests costs 40% of the build (28 s vs 16 s for one test file). The
-# test executables (and the library inlined into them) at -O1, which costs 35% less to build
-# than -O2 (sim/http_test.cpp: 10.9 s vs 16.8 s), each as two unity translation units (the
-# net tests: 52 s of compiler CPU instead of 132); the examples, whose tests drive the real
-# binaries, and the benchmarks stay at -O2, and the sanitized suite runs everything at -O0.
+# test, example and benchmark executables (and the library inlined into them) at -O1, which
+# costs 35% less to build than -O2 (sim/http_test.cpp: 10.9 s vs 16.8 s), the test files
+# as two unity translation units per executable (the net tests: 52 s of compiler CPU
+# instead of 132); the sanitized suite runs everything at -O0. Benchmarks are measured from
+# a Release build of their own (docs/benchmarks.md), not from this one.
 run_suite "gcc" build/test-gcc \
     -DCMAKE_CXX_COMPILER=g++ -DCMAKE_C_COMPILER=gcc \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHIO_WERROR=ON -DHIO_BUILD_BENCH=ON -DHIO_TEST_OPTIMIZE=-O1 -DHIO_TEST_UNITY=ON \
