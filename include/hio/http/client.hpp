@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -31,6 +32,7 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include <hio/deck.hpp>
 #include <hio/detail/validate.hpp>
@@ -85,6 +87,25 @@ struct ClientResponse {
 };
 
 /// Settings of a Client. Every interval is tyme, so a client behaves the same in virtual time.
+/// Decodes a response body in a content coding (ClientOptions::decodings), piece by piece:
+/// gzip in hio/http/gzip.hpp (gzip_decoding()).
+class BodyDecoder {
+public:
+    virtual ~BodyDecoder() = default;
+    /// Appends to `out` what `data` decodes to. Throws ValidationError for corrupt data, and
+    /// when `out` would pass `limit` bytes (a compression bomb).
+    virtual void decode(std::string_view data, std::string& out, std::size_t limit) = 0;
+    /// Throws ValidationError unless the encoded data ended where it should (not cut short).
+    virtual void finish() = 0;
+};
+
+/// A content coding a Client can decode: its name in Accept-Encoding and Content-Encoding
+/// ("gzip"; "x-gzip" is taken for it too), and a way to make one decoder per response.
+struct ContentDecoding {
+    std::string coding;
+    std::function<std::unique_ptr<BodyDecoder>()> make;
+};
+
 struct ClientOptions {
     /// Tyme a request may take from its start (connecting included) to its complete response;
     /// for an event stream, to its headers. 0: no limit.
@@ -121,6 +142,11 @@ struct ClientOptions {
     /// origin at its maximum waits for one of its connections, and the requests queued after
     /// it wait too (they keep their order).
     std::size_t max_per_origin = 0;
+    /// Content codings the client decodes: requests without an Accept-Encoding field get one
+    /// listing them, and a response in one of them (whole or an event stream) is delivered
+    /// decoded, without its Content-Encoding and Content-Length fields; max_body_bytes then
+    /// bounds the decoded body. Empty (the default): bodies arrive as sent.
+    std::vector<ContentDecoding> decodings{};
 };
 
 namespace detail {
@@ -148,6 +174,8 @@ struct ClientExchange {
     EventParser events;       // for an event-stream response
     std::string stream_bytes;  // event-stream bytes parsed by llhttp, not yet into events()
     std::optional<ResponseParser::Outcome> ended;  // the end of a stream, once its events are taken
+    std::unique_ptr<BodyDecoder> decoder;  // the response's content coding, once its headers came
+    bool coding_known = false;             // decoder was looked for
     double heard_at = -1.0;   // tyme bytes last arrived (or the request was sent)
     bool answered = false;    // some byte of a response (even an interim one) arrived
     bool close = false;       // this request asked to close the connection after it
@@ -349,6 +377,13 @@ private:
     using Exchange = detail::ClientExchange;
     using Lane = detail::ClientLane;
 
+    static std::string accept_encoding(const ClientOptions& options) {
+        std::string value;
+        for (const ContentDecoding& decoding : options.decodings)
+            value += (value.empty() ? "" : ", ") + decoding.coding;
+        return value;
+    }
+
     static ClientOptions checked(ClientOptions options) {
         hio::detail::require_non_negative("http::ClientOptions", "timeout", options.timeout);
         hio::detail::require_non_negative("http::ClientOptions", "stream_idle_timeout", options.stream_idle_timeout);
@@ -360,6 +395,10 @@ private:
             options.max_connections == 0)
             throw ValidationError{
                 "http::ClientOptions: max_events, buffer_size, max_header_bytes and max_connections must be >= 1"};
+        for (const ContentDecoding& decoding : options.decodings)
+            if (decoding.coding.empty() || !decoding.make || !detail::is_http_token(decoding.coding))
+                throw ValidationError{"http::ClientOptions: a decoding needs a coding name (a token) and a maker, got '" +
+                                      decoding.coding + "'"};
         return options;
     }
 
@@ -466,6 +505,7 @@ private:
              .target = job.url.target,
              .host = job.url.authority(),
              .user_agent = options_.user_agent,
+             .accept_encoding = accept_encoding_,
              .content_length = expects_body ? std::optional<std::size_t>{request.body.size()} : std::nullopt});
         exchange.out += request.body;
         if (!lane.parser)
@@ -539,11 +579,14 @@ private:
             return true;
         Exchange& exchange = *lane.exchange;
         std::string& body = lane.parser->body();
-        exchange.stream_bytes += body;
-        body.clear();
         std::string& bytes = exchange.stream_bytes;
         std::size_t at = 0;
         try {
+            if (BodyDecoder* decoder = decoder_for(lane))
+                decoder->decode(body, bytes, options_.max_body_bytes);
+            else
+                bytes += body;
+            body.clear();
             while (at < bytes.size() && events_.size() < options_.max_events) {
                 const std::size_t end = bytes.find_first_of("\r\n", at);
                 const std::size_t next = end == std::string::npos ? bytes.size() : end + 1;
@@ -668,16 +711,58 @@ private:
         const bool stream = lane.event_stream();
         if (lane.parser && lane.exchange && lane.parser->headers_complete()) {
             detail::ResponseParser& parser = *lane.parser;
+            decoder_for(lane);  // while the headers are the parser's
             response.status = parser.status();
             response.reason = parser.reason_phrase();
             response.version_minor = parser.version_minor();
             response.headers = std::move(parser.headers());
             response.trailers = std::move(parser.trailers());
             response.body = parser.event_stream() ? std::string{} : std::move(parser.body());
+            if (!error)
+                decode(lane, response, error, message);
         }
         answer(lane, std::move(response), error, std::move(message));
         if (stream)
             lane.drop();
+    }
+
+    // The decoder for the lane's response in a coding the client asked for (made once its
+    // headers are in), or null.
+    BodyDecoder* decoder_for(Lane& lane) {
+        Exchange& exchange = *lane.exchange;
+        if (!exchange.coding_known && lane.parser->headers_complete()) {
+            exchange.coding_known = true;
+            std::string coding{trim_blanks(lane.parser->headers().value("Content-Encoding"))};
+            if (coding.size() > 2 && iequals(std::string_view{coding}.substr(0, 2), "x-"))
+                coding.erase(0, 2);  // x-gzip is gzip (RFC 9110 8.4.1.3)
+            for (const ContentDecoding& decoding : options_.decodings)
+                if (!coding.empty() && iequals(coding, decoding.coding))
+                    exchange.decoder = decoding.make();
+        }
+        return exchange.decoder.get();
+    }
+
+    // Decodes a whole body in the coding the client asked for, in place; a corrupt one (or one
+    // decoding past max_body_bytes) becomes a bad_response error. An empty body (HEAD, 304)
+    // has nothing to decode.
+    void decode(Lane& lane, ClientResponse& response, std::error_code& error, std::string& message) {
+        BodyDecoder* decoder = decoder_for(lane);
+        if (decoder == nullptr)
+            return;
+        try {
+            if (!lane.parser->event_stream() && !response.body.empty()) {
+                std::string decoded;
+                decoder->decode(response.body, decoded, options_.max_body_bytes);
+                decoder->finish();
+                response.body = std::move(decoded);
+            }
+            response.headers.remove("Content-Encoding");
+            response.headers.remove("Content-Length");
+        } catch (const hio::Error& failure) {
+            response.body.clear();
+            error = Errc::bad_response;
+            message = "bad response from " + lane.job->url.authority(true) + ": " + failure.what();
+        }
     }
 
     // Fails the lane's job (or resumes it, for an event stream with resume_streams).
@@ -731,6 +816,7 @@ private:
     hio::Network& network_;
     hio::Network* tls_network_;
     ClientOptions options_;
+    std::string accept_encoding_ = accept_encoding(options_);  // the decodings, as a field value
     std::deque<Job> queue_;
     std::deque<Lane> lanes_;  // a deque: lanes keep their addresses as others are added
     Deck<ClientResponse> responses_;

@@ -97,17 +97,21 @@ private:
     std::vector<Field> fields_;
 };
 
+/// `text` without the blanks (spaces, tabs) around it.
+inline std::string_view trim_blanks(std::string_view text) noexcept {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+        text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
+        text.remove_suffix(1);
+    return text;
+}
+
 /// True when the comma-separated header value `list` holds `token` (ignoring case), as in
 /// `Connection: keep-alive, Upgrade`.
 inline bool has_token(std::string_view list, std::string_view token) {
     while (!list.empty()) {
         const std::size_t comma = list.find(',');
-        std::string_view item = list.substr(0, comma);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
-            item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
-            item.remove_suffix(1);
-        if (iequals(item, token))
+        if (iequals(trim_blanks(list.substr(0, comma)), token))
             return true;
         if (comma == std::string_view::npos)
             break;
@@ -119,12 +123,7 @@ inline bool has_token(std::string_view list, std::string_view token) {
 /// The media type of a Content-Type value, without its parameters or the blanks around it:
 /// "text/html; charset=utf-8" -> "text/html".
 inline std::string_view media_type(std::string_view content_type) {
-    std::string_view media = content_type.substr(0, content_type.find(';'));
-    while (!media.empty() && (media.front() == ' ' || media.front() == '\t'))
-        media.remove_prefix(1);
-    while (!media.empty() && (media.back() == ' ' || media.back() == '\t'))
-        media.remove_suffix(1);
-    return media;
+    return trim_blanks(content_type.substr(0, content_type.find(';')));
 }
 
 /// True when an item of the comma-separated, q-weighted list `field` (Accept,

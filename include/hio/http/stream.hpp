@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <functional>
 #include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +34,18 @@ protected:
     StreamWaker& operator=(const StreamWaker&) = default;
     ///@}
     ~StreamWaker() = default;
+};
+
+/// A content coding applied to a BodyStream as it is written (BodyStream::encode_with): gzip
+/// in hio/http/gzip.hpp. Each encode() flushes, so a client can decode every byte written so
+/// far (an event stream's events arrive when sent, not when a compressor's buffer fills).
+class BodyEncoder {
+public:
+    virtual ~BodyEncoder() = default;
+    /// Appends to `out` the encoding of `data`, flushed.
+    virtual void encode(std::string_view data, std::string& out) = 0;
+    /// Appends to `out` the end of the encoding (after the last encode()).
+    virtual void finish(std::string& out) = 0;
 };
 
 /// Settings of a streamed response body (Response::stream()).
@@ -82,7 +96,10 @@ public:
         const std::size_t accepted = std::min(data.size(), room());
         if (accepted == 0)
             return 0;
-        queue_.append(data.substr(0, accepted));
+        if (encoder_)
+            encoder_->encode(data.substr(0, accepted), queue_);
+        else
+            queue_.append(data.substr(0, accepted));
         written_ += accepted;
         poke();
         return accepted;
@@ -95,6 +112,13 @@ public:
         if (ended_)
             return;
         ended_ = true;
+        if (encoder_ && !closed_) {
+            try {
+                encoder_->finish(queue_);
+            } catch (const std::exception&) {
+                aborted_ = true;  // the client must not take a cut encoding for a whole body
+            }
+        }
         poke();
     }
 
@@ -125,8 +149,30 @@ public:
     /// True once nothing more will reach the client: it went away, the response has no body,
     /// or the body was sent in full.
     [[nodiscard]] bool closed() const noexcept { return closed_; }
-    /// The options it was made with.
+    /// The options it was made with (content_length is unset once an encoder is set).
     [[nodiscard]] const StreamOptions& options() const noexcept { return options_; }
+
+    /// Encodes the body from here on with `encoder` (a Content-Encoding such as gzip, set by
+    /// middleware before the server starts sending): what is queued is encoded now, later
+    /// writes as they come, and end() finishes the encoding. The encoded length is not known
+    /// in advance, so content_length is dropped (the body goes chunked). Capacity and room()
+    /// count encoded bytes. Throws hio::Error once the server has taken bytes.
+    void encode_with(std::unique_ptr<BodyEncoder> encoder) {
+        if (taken_ || encoder_)
+            throw hio::Error{"http::BodyStream: an encoder must be set before the body starts to go out"};
+        if (!encoder)
+            throw ValidationError{"http::BodyStream: the encoder must not be null"};
+        encoder_ = std::move(encoder);
+        options_.content_length.reset();
+        std::string raw;
+        raw.swap(queue_);
+        if (!raw.empty())
+            encoder_->encode(raw, queue_);
+        if (ended_ && !aborted_)  // ended before it went out: the whole body is here
+            encoder_->finish(queue_);
+    }
+    /// True when an encoder was set.
+    [[nodiscard]] bool encoded() const noexcept { return encoder_ != nullptr; }
 
     /// Bytes that mean nothing to the client (an SSE comment) that the server sends when the
     /// stream was silent for `interval` tyme, so that proxies and idle timeouts keep the
@@ -153,6 +199,7 @@ public:
     /// there is room (see on_room).
     void discard() noexcept {
         const bool had = !queue_.empty();
+        taken_ = taken_ || had;
         queue_.clear();
         if (had && on_room_)
             on_room_();
@@ -174,7 +221,10 @@ public:
     void beat() {
         if (closed_ || ended_ || heartbeat_text_.empty() || queued() != 0)
             return;
-        queue_ = heartbeat_text_;
+        if (encoder_)
+            encoder_->encode(heartbeat_text_, queue_);
+        else
+            queue_ = heartbeat_text_;
         poke();
     }
 
@@ -198,11 +248,13 @@ private:
     std::uint64_t written_ = 0;
     StreamWaker* waker_ = nullptr;
     std::function<void()> on_room_;
+    std::unique_ptr<BodyEncoder> encoder_;
     std::string heartbeat_text_;
     double heartbeat_interval_ = 0.0;
     bool ended_ = false;
     bool aborted_ = false;
     bool closed_ = false;
+    bool taken_ = false;  // the server has taken bytes: too late for an encoder
 };
 
 }  // namespace hio::http

@@ -102,13 +102,15 @@ struct RequestHead {
     std::string_view host;
     /// The User-Agent field, added unless set; empty: none.
     std::string_view user_agent{};
+    /// The Accept-Encoding field, added unless set; empty: none.
+    std::string_view accept_encoding{};
     /// Content-Length, when the request has a body (or a method that expects one).
     std::optional<std::size_t> content_length{};
     /// Send `Connection: close`: this is the connection's last request.
     bool close = false;
 };
 
-/// Appends the request line, Host, User-Agent, the request's fields, Content-Length and
+/// Appends the request line, Host, User-Agent, Accept-Encoding, the request's fields, Content-Length and
 /// Connection, then the blank line.
 inline void write_request_head(std::string& out, const Headers& headers, const RequestHead& head) {
     out.append(head.method).append(" ").append(head.target).append(" HTTP/1.1\r\n");
@@ -116,6 +118,8 @@ inline void write_request_head(std::string& out, const Headers& headers, const R
         write_field(out, "Host", head.host);
     if (!head.user_agent.empty() && !headers.has("User-Agent"))
         write_field(out, "User-Agent", head.user_agent);
+    if (!head.accept_encoding.empty() && !headers.has("Accept-Encoding"))
+        write_field(out, "Accept-Encoding", head.accept_encoding);
     for (const auto& [name, value] : headers)
         if (!(head.close && iequals(name, "Connection")))
             write_field(out, name, value);
