@@ -14,6 +14,7 @@ packages=(
     nginx-light                     # the reference server of the HTTP differential test
     nlohmann-json3-dev              # the opt-in JSON bodies (hio/http/json.hpp) and their tests
     zlib1g-dev                      # the opt-in gzip compression (hio/http/gzip.hpp) and its tests
+    chromium                        # the browser test of examples/web_app (DevTools protocol)
 )
 
 missing=()
