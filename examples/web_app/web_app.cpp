@@ -89,6 +89,8 @@ public:
         return {{"items", std::move(items)}, {"last", last_id_}};
     }
 
+    [[nodiscard]] std::uint64_t last_id() const noexcept { return last_id_; }
+
     [[nodiscard]] const Item* find(std::uint64_t id) const {
         if (items_.empty() || id < items_.front().id || id > last_id_)
             return nullptr;
@@ -210,7 +212,7 @@ int main(int argc, char** argv) {
             const std::uint64_t after = !resumed.empty() ? parse_id(resumed, "Last-Event-ID")
                                         : request.query().has("after")
                                             ? parse_id(request.query().value("after"), "after")
-                                            : feed.list()["last"].get<std::uint64_t>();
+                                            : feed.last_id();
             feed.subscribe(std::move(stream), after);
         });
         router.get("/*", [&files](const hio::http::Request& request, hio::http::Response& response,

@@ -1,10 +1,15 @@
 // The HTTP/1.1 server doer against clients we did not write: curl, Python's http.client, and
 // raw sockets for pipelining and hostile requests. Loopback only, port 0, bounded.
+#include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <hio/hio.hpp>
+#include <hio/http/multipart.hpp>
 
 #include "catch.hpp"
 #include "support/http.hpp"
@@ -354,4 +359,118 @@ TEST_CASE("A one-line handler answers curl", "[http][server][peer]") {
     CHECK(curl.exit_code() == 0);
     CHECK(hio_test::slurp(output) == "hello /world\n");
     std::remove(output.c_str());
+}
+
+namespace {
+
+// Uploads under /upload go part by part into files of `directory` (MultipartSink), for a
+// client with "Authorization: Bearer t", each file at most `file_limit` bytes; any other
+// body is collected as usual (and max_body_bytes, 1 MB, bounds it).
+struct Uploads {
+    std::string directory;
+    std::size_t file_limit = std::size_t{64} << 20;
+    std::vector<std::string> names{};  // "name" or "name=filename" per part
+    std::vector<std::uint64_t> sizes{};
+    std::ofstream file{};
+
+    std::shared_ptr<hio::http::BodySink> choose(const hio::http::Request& request) {
+        if (request.path != "/upload")
+            return nullptr;
+        if (request.headers.value("Authorization") != "Bearer t")
+            throw hio::http::Error{401, "Unauthorized", "uploads need a token", {}, {{"WWW-Authenticate", "Bearer"}}};
+        return std::make_shared<hio::http::MultipartSink>(
+            request, hio::http::MultipartParser::Sinks{
+                         .on_part = [this](const hio::http::PartHeader& part) {
+                             names.push_back(part.filename.empty() ? part.name : part.name + "=" + part.filename);
+                             sizes.push_back(0);
+                             file = std::ofstream{directory + "/part" + std::to_string(names.size()), std::ios::binary};
+                         },
+                         .on_data = [this](std::string_view data) {
+                             if (sizes.back() + data.size() > file_limit)
+                                 throw hio::http::Error{413, "Content Too Large",
+                                                        "a file of at most " + std::to_string(file_limit) + " bytes"};
+                             sizes.back() += data.size();
+                             file.write(data.data(), static_cast<std::streamsize>(data.size()));
+                         },
+                         .on_end = [this] { file.close(); }});
+    }
+
+    void answer(const hio::http::Request& request, hio::http::Response& response) const {
+        response.body = std::to_string(names.size()) + " parts, body " + std::to_string(request.body.size()) +
+                        (request.body_sink ? ", streamed" : "") + ":";
+        for (std::size_t i = 0; i < names.size(); ++i)
+            response.body += " " + names[i] + " " + std::to_string(sizes[i]);
+        response.body += "\n";
+    }
+};
+
+hio::http::ServerOptions upload_options(Uploads& uploads) {
+    return {.body_sink = [&uploads](const hio::http::Request& request) { return uploads.choose(request); }};
+}
+
+}  // namespace
+
+TEST_CASE("curl -F uploads 20 MB through a MultipartSink into a file, while max_body_bytes is 1 MB, "
+          "other bodies still get 413", "[http][server][multipart][peer]") {
+    Uploads uploads{.directory = hio_test::temp_path("uploads")};
+    std::filesystem::create_directories(uploads.directory);
+    const std::string source = hio_test::temp_path("upload_source");
+    std::string content(std::size_t{20} << 20, '\0');
+    for (std::size_t i = 0; i < content.size(); ++i)
+        content[i] = static_cast<char>((i * 7919) >> 5);  // binary, no long runs
+    { std::ofstream{source, std::ios::binary} << content; }
+    const auto handler = [&uploads](const hio::http::Request& request, hio::http::Response& response) {
+        uploads.answer(request, response);
+    };
+    std::string out;
+    {
+        hio_test::HttpRig server{handler, upload_options(uploads)};
+        const std::string url = "http://127.0.0.1:" + server.port() + "/upload";
+        REQUIRE(server.run({"curl", "-s", "-m", "30", "-H", "Authorization: Bearer t", "-F", "title=holiday",
+                            "-F", "photo=@" + source + ";filename=big.bin", url},
+                           out, 40.0) == 0);
+    }
+    CHECK(out == "2 parts, body 0, streamed: title 7 photo=big.bin 20971520\n");
+    CHECK(hio_test::slurp(uploads.directory + "/part1") == "holiday");
+    CHECK(hio_test::slurp(uploads.directory + "/part2") == content);  // byte for byte
+    {
+        hio_test::HttpRig server{handler, upload_options(uploads)};
+        REQUIRE(server.run({"curl", "-s", "-m", "30", "-o", "/dev/null", "-w", "%{http_code}", "-F",
+                            "photo=@" + source, "http://127.0.0.1:" + server.port() + "/elsewhere"},
+                           out, 40.0) == 0);
+        CHECK(out == "413");  // collected bodies keep their limit
+    }
+    std::filesystem::remove_all(uploads.directory);
+    std::remove(source.c_str());
+}
+
+TEST_CASE("A BodySink refuses with its http::Error: 401 before the body (no 100 Continue), 413 in the "
+          "middle of it", "[http][server][multipart][peer]") {
+    Uploads uploads{.directory = hio_test::temp_path("uploads"), .file_limit = 1000};
+    std::filesystem::create_directories(uploads.directory);
+    hio_test::HttpRig server{[&uploads](const hio::http::Request& request,
+                                        hio::http::Response& response) { uploads.answer(request, response); },
+                             upload_options(uploads)};
+    std::string out;
+    const int code = server.python(
+        raw_exchange +
+            "head = (b'POST /upload HTTP/1.1\\r\\nHost: t\\r\\nExpect: 100-continue\\r\\n'\n"
+            "        b'Content-Type: multipart/form-data; boundary=XX\\r\\nContent-Length: 100000\\r\\n')\n"
+            "got = exchange(head + b'\\r\\n'); seen = repr(got[:300])\n"
+            "check(got.startswith(b'HTTP/1.1 401 '), '401 before the body ' + seen)\n"
+            "check(b'100 Continue' not in got, 'no 100 Continue')\n"
+            "check(b'\\r\\nWWW-Authenticate: Bearer\\r\\n' in got, 'its header field')\n"
+            "check(b'\\r\\nConnection: close\\r\\n' in got, 'and a close')\n"
+            "check(b'uploads need a token' in got, 'its detail')\n"
+            "got = exchange(head + b'Authorization: Bearer t\\r\\n\\r\\n--XX\\r\\n'\n"
+            "               b'Content-Disposition: form-data; name=\"f\"; filename=\"a\"\\r\\n\\r\\n' + b'x' * 5000)\n"
+            "seen = repr(got[:300])\n"
+            "check(got.startswith(b'HTTP/1.1 100 Continue\\r\\n\\r\\nHTTP/1.1 413 '), '100, then 413 in the body ' + seen)\n"
+            "check(b'a file of at most 1000 bytes' in got, 'with the sink detail')\n",
+        out);
+    INFO(out);
+    REQUIRE(code == 0);
+    CHECK(out.find("FAILED") == std::string::npos);
+    CHECK(uploads.sizes == std::vector<std::uint64_t>{0});  // the part began; none of it over the limit was kept
+    std::filesystem::remove_all(uploads.directory);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <hio/http/client.hpp>
+#include <hio/http/multipart.hpp>
 #include <hio/http/server.hpp>
 #include <hio/http/sse.hpp>
 #include <hio/sim.hpp>
@@ -404,4 +405,65 @@ TEST_CASE("The client's pool keeps at most max_per_origin connections to one ori
     CHECK(tcp.accepted() == 2);  // six requests, two kept-alive connections
     CHECK(http.requests() == 6);
     CHECK_THROWS_AS((hio::http::Client{client_host.network(), {.max_connections = 0}}), hio::ValidationError);
+}
+
+TEST_CASE("A multipart upload goes to its BodySink piece by piece as it crosses a slow link, not held whole",
+          "[sim][http][multipart]") {
+    hio::sim::World world{{.seed = 5, .link = {.latency = 0.01, .bandwidth = 1'000'000, .split = 0.3}}};
+    hio::sim::Host& server_host = world.host("server");
+    hio::sim::Host& client_host = world.host("client");
+    hio::tcp::Server tcp{server_host.network(), {.host = "server", .port = 80}};
+    std::vector<std::string> parts;  // what the sink got, part by part
+    std::vector<std::size_t> pieces;  // on_data calls per part
+    double first_data = -1.0, ended = -1.0;
+    hio::http::ServerDoer* server = nullptr;
+    hio::http::ServerDoer http{
+        tcp,
+        [&](const hio::http::Request& request, hio::http::Response& response) {
+            response.body = request.body_sink && request.body.empty() ? "streamed" : "held";
+        },
+        {.max_body_bytes = 16 * 1024, .body_sink = [&](const hio::http::Request& request) {
+             return std::make_shared<hio::http::MultipartSink>(
+                 request, hio::http::MultipartParser::Sinks{
+                              .on_part = [&](const hio::http::PartHeader&) {
+                                  parts.emplace_back();
+                                  pieces.push_back(0);
+                              },
+                              .on_data = [&](std::string_view data) {
+                                  if (first_data < 0.0)
+                                      first_data = server->tyme();
+                                  parts.back().append(data);
+                                  ++pieces.back();
+                              },
+                              .on_end = [&] { ended = server->tyme(); }});
+         }}};
+    server = &http;
+    server_host.add({&http});
+    std::string photo(200'000, '\0');
+    for (std::size_t i = 0; i < photo.size(); ++i)
+        photo[i] = static_cast<char>(i * 131 >> 3);
+    hio::http::MultipartBuilder upload;
+    upload.field("title", "holiday").file("photo", "a.bin", "application/octet-stream", photo);
+    hio::http::Client client{client_host.network()};
+    hio::http::ClientDoer doer{client};
+    client_host.add({&doer});
+    client.request({.method = "POST", .url = "http://server/upload",
+                    .headers = {{"Content-Type", upload.content_type()}}, .body = upload.body()});
+    std::optional<hio::http::ClientResponse> answer;
+    world.stop_when([&] {
+        if (!answer)
+            answer = client.responses().pull();
+        return answer.has_value();
+    });
+    hio::Doist doist{{.tock = tick, .limit = 10.0, .waiter = &world}, world.doers()};
+    doist.run();
+    REQUIRE(answer.has_value());
+    CHECK(answer->status == 200);
+    CHECK(answer->body == "streamed");
+    REQUIRE(parts.size() == 2);
+    CHECK(parts[0] == "holiday");
+    CHECK(parts[1] == photo);  // byte for byte, through short reads
+    CHECK(pieces[1] > 10);     // in many pieces, as they arrived
+    CHECK(first_data < 0.05);  // the first bytes went to the sink at once...
+    CHECK(ended > 0.19);       // ...the last after 200 kB at 1 MB/s
 }

@@ -86,7 +86,6 @@ struct ClientResponse {
     [[nodiscard]] bool ok() const noexcept { return !error; }
 };
 
-/// Settings of a Client. Every interval is tyme, so a client behaves the same in virtual time.
 /// Decodes a response body in a content coding (ClientOptions::decodings), piece by piece:
 /// gzip in hio/http/gzip.hpp (gzip_decoding()).
 class BodyDecoder {
@@ -102,10 +101,11 @@ public:
 /// A content coding a Client can decode: its name in Accept-Encoding and Content-Encoding
 /// ("gzip"; "x-gzip" is taken for it too), and a way to make one decoder per response.
 struct ContentDecoding {
-    std::string coding;
-    std::function<std::unique_ptr<BodyDecoder>()> make;
+    std::string coding;                                   ///< "gzip"
+    std::function<std::unique_ptr<BodyDecoder>()> make;  ///< a decoder for one response
 };
 
+/// Settings of a Client. Every interval is tyme, so a client behaves the same in virtual time.
 struct ClientOptions {
     /// Tyme a request may take from its start (connecting included) to its complete response;
     /// for an event stream, to its headers. 0: no limit.

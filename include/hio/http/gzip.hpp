@@ -158,10 +158,11 @@ struct GzipOptions {
     int level = 6;
     /// Compress streamed bodies (BodyStream, event streams) too.
     bool streams = true;
-    /// zlib window (2^window_bits bytes, 9..15) and memory level (1..9) of a compressed
-    /// stream, whose state lives as long as the stream: the defaults cost about 38 KiB per
+    /// zlib window of a compressed stream, whose state lives as long as the stream:
+    /// 2^stream_window_bits bytes (9..15). With stream_mem_level's default, about 38 KiB per
     /// stream (15 and 8, zlib's own, would cost 262 KiB: 1000 event streams, 262 MB).
     int stream_window_bits = 12;
+    /// zlib memory level of a compressed stream (1..9): 2^(stream_mem_level + 9) bytes.
     int stream_mem_level = 5;
 };
 

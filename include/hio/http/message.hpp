@@ -149,6 +149,20 @@ bool list_accepts(std::string_view field, Match match) {
     return false;
 }
 
+/// Takes a request's body as it arrives, in place of Request::body: a file, a multipart
+/// parser (MultipartSink), a hash. ServerOptions::body_sink chooses one per request from its
+/// header. write() and end() run in the server's pass; a thrown http::Error refuses the
+/// request with its answer (the connection then closes), any other exception with a 500.
+class BodySink {
+public:
+    virtual ~BodySink() = default;
+    /// The next bytes of the body, de-chunked.
+    virtual void write(std::string_view bytes) = 0;
+    /// The body is complete (a chunked body's trailers are in the request); the handler runs
+    /// next.
+    virtual void end() {}
+};
+
 /// One request as the server parsed it (hio: the WSGI environ).
 struct Request {
     std::string method;        ///< "GET", "POST", ...
@@ -162,7 +176,10 @@ struct Request {
     /// trailer never looks like a header. A request whose trailer holds a framing, routing or
     /// connection field (Content-Length, Transfer-Encoding, Host, ...) is refused (400).
     Headers trailers;
-    std::string body;          ///< de-chunked
+    std::string body;          ///< de-chunked; empty when a body_sink took it
+    /// The sink ServerOptions::body_sink chose for this request, which took its body; null
+    /// when the body is in `body`.
+    std::shared_ptr<BodySink> body_sink{};
     bool keep_alive = true;    ///< the connection stays open after the response
     std::string remote;        ///< the client's "host:port" (hio: REMOTE_ADDR)
 

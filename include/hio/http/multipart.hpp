@@ -229,16 +229,49 @@ private:
     std::size_t parts_ = 0;
 };
 
-/// Every part of a multipart/form-data request, whole (the body is in memory already, bounded
-/// by ServerOptions::max_body_bytes). Throws http::Error 415 when the request is not
-/// multipart/form-data, 400 when malformed, 413 past `limits`.
-inline std::vector<Part> parse_multipart(const Request& request, MultipartLimits limits = {}) {
+/// The boundary of `request`'s multipart/form-data body. Throws http::Error 415 when it is
+/// not multipart/form-data with a boundary.
+inline std::string request_boundary(const Request& request) {
     const std::string type = request.headers.value("Content-Type");
-    const auto boundary = multipart_boundary(type);
+    auto boundary = multipart_boundary(type);
     if (!boundary)
         throw Error{415, "Unsupported Media Type", "expected multipart/form-data with a boundary, got '" + type + "'"};
+    return std::move(*boundary);
+}
+
+/// A BodySink that parses a multipart/form-data request body as it arrives: each part's bytes
+/// go to `sinks` as they come (a file per upload, say), so an upload of any size costs the
+/// server bounded memory. Made by ServerOptions::body_sink:
+///
+/// ```
+/// options.body_sink = [&](const hio::http::Request& request) -> std::shared_ptr<hio::http::BodySink> {
+///     if (request.path != "/upload") return nullptr;   // other bodies: collected as usual
+///     return std::make_shared<hio::http::MultipartSink>(request, sinks);  // 415 if not multipart
+/// };
+/// ```
+class MultipartSink final : public BodySink {
+public:
+    /// For `request`'s body. Throws http::Error 415 when it is not multipart/form-data.
+    MultipartSink(const Request& request, MultipartParser::Sinks sinks, MultipartLimits limits = {})
+        : parser_{request_boundary(request), std::move(sinks), limits} {}
+
+    void write(std::string_view bytes) override { parser_.feed(bytes); }
+    void end() override { parser_.finish(); }
+
+    /// Parts begun so far.
+    [[nodiscard]] std::size_t parts() const noexcept { return parser_.parts(); }
+
+private:
+    MultipartParser parser_;
+};
+
+/// Every part of a multipart/form-data request, whole (the body is in memory already, bounded
+/// by ServerOptions::max_body_bytes; a MultipartSink takes larger ones as they come). Throws
+/// http::Error 415 when the request is not multipart/form-data, 400 when malformed, 413 past
+/// `limits`.
+inline std::vector<Part> parse_multipart(const Request& request, MultipartLimits limits = {}) {
     std::vector<Part> parts;
-    MultipartParser parser{*boundary,
+    MultipartParser parser{request_boundary(request),
                            {.on_part = [&](const PartHeader& header) { parts.push_back({header, {}}); },
                             .on_data = [&](std::string_view data) { parts.back().body.append(data); },
                             .on_end = {}},

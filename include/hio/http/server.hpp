@@ -75,6 +75,14 @@ struct ServerOptions {
     std::size_t max_header_bytes = 16 * 1024;
     /// Request body, de-chunked; past it: 413.
     std::size_t max_body_bytes = 1024 * 1024;
+    /// Chooses, from a request's header (method, target, path, headers; no body yet), a
+    /// BodySink that takes its body as it arrives instead of Request::body, so that an upload
+    /// larger than memory goes to a file, or through a MultipartSink to one per part. It may
+    /// throw http::Error to refuse the request before its body comes (and before 100
+    /// Continue). Null, or empty: every body is collected, up to max_body_bytes.
+    std::function<std::shared_ptr<BodySink>(const Request&)> body_sink{};
+    /// A body given to a BodySink, de-chunked; past it: 413. 0: no limit.
+    std::uint64_t max_streamed_body_bytes = std::uint64_t{4} << 30;
     /// Tyme a connection has, from its accept, to send a complete request header, and a later
     /// request, from its first byte; past it: 408, or a silent close when nothing came at all
     /// (nginx: client_header_timeout, 60 s). 0: no limit.
@@ -168,7 +176,10 @@ private:
     // written by another doer gets its connection served again.
     struct Session final : ConnectionSession, StreamWaker {
         Session(const ServerOptions& options, Connection& served, double tyme)
-            : parser{{.max_header_bytes = options.max_header_bytes, .max_body_bytes = options.max_body_bytes}},
+            : parser{{.max_header_bytes = options.max_header_bytes,
+                      .max_body_bytes = options.max_body_bytes,
+                      .max_streamed_body_bytes = options.max_streamed_body_bytes},
+                     &options.body_sink},
               connection{served},
               header_from{served.proven() ? tyme : served.opened_at()} {}
         detail::RequestParser parser;
@@ -258,7 +269,7 @@ private:
             session.parser.request().remote = connection.remote_endpoint();
             answer(session, session.parser.request(), tyme);
         } else if (outcome == detail::RequestParser::Outcome::failed) {
-            refuse(session, session.parser.status());
+            refuse(session, session.parser.status(), session.parser.refusal());
         }
         // Outcome::more: the next piece of rx (a wrapped ring has two), or out of bytes.
     }
@@ -452,10 +463,13 @@ private:
             response.body_stream->close();
     }
 
-    void refuse(Session& session, int status) {
+    // Answers a request the parser refused with `status` and closes; `error`: a BodySink's
+    // http::Error, rendered as a handler's would be.
+    void refuse(Session& session, int status, const Error* error = nullptr) {
         ++requests_;
         ++refused_;
-        Response response = error_response(status);
+        Response response = error != nullptr ? render_error(*error, session.parser.request()) : error_response(status);
+        response.close = true;
         write_head(session, response, Framing::whole, response.body.size(), true, false);
         session.body = std::move(response.body);
         session.body_at = 0;

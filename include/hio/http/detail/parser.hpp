@@ -12,6 +12,10 @@
 #include <llhttp.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -251,10 +255,17 @@ public:
     struct Limits {
         std::size_t max_header_bytes;  ///< request line and header fields together
         std::size_t max_body_bytes;
+        std::uint64_t max_streamed_body_bytes = 0;  ///< a body given to a BodySink; 0: no limit
     };
 
-    explicit RequestParser(Limits limits)
-        : LlhttpParser{HTTP_REQUEST, limits.max_header_bytes}, limits_{limits} {}
+    /// Chooses a BodySink for a request from its header (ServerOptions::body_sink).
+    using SinkChooser = std::function<std::shared_ptr<BodySink>(const Request&)>;
+
+    /// A parser with `limits`; `choose_sink`, when given and not empty, may send bodies to a
+    /// BodySink (not owned: it must outlive the parser).
+    explicit RequestParser(Limits limits, const SinkChooser* choose_sink = nullptr)
+        : LlhttpParser{HTTP_REQUEST, limits.max_header_bytes}, limits_{limits},
+          choose_sink_{choose_sink != nullptr && *choose_sink ? choose_sink : nullptr} {}
 
     /// Parses from `bytes`; `taken` is how many it used (all of them unless a request ended
     /// or the parser failed).
@@ -327,12 +338,16 @@ public:
     /// ours refused the request, with status() saying which).
     [[nodiscard]] std::error_code error() const noexcept { return error_; }
     [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
+    /// After Outcome::failed: the http::Error a BodySink (or the chooser) refused the request
+    /// with, to be answered as such; null when the parser refused it.
+    [[nodiscard]] const Error* refusal() const noexcept { return refusal_ ? &*refusal_ : nullptr; }
 
 private:
     friend class LlhttpParser<RequestParser>;
 
     void reset_request() {
         request_ = Request{};
+        streamed_ = 0;
         reset_message();
         continue_wanted_ = false;
         line_.clear();
@@ -500,7 +515,10 @@ private:
         header_complete_ = true;
         const bool chunked = (parser_.flags & F_CHUNKED) != 0;
         const bool has_length = (parser_.flags & F_CONTENT_LENGTH) != 0;
-        if (has_length && parser_.content_length > limits_.max_body_bytes) {
+        if (choose_sink_ != nullptr && (chunked || (has_length && parser_.content_length > 0)) &&
+            !sink_call([&] { request.body_sink = (*choose_sink_)(request); }))
+            return -1;  // refused before the body comes (and before 100 Continue)
+        if (has_length && parser_.content_length > body_limit()) {
             status_ = 413;  // refused before the client sends it (and before 100 Continue)
             return -1;
         }
@@ -535,6 +553,14 @@ private:
     }
 
     int on_body(const char* at, std::size_t length) {
+        if (request_.body_sink) {
+            streamed_ += length;
+            if (streamed_ > body_limit()) {
+                status_ = 413;
+                return -1;
+            }
+            return sink_call([&] { request_.body_sink->write({at, length}); }) ? 0 : -1;
+        }
         if (request_.body.size() + length > limits_.max_body_bytes) {
             status_ = 413;
             return -1;
@@ -543,8 +569,32 @@ private:
         return 0;
     }
 
-    static int on_message() noexcept {
+    int on_message() {
+        if (request_.body_sink && !sink_call([&] { request_.body_sink->end(); }))
+            return -1;
         return HPE_PAUSED;  // one request at a time: pipelined ones wait their turn
+    }
+
+    [[nodiscard]] std::uint64_t body_limit() const noexcept {
+        if (!request_.body_sink)
+            return limits_.max_body_bytes;
+        return limits_.max_streamed_body_bytes == 0 ? ~std::uint64_t{0} : limits_.max_streamed_body_bytes;
+    }
+
+    // Runs a call into the application's sink from inside an llhttp callback (no exception
+    // may cross llhttp's C frames): false, with the refusal kept, when it threw.
+    template <class Call>
+    bool sink_call(Call&& call) noexcept {
+        try {
+            call();
+            return true;
+        } catch (const Error& error) {
+            refusal_.emplace(error);
+        } catch (...) {
+            refusal_.emplace(500);  // nothing of the exception reaches the client
+        }
+        status_ = refusal_->status();
+        return false;
     }
 
     // Splits the target into path and query. RFC 9112 3.2: origin form "/p?q", absolute
@@ -591,6 +641,9 @@ private:
     }
 
     Limits limits_;
+    const SinkChooser* choose_sink_;
+    std::optional<Error> refusal_;  // a sink's http::Error, answered as such
+    std::uint64_t streamed_ = 0;    // body bytes given to the request's sink
     Request request_;
     std::string reason_;
     std::error_code error_;
