@@ -5,7 +5,9 @@
 /// byte ranges (206, 416), HEAD, a directory's index file, and no way out of the directory.
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -109,6 +111,9 @@ public:
             throw SystemError{std::make_error_code(std::errc::not_a_directory),
                               "http::StaticFiles: " + options_.root + " is not a directory"};
         root_ = resolved;
+        root_fd_ = ::open(resolved, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd_ < 0)
+            throw SystemError{{errno, std::system_category()}, "http::StaticFiles: cannot open " + options_.root};
         buffer_.resize(options_.chunk);
     }
 
@@ -119,6 +124,7 @@ public:
             transfer.stream->on_room({});  // a server that outlives us must not call back
             ::close(transfer.fd);
         }
+        ::close(root_fd_);
     }
 
     /// Answers `request` from the file at its path (a Handler).
@@ -141,22 +147,19 @@ public:
         std::string relative;
         if (!clean(path, relative))
             return plain(response, 403, "403 Forbidden\n");  // a way out of the root
-        std::string file = root_ + relative;
         struct ::stat status {};
-        if (::stat(file.c_str(), &status) == 0 && S_ISDIR(status.st_mode)) {
+        int fd = open_beneath(relative);
+        if (fd >= 0 && ::fstat(fd, &status) == 0 && S_ISDIR(status.st_mode)) {
+            ::close(fd);
             if (options_.index.empty())
                 return plain(response, 404, "404 Not Found\n");
-            file += (file.back() == '/' ? "" : "/") + options_.index;
+            relative += (relative.back() == '/' ? "" : "/") + options_.index;
+            fd = open_beneath(relative);
         }
-        char resolved[PATH_MAX];
-        if (::realpath(file.c_str(), resolved) == nullptr)
-            return plain(response, 404, "404 Not Found\n");
-        const std::string real = resolved;
-        if (real.compare(0, root_.size(), root_) != 0 || (real.size() > root_.size() && real[root_.size()] != '/'))
-            return plain(response, 403, "403 Forbidden\n");  // a link out of the root
-        const int fd = ::open(real.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return plain(response, errno == EACCES ? 403 : 404, errno == EACCES ? "403 Forbidden\n" : "404 Not Found\n");
+        if (fd < 0) {
+            const bool forbidden = errno == EXDEV || errno == EACCES || errno == ELOOP;  // EXDEV: a way out
+            return plain(response, forbidden ? 403 : 404, forbidden ? "403 Forbidden\n" : "404 Not Found\n");
+        }
         if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
             ::close(fd);
             return plain(response, 404, "404 Not Found\n");
@@ -173,7 +176,7 @@ public:
             response.status = 304;
             return;
         }
-        response.headers.set("Content-Type", std::string{content_type_for(real)});
+        response.headers.set("Content-Type", std::string{content_type_for(relative)});
         std::uint64_t first = 0, length = size;
         if (const auto range = request.headers.get("Range"); range && range_applies(request, etag)) {
             const auto wanted = parse_range(*range, size);
@@ -303,6 +306,35 @@ private:
         response.body = std::move(text);
     }
 
+    // Opens `relative` ("/a/b", cleaned) for reading, beneath the root. openat2 with
+    // RESOLVE_BENEATH does it in one system call, the kernel refusing any way out; it also
+    // refuses an absolute symbolic link, even one into the root, so that case (EXDEV), and a
+    // kernel without openat2 (before 5.6), get realpath() and a prefix check instead. -1 with
+    // errno on failure (EXDEV: out of the root).
+    int open_beneath(const std::string& relative) {
+        if (openat2_) {
+            ::open_how how{};
+            how.flags = O_RDONLY | O_CLOEXEC;
+            how.resolve = RESOLVE_BENEATH;
+            const char* path = relative.size() > 1 ? relative.c_str() + 1 : ".";
+            const long fd = ::syscall(SYS_openat2, root_fd_, path, &how, sizeof how);
+            if (fd >= 0 || (errno != ENOSYS && errno != EXDEV))
+                return static_cast<int>(fd);
+            if (errno == ENOSYS)
+                openat2_ = false;
+        }
+        char resolved[PATH_MAX];
+        const std::string file = root_ + relative;
+        if (::realpath(file.c_str(), resolved) == nullptr)
+            return -1;
+        const std::string_view real = resolved;
+        if (real.compare(0, root_.size(), root_) != 0 || (real.size() > root_.size() && real[root_.size()] != '/')) {
+            errno = EXDEV;  // a link out of the root
+            return -1;
+        }
+        return ::open(resolved, O_RDONLY | O_CLOEXEC);
+    }
+
     // "/a/./b//c" -> "/a/b/c"; false for ".." or a NUL.
     static bool clean(std::string_view path, std::string& out) {
         out.clear();
@@ -406,6 +438,8 @@ private:
 
     StaticFilesOptions options_;
     std::string root_;
+    int root_fd_ = -1;     // the root, O_PATH: what openat2 resolves beneath
+    bool openat2_ = true;  // until the kernel says it has none
     std::vector<char> buffer_;
     Transfers transfers_;
     std::vector<Transfers::iterator> ready_;
