@@ -90,7 +90,9 @@ TEST_CASE("StaticFiles: single ranges give 206 with Content-Range, beyond the en
     CHECK(out.ends_with("\r\n\r\nabcdefghij"));
     CHECK(get({"-r", "-5", "{base}/digits.bin"}) == "xxxxx");
     CHECK(get({"-o", "/dev/null", "-w", "%{http_code} %{size_download}", "-r", "5-", "{base}/digits.bin"}) ==
-          "206 40015");  // streamed in 1 KiB chunks
+          "206 40015");  // past one chunk: sent by the kernel from offset 5
+    CHECK(get({"-r", "15-2014", "{base}/digits.bin"}) == "fghij" + std::string(1995, 'x'));
+    CHECK(files.sent_by_kernel() == 2);
     out = get({"-i", "-r", "50000-", "{base}/digits.bin"});
     CHECK(out.rfind("HTTP/1.1 416 ", 0) == 0);
     CHECK(out.find("\r\nContent-Range: bytes */40020\r\n") != std::string::npos);
@@ -118,7 +120,8 @@ TEST_CASE("StaticFiles: no request reaches outside the root, by .., encoded .., 
     CHECK_THROWS_AS(hio::http::StaticFiles({.root = "/no/such/dir"}), hio::SystemError);
 }
 
-TEST_CASE("StaticFiles: a 256 MB file streams whole while the server's memory stays flat", "[http][static][peer]") {
+TEST_CASE("StaticFiles: a 256 MB file goes whole by sendfile while the server's memory stays flat",
+          "[http][static][peer]") {
     Site site;
     const std::filesystem::path big = site.root / "big.bin";
     {
@@ -136,4 +139,5 @@ TEST_CASE("StaticFiles: a 256 MB file streams whole while the server's memory st
     INFO("peak RSS grew by " << grown << " KiB");
     CHECK(grown < 32 * 1024);  // a file read whole would be 256 MB (the sanitizers alone add ~9 MB)
     CHECK(files.streaming() == 0);  // finished: its file is closed
+    CHECK(files.sent_by_kernel() == 1);  // plain TCP: sendfile, no byte through the server
 }

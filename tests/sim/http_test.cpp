@@ -1,6 +1,8 @@
 // HTTP over the simulated network: the unchanged server and client doers in virtual time.
 // A sweep under faults (keep-alive, pipelining, chunked, SSE), and the timeouts at exact tymes.
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -12,11 +14,13 @@
 #include <hio/http/multipart.hpp>
 #include <hio/http/server.hpp>
 #include <hio/http/sse.hpp>
+#include <hio/http/static_files.hpp>
 #include <hio/sim.hpp>
 #include <hio/tcp/client.hpp>
 #include <hio/tcp/server.hpp>
 
 #include "catch.hpp"
+#include "support/process.hpp"
 #include "support/sim.hpp"
 
 namespace {
@@ -466,4 +470,42 @@ TEST_CASE("A multipart upload goes to its BodySink piece by piece as it crosses 
     CHECK(pieces[1] > 10);     // in many pieces, as they arrived
     CHECK(first_data < 0.05);  // the first bytes went to the sink at once...
     CHECK(ended > 0.19);       // ...the last after 200 kB at 1 MB/s
+}
+
+TEST_CASE("StaticFiles over a network that cannot sendfile reads the file in chunks as a slow link takes them",
+          "[sim][http][static]") {
+    const std::string root = hio_test::temp_path("sim_static");
+    std::filesystem::create_directories(root);
+    std::string content(300'000, '\0');
+    for (std::size_t i = 0; i < content.size(); ++i)
+        content[i] = static_cast<char>(i * 31 >> 4);
+    { std::ofstream{root + "/big.bin", std::ios::binary} << content; }
+    hio::sim::World world{{.seed = 9, .link = {.latency = 0.01, .bandwidth = 1'000'000, .split = 0.2}}};
+    hio::sim::Host& server_host = world.host("server");
+    hio::sim::Host& client_host = world.host("client");
+    hio::tcp::Server tcp{server_host.network(), {.host = "server", .port = 80}};
+    hio::http::StaticFiles files{{.root = root, .chunk = 4096}};
+    hio::http::ServerDoer http{tcp, std::ref(files)};
+    server_host.add({&http, &files.doer()});
+    hio::http::Client client{client_host.network()};
+    hio::http::ClientDoer doer{client};
+    client_host.add({&doer});
+    client.get("http://server/big.bin");
+    std::optional<hio::http::ClientResponse> answer;
+    std::size_t most_streaming = 0;
+    world.stop_when([&] {
+        most_streaming = std::max(most_streaming, files.streaming());
+        if (!answer)
+            answer = client.responses().pull();
+        return answer.has_value();
+    });
+    hio::Doist doist{{.tock = tick, .limit = 10.0, .waiter = &world}, world.doers()};
+    doist.run();
+    REQUIRE(answer.has_value());
+    CHECK(answer->status == 200);
+    CHECK(answer->body == content);
+    CHECK(files.sent_by_kernel() == 0);  // the simulated transport has no sendfile: read and copied
+    CHECK(most_streaming == 1);
+    CHECK(doist.tyme() > 0.3);  // 300 kB at 1 MB/s
+    std::filesystem::remove_all(root);
 }

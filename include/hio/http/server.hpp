@@ -161,8 +161,8 @@ protected:
     [[nodiscard]] bool quiet(const Connection& connection) const override {
         const Session* session = connection.session<Session>();
         if (session == nullptr)
-            return connection.rx_buffer().empty() && connection.tx_buffer().empty();
-        return !session->parser.in_request() && !session->busy() && connection.tx_buffer().empty();
+            return connection.rx_buffer().empty() && !connection.sending();
+        return !session->parser.in_request() && !session->busy() && !connection.sending();
     }
 
 private:
@@ -214,8 +214,13 @@ private:
             // A stream's queued bytes count only once tx has room for them (pump() leaves
             // them in the stream while tx holds a stream's capacity): else a slow reader
             // would have the server look at its connection every pass.
+            // While the connection sends a file nothing else can go into tx: the connection
+            // says when it is done.
+            if (connection.file_pending())
+                return false;
             return out_at < out.size() || body_at < whole_body().size() ||
-                   (stream && (stream->ended() || (stream->queued() != 0 && tx_has_room_for_stream())));
+                   (stream && (stream->ended() || stream->has_file() ||
+                               (stream->queued() != 0 && tx_has_room_for_stream())));
         }
         // pump() takes from the stream only while tx holds less than the stream's capacity, so
         // a slow reader holds about one stream's worth in tx, not a whole tx buffer.
@@ -301,6 +306,14 @@ private:
         if (!session.stream || session.out_at < session.out.size())
             return;
         BodyStream& stream = *session.stream;
+        if (session.connection.file_pending())
+            return;  // the slice before is still going
+        if (stream.has_file()) {  // after what tx holds (the head), by the kernel
+            FileSlice slice = stream.take_file();
+            if (!session.connection.send_file(slice.fd, slice.offset, slice.length, std::move(slice.keep)))
+                session.closing = true;  // closed or shut down meanwhile: the body cannot be whole
+            session.streamed_at = tyme;
+        }
         // While tx still holds a stream's worth for a slow reader, leave the next piece in the
         // stream: the producer waits (back pressure) instead of every buffer on the way filling.
         if (stream.queued() != 0 && !session.tx_has_room_for_stream())
@@ -450,6 +463,8 @@ private:
                 session.framing = framing;
                 session.streamed_at = tyme;
                 session.stream->bind(&session);
+                // A counted body over plain TCP may come as file slices the kernel sends.
+                session.stream->accept_files(framing == Framing::length && session.connection.can_send_files());
             }
         }
         if (close)

@@ -1,7 +1,7 @@
 #pragma once
 /// \file
-/// http::StaticFiles: files under a directory served with bounded memory (streamed in chunks
-/// through BodyStream), Content-Type by extension, ETag and Last-Modified with 304, single
+/// http::StaticFiles: files under a directory served with bounded memory (by the kernel with
+/// sendfile over plain TCP, else streamed in chunks through BodyStream), Content-Type by extension, ETag and Last-Modified with 304, single
 /// byte ranges (206, 416), HEAD, a directory's index file, and no way out of the directory.
 
 #include <fcntl.h>
@@ -85,7 +85,10 @@ inline std::optional<std::time_t> parse_http_date(std::string_view text) {
 
 /// Serves the files under a directory (hio's examples serve static files by hand; this is the
 /// library's handler). Use it as a Handler, or from a route with the path to serve; run its
-/// doer() in the same Doist, which feeds the streamed bodies as their clients take them.
+/// doer() in the same Doist, which feeds the streamed bodies as their clients take them. Over
+/// plain TCP a body longer than `chunk` is handed to the kernel whole (sendfile: no read, no
+/// copy, no memory per client); over TLS, the simulated network, or with an encoder (Gzip) it
+/// is read `chunk` bytes at a time as the client takes them.
 ///
 /// ```
 /// hio::http::StaticFiles files{{.root = "public"}};
@@ -122,7 +125,8 @@ public:
     ~StaticFiles() {
         for (Transfer& transfer : transfers_) {
             transfer.stream->on_room({});  // a server that outlives us must not call back
-            ::close(transfer.fd);
+            if (transfer.fd >= 0)
+                ::close(transfer.fd);
         }
         ::close(root_fd_);
     }
@@ -224,7 +228,8 @@ public:
             if (feed(*it))
                 continue;
             it->stream->on_room({});  // the server may hold the stream longer than we do
-            ::close(it->fd);
+            if (it->fd >= 0)
+                ::close(it->fd);
             transfers_.erase(it);
         }
         return !transfers_.empty();
@@ -236,6 +241,8 @@ public:
     [[nodiscard]] std::size_t streaming() const noexcept { return transfers_.size(); }
     /// Files served (200, 206 and HEAD answers).
     [[nodiscard]] std::uint64_t served() const noexcept { return served_; }
+    /// Bodies handed whole to the kernel (sendfile over plain TCP) rather than read and copied.
+    [[nodiscard]] std::uint64_t sent_by_kernel() const noexcept { return sent_by_kernel_; }
     /// The root, resolved.
     [[nodiscard]] const std::string& root() const noexcept { return root_; }
 
@@ -263,6 +270,18 @@ private:
     bool feed(Transfer& t) {
         if (t.stream->closed() || t.stream->ended())
             return false;
+        if (t.stream->accepts_files() && t.stream->queued() == 0) {  // plain TCP: the kernel sends it
+            const int fd = std::exchange(t.fd, -1);
+            struct Closer {
+                int fd;
+                ~Closer() { ::close(fd); }
+            };
+            t.stream->write_file({fd, t.offset, t.left, std::shared_ptr<const Closer>{new Closer{fd}}});
+            t.left = 0;
+            t.stream->end();
+            ++sent_by_kernel_;
+            return false;
+        }
         while (t.left != 0) {
             const std::size_t room = t.stream->room();
             if (room == 0)
@@ -439,6 +458,7 @@ private:
     StaticFilesOptions options_;
     std::string root_;
     int root_fd_ = -1;     // the root, O_PATH: what openat2 resolves beneath
+    std::uint64_t sent_by_kernel_ = 0;
     bool openat2_ = true;  // until the kernel says it has none
     std::vector<char> buffer_;
     Transfers transfers_;

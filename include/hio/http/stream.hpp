@@ -48,6 +48,17 @@ public:
     virtual void finish(std::string& out) = 0;
 };
 
+/// Part of an open file for BodyStream::write_file(): the server has the kernel send it
+/// (sendfile), so its bytes never pass through the application. `keep` owns whatever must
+/// live while it is sent (the descriptor, typically) and is let go once it went or the
+/// connection closed.
+struct FileSlice {
+    int fd = -1;                      ///< an open, readable file
+    std::uint64_t offset = 0;         ///< where the slice starts
+    std::uint64_t length = 0;         ///< its bytes
+    std::shared_ptr<const void> keep{};  ///< held until sent
+};
+
 /// Settings of a streamed response body (Response::stream()).
 struct StreamOptions {
     /// Bytes the stream holds for the server before write() accepts fewer than offered. The
@@ -134,9 +145,31 @@ public:
         poke();
     }
 
-    /// Bytes write() would accept now.
+    /// Bytes write() would accept now (none while a file slice waits).
     [[nodiscard]] std::size_t room() const noexcept {
-        return closed_ || ended_ ? 0 : options_.capacity - std::min(options_.capacity, queued());
+        return closed_ || ended_ || file_ ? 0 : options_.capacity - std::min(options_.capacity, queued());
+    }
+
+    /// True when write_file() is taken: the server said its connection can send files (plain
+    /// TCP), the body has a content_length and no encoder. A producer checks it once the
+    /// handler has returned (the server decides when it takes the response).
+    [[nodiscard]] bool accepts_files() const noexcept {
+        return accepts_files_ && !encoder_ && !closed_ && !ended_;
+    }
+    /// Queues `slice` as the next part of the body, for the kernel to send: true when taken,
+    /// false (nothing queued) when files are not accepted, or bytes or a slice already wait.
+    /// Throws hio::Error when the slice would pass the announced content_length.
+    bool write_file(FileSlice slice) {
+        if (!accepts_files() || file_ || !queue_.empty() || slice.fd < 0)
+            return false;
+        if (options_.content_length && written_ + slice.length > *options_.content_length)
+            throw hio::Error{"http::BodyStream: a file slice of " + std::to_string(slice.length) + " bytes after " +
+                             std::to_string(written_) + " passes the Content-Length of " +
+                             std::to_string(*options_.content_length)};
+        written_ += slice.length;
+        file_.emplace(std::move(slice));
+        poke();
+        return true;
     }
     /// Bytes written and not yet taken by the server.
     [[nodiscard]] std::size_t queued() const noexcept { return queue_.size(); }
@@ -158,7 +191,7 @@ public:
     /// in advance, so content_length is dropped (the body goes chunked). Capacity and room()
     /// count encoded bytes. Throws hio::Error once the server has taken bytes.
     void encode_with(std::unique_ptr<BodyEncoder> encoder) {
-        if (taken_ || encoder_)
+        if (taken_ || encoder_ || file_)
             throw hio::Error{"http::BodyStream: an encoder must be set before the body starts to go out"};
         if (!encoder)
             throw ValidationError{"http::BodyStream: the encoder must not be null"};
@@ -191,6 +224,20 @@ public:
 
     /// For the server: who to tell when data is written or the stream ends (null: nobody).
     void bind(StreamWaker* waker) noexcept { waker_ = waker; }
+    /// For the server: whether write_file() may be used (its connection can send files).
+    void accept_files(bool accept) noexcept { accepts_files_ = accept; }
+    /// For the server: true while a file slice waits to be taken.
+    [[nodiscard]] bool has_file() const noexcept { return file_.has_value(); }
+    /// For the server: takes the waiting file slice (has_file() must be true), and tells the
+    /// producer there is room.
+    FileSlice take_file() noexcept {
+        FileSlice slice = std::move(*file_);
+        file_.reset();
+        taken_ = true;
+        if (on_room_)
+            on_room_();
+        return slice;
+    }
 
     /// For the server: what is queued, to copy out before discard(). The queue keeps its
     /// storage, so streaming allocates nothing per piece.
@@ -233,6 +280,7 @@ public:
         closed_ = true;
         waker_ = nullptr;
         queue_.clear();
+        file_.reset();
         if (on_room_)
             on_room_();  // the producer learns that nothing more will go
     }
@@ -249,12 +297,14 @@ private:
     StreamWaker* waker_ = nullptr;
     std::function<void()> on_room_;
     std::unique_ptr<BodyEncoder> encoder_;
+    std::optional<FileSlice> file_;  // a file slice for the server to have the kernel send
     std::string heartbeat_text_;
     double heartbeat_interval_ = 0.0;
     bool ended_ = false;
     bool aborted_ = false;
     bool closed_ = false;
     bool taken_ = false;  // the server has taken bytes: too late for an encoder
+    bool accepts_files_ = false;
 };
 
 }  // namespace hio::http

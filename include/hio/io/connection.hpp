@@ -2,10 +2,12 @@
 /// \file
 /// Connection: a Transport with its receive and transmit ring buffers (hio: Remoter/Client).
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -147,9 +149,10 @@ public:
     [[nodiscard]] const RingBuffer& tx_buffer() const noexcept { return tx_; }
 
     /// Queues as much of `data` as fits in tx; returns how many bytes were accepted (fewer
-    /// than offered: back pressure). Nothing is accepted once closed or shut down.
+    /// than offered: back pressure). Nothing is accepted once closed or shut down, nor while a
+    /// file is being sent (the bytes would overtake it).
     std::size_t send(std::string_view data) {
-        if (state_ == State::closed || send_shutdown_)
+        if (state_ == State::closed || send_shutdown_ || file_)
             return 0;
         const std::size_t accepted = tx_.write(data);
         if (accepted != 0 && state_ == State::open && !wants_flush_) {
@@ -158,6 +161,35 @@ public:
         }
         return accepted;
     }
+
+    /// True when send_file() can be used: a plain TCP connection (Transport::can_send_files).
+    [[nodiscard]] bool can_send_files() const noexcept {
+        return state_ != State::closed && transport_->can_send_files();
+    }
+
+    /// Sends `length` bytes of the open file `fd` from `offset` after what tx holds now, by
+    /// the kernel (sendfile(2)): no copy through the application, so a large file costs no
+    /// memory and little CPU. `keep` is held until the file is sent or the connection closes
+    /// (it may own the descriptor). send() accepts nothing until then. False, and nothing
+    /// queued, when the transport cannot send files, a file is pending, or the connection is
+    /// closed or shut down.
+    bool send_file(int fd, std::uint64_t offset, std::uint64_t length, std::shared_ptr<const void> keep = {}) {
+        if (state_ == State::closed || send_shutdown_ || file_ || !transport_->can_send_files())
+            return false;
+        if (length == 0)
+            return true;
+        file_ = QueuedFile{fd, offset, length, std::move(keep)};
+        if (state_ == State::open && !wants_flush_) {
+            wants_flush_ = true;
+            notify();
+        }
+        return true;
+    }
+
+    /// True while a file from send_file() is not yet sent whole.
+    [[nodiscard]] bool file_pending() const noexcept { return file_.has_value(); }
+    /// True while bytes wait to go: in tx, or in a pending file.
+    [[nodiscard]] bool sending() const noexcept { return !tx_.empty() || file_.has_value(); }
 
     /// Tells the observer the application has work for this connection (a streamed response
     /// got data from another doer): a server serves it again in its next pass.
@@ -187,6 +219,7 @@ public:
         transport_->watch(nullptr);
         transport_->close();
         tx_.clear();
+        file_.reset();  // lets go of its descriptor
     }
 
     /// Moves bytes: receives what is ready and fits in rx, sends what tx holds. Call it when
@@ -346,6 +379,33 @@ private:
                 return moved;
             }
         }
+        while (file_ && tx_.empty() && state_ == State::open) {  // the file follows what tx held
+            constexpr std::uint64_t most = 1 << 30;  // sendfile moves at most ~2 GiB a call
+            const IoResult result =
+                transport_->send_file(file_->fd, file_->offset, static_cast<std::size_t>(std::min(file_->left, most)));
+            file_->offset += result.bytes;
+            file_->left -= result.bytes;
+            sent_ += result.bytes;
+            moved = moved || result.bytes != 0;
+            if (result.error) {
+                fail(result.error);
+                return true;
+            }
+            if (file_->left == 0) {
+                file_.reset();
+                notify();  // what waited for the file may go now
+                break;
+            }
+            if (result.would_block) {
+                writable_ = false;
+                transport_->arm_write();
+                return moved;
+            }
+            if (result.bytes == 0) {  // the file ended early (it shrank): the peer must see a cut body
+                fail(std::make_error_code(std::errc::io_error));
+                return true;
+            }
+        }
         wants_flush_ = false;
         if (tx_.empty() && send_shutdown_ && state_ == State::open && !shut_) {
             shut_ = true;
@@ -360,9 +420,17 @@ private:
         close();
     }
 
+    struct QueuedFile {
+        int fd;
+        std::uint64_t offset;
+        std::uint64_t left;
+        std::shared_ptr<const void> keep;
+    };
+
     std::unique_ptr<Transport> transport_;
     RingBuffer rx_;
     RingBuffer tx_;
+    std::optional<QueuedFile> file_;  // after tx: a file the kernel sends (send_file)
     ConnectionObserver* observer_;
     std::error_code last_error_;
     std::string remote_;

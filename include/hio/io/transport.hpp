@@ -90,6 +90,20 @@ public:
     /// when none was agreed.
     [[nodiscard]] virtual std::string alpn() const { return {}; }
 
+    /// True when send_file() works: a plain TCP socket, where the kernel moves a file's bytes
+    /// to the peer from the page cache (sendfile(2)), never through the application. False
+    /// for TLS (the bytes must be encrypted) and the simulated network.
+    [[nodiscard]] virtual bool can_send_files() const noexcept { return false; }
+
+    /// Sends up to `count` bytes of the open file `fd` from `offset`; `bytes` is how many went.
+    /// Only where can_send_files(): elsewhere an operation_not_supported error.
+    virtual IoResult send_file(int fd, std::uint64_t offset, std::size_t count) {
+        static_cast<void>(fd);
+        static_cast<void>(offset);
+        static_cast<void>(count);
+        return {.error = std::make_error_code(std::errc::operation_not_supported)};
+    }
+
 protected:
     ///@{
     /// Made and copied only by the classes that implement it.

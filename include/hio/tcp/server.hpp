@@ -189,7 +189,7 @@ public:
             const ConnectionSession* state = connection->any_session();
             const bool app_pending = state != nullptr && state->pending_output();
             // Peer done and nothing left to say: close our side too.
-            if (connection->peer_closed() && connection->rx_buffer().empty() && connection->tx_buffer().empty() &&
+            if (connection->peer_closed() && connection->rx_buffer().empty() && !connection->sending() &&
                 !app_pending)
                 connection->close();
             // Bytes read just now, an EOF read just now, rx room with more to read, more to
@@ -637,10 +637,10 @@ protected:
     }
 
     /// True when the connection may be closed now in a graceful shutdown: by default, when
-    /// nothing waits in rx or tx and the application holds no output for it.
+    /// nothing waits in rx or tx (or a file being sent) and the application holds no output.
     [[nodiscard]] virtual bool quiet(const Connection& connection) const {
         const ConnectionSession* session = connection.any_session();
-        return connection.rx_buffer().empty() && connection.tx_buffer().empty() &&
+        return connection.rx_buffer().empty() && !connection.sending() &&
                (session == nullptr || !session->pending_output());
     }
 

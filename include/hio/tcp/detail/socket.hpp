@@ -13,12 +13,16 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdint>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <span>
 #include <string>
@@ -168,6 +172,39 @@ public:
             result.bytes = static_cast<std::size_t>(sent);
         else
             classify(errno, result);
+        return result;
+    }
+
+    [[nodiscard]] bool can_send_files() const noexcept override { return true; }
+
+    IoResult send_file(int fd, std::uint64_t offset, std::size_t count) override {
+        IoResult result;
+        if (count == 0)
+            return result;
+        if (fd_ < 0) {
+            result.would_block = true;
+            return result;
+        }
+        // sendfile(2) has no MSG_NOSIGNAL: SIGPIPE is blocked in this thread around it, and one
+        // it raised is taken back, so a peer that reset gives EPIPE as send() does instead of
+        // killing the process (nothing is changed when the thread blocks SIGPIPE already).
+        sigset_t pipe_signal, before;
+        sigemptyset(&pipe_signal);
+        sigaddset(&pipe_signal, SIGPIPE);
+        ::pthread_sigmask(SIG_BLOCK, &pipe_signal, &before);
+        auto at = static_cast<off_t>(offset);
+        const ssize_t sent = ::sendfile(fd_, fd, &at, count);
+        const int error = errno;
+        if (sent < 0 && error == EPIPE && sigismember(&before, SIGPIPE) == 0) {
+            const timespec now{};
+            while (::sigtimedwait(&pipe_signal, nullptr, &now) == SIGPIPE) {
+            }
+        }
+        ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+        if (sent >= 0)
+            result.bytes = static_cast<std::size_t>(sent);
+        else
+            classify(error, result);
         return result;
     }
 
