@@ -141,3 +141,31 @@ TEST_CASE("StaticFiles: a 256 MB file goes whole by sendfile while the server's 
     CHECK(files.streaming() == 0);  // finished: its file is closed
     CHECK(files.sent_by_kernel() == 1);  // plain TCP: sendfile, no byte through the server
 }
+
+TEST_CASE("StaticFiles: a client that resets in the middle of a sendfile costs a connection, not the process",
+          "[http][static][peer]") {
+    Site site;
+    const std::filesystem::path big = site.root / "big.bin";
+    { std::ofstream{big}; }
+    std::filesystem::resize_file(big, 64ULL << 20);  // sparse
+    hio::http::StaticFiles files{{.root = site.root.string()}};
+    HttpRig server{std::ref(files)};
+    std::string out;
+    // SIGPIPE would end this test process (the server runs in it): sendfile has no MSG_NOSIGNAL.
+    const int code = server.python(
+        "import struct\n"
+        "for attempt in range(5):\n"
+        "    s = socket.create_connection(('127.0.0.1', PORT), timeout=5)\n"
+        "    s.sendall(b'GET /big.bin HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n')\n"
+        "    got = s.recv(65536)\n"
+        "    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))\n"
+        "    s.close()  # a reset, while the server still has 64 MB to send\n"
+        "    time.sleep(0.05)\n"
+        "c = http.client.HTTPConnection('127.0.0.1', PORT, timeout=5)\n"
+        "c.request('GET', '/hello.txt')\n"
+        "print(c.getresponse().read().decode(), end='')\n",
+        out, 30.0, {&files.doer()});
+    REQUIRE(code == 0);
+    CHECK(out == "hello, static world\n");
+    CHECK(files.sent_by_kernel() == 5);
+}

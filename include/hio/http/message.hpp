@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstddef>
-#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <initializer_list>
@@ -285,12 +284,20 @@ inline std::string http_date(std::time_t when) {
                                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     std::tm utc{};
     gmtime_r(&when, &utc);
-    char text[40];
-    const int length = std::snprintf(text, sizeof text, "%.3s, %02d %.3s %04d %02d:%02d:%02d GMT",
-                                     days[static_cast<std::size_t>(utc.tm_wday) % 7].data(), utc.tm_mday,
-                                     months[static_cast<std::size_t>(utc.tm_mon) % 12].data(), utc.tm_year + 1900,
-                                     utc.tm_hour, utc.tm_min, utc.tm_sec);
-    return std::string{text, static_cast<std::size_t>(length > 0 ? length : 0)};
+    // Written by hand, not with snprintf: servers format one per response (Last-Modified).
+    std::string text = "Sun, 00 Jan 0000 00:00:00 GMT";
+    const auto digits = [&text](std::size_t at, int value, int width) {
+        for (int i = width - 1; i >= 0; --i, value /= 10)
+            text[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+    };
+    text.replace(0, 3, days[static_cast<std::size_t>(utc.tm_wday) % 7]);
+    digits(5, utc.tm_mday, 2);
+    text.replace(8, 3, months[static_cast<std::size_t>(utc.tm_mon) % 12]);
+    digits(12, std::clamp(utc.tm_year + 1900, 0, 9999), 4);
+    digits(17, utc.tm_hour, 2);
+    digits(20, utc.tm_min, 2);
+    digits(23, utc.tm_sec, 2);
+    return text;
 }
 
 }  // namespace hio::http

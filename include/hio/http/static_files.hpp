@@ -375,12 +375,25 @@ private:
         return true;
     }
 
+    // "size-mtime" in hex, the mtime in nanoseconds (nginx's is size and seconds).
     static std::string entity_tag(const struct ::stat& status) {
-        char text[64];
-        std::snprintf(text, sizeof text, "\"%llx-%llx\"", static_cast<unsigned long long>(status.st_size),
-                      static_cast<unsigned long long>(status.st_mtim.tv_sec) * 1000000000ULL +
-                          static_cast<unsigned long long>(status.st_mtim.tv_nsec));
-        return text;
+        const auto hex = [](std::string& out, unsigned long long value) {
+            char digits[16];
+            int count = 0;
+            do {
+                digits[count++] = "0123456789abcdef"[value & 0xf];
+                value >>= 4;
+            } while (value != 0);
+            while (count > 0)
+                out += digits[--count];
+        };
+        std::string tag = "\"";
+        hex(tag, static_cast<unsigned long long>(status.st_size));
+        tag += '-';
+        hex(tag, static_cast<unsigned long long>(status.st_mtim.tv_sec) * 1000000000ULL +
+                     static_cast<unsigned long long>(status.st_mtim.tv_nsec));
+        tag += '"';
+        return tag;
     }
 
     static bool not_modified(const Request& request, const std::string& etag, std::time_t modified) {
