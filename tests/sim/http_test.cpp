@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,6 +27,31 @@
 namespace {
 
 using hio_test::tick;
+
+// What first_answer() saw: the client's first response (if one came within 10 s of tyme),
+// and the tyme it came at.
+struct FirstAnswer {
+    std::optional<hio::http::ClientResponse> response;
+    double tyme = 0.0;
+};
+
+// Runs `world` in virtual time until `client` has its first response; `each` (if any) runs
+// at every check.
+FirstAnswer first_answer(hio::sim::World& world, hio::http::Client& client, const std::function<void()>& each = {}) {
+    FirstAnswer answer;
+    world.stop_when([&] {
+        if (each)
+            each();
+        if (!answer.response)
+            answer.response = client.responses().pull();
+        return answer.response.has_value();
+    });
+    hio::Doist doist{{.tock = tick, .limit = 10.0, .waiter = &world}, world.doers()};
+    doist.run();
+    world.stop_when({});
+    answer.tyme = doist.tyme();
+    return answer;
+}
 
 // /echo answers the body, /id/N answers "N", /chunked streams X-N bytes of 'c', /events sends
 // five events and ends.
@@ -453,14 +479,7 @@ TEST_CASE("A multipart upload goes to its BodySink piece by piece as it crosses 
     client_host.add({&doer});
     client.request({.method = "POST", .url = "http://server/upload",
                     .headers = {{"Content-Type", upload.content_type()}}, .body = upload.body()});
-    std::optional<hio::http::ClientResponse> answer;
-    world.stop_when([&] {
-        if (!answer)
-            answer = client.responses().pull();
-        return answer.has_value();
-    });
-    hio::Doist doist{{.tock = tick, .limit = 10.0, .waiter = &world}, world.doers()};
-    doist.run();
+    const auto answer = first_answer(world, client).response;
     REQUIRE(answer.has_value());
     CHECK(answer->status == 200);
     CHECK(answer->body == "streamed");
@@ -491,21 +510,15 @@ TEST_CASE("StaticFiles over a network that cannot sendfile reads the file in chu
     hio::http::ClientDoer doer{client};
     client_host.add({&doer});
     client.get("http://server/big.bin");
-    std::optional<hio::http::ClientResponse> answer;
     std::size_t most_streaming = 0;
-    world.stop_when([&] {
-        most_streaming = std::max(most_streaming, files.streaming());
-        if (!answer)
-            answer = client.responses().pull();
-        return answer.has_value();
-    });
-    hio::Doist doist{{.tock = tick, .limit = 10.0, .waiter = &world}, world.doers()};
-    doist.run();
+    const FirstAnswer first =
+        first_answer(world, client, [&] { most_streaming = std::max(most_streaming, files.streaming()); });
+    const auto& answer = first.response;
     REQUIRE(answer.has_value());
     CHECK(answer->status == 200);
     CHECK(answer->body == content);
     CHECK(files.sent_by_kernel() == 0);  // the simulated transport has no sendfile: read and copied
     CHECK(most_streaming == 1);
-    CHECK(doist.tyme() > 0.3);  // 300 kB at 1 MB/s
+    CHECK(first.tyme > 0.3);  // 300 kB at 1 MB/s
     std::filesystem::remove_all(root);
 }
