@@ -474,3 +474,34 @@ TEST_CASE("A BodySink refuses with its http::Error: 401 before the body (no 100 
     CHECK(uploads.sizes == std::vector<std::uint64_t>{0});  // the part began; none of it over the limit was kept
     std::filesystem::remove_all(uploads.directory);
 }
+
+TEST_CASE("A BodySink whose body never ends (the client leaves) is told so by abort(), never end()",
+          "[http][server][peer]") {
+    struct Counting final : hio::http::BodySink {
+        std::uint64_t* bytes;
+        int* ends;
+        int* aborts;
+        Counting(std::uint64_t* b, int* e, int* a) : bytes{b}, ends{e}, aborts{a} {}
+        void write(std::string_view data) override { *bytes += data.size(); }
+        void end() override { ++*ends; }
+        void abort() noexcept override { ++*aborts; }
+    };
+    std::uint64_t bytes = 0;
+    int ends = 0, aborts = 0;
+    hio_test::HttpRig server{[](const hio::http::Request&, hio::http::Response& response) { response.body = "ok"; },
+                             {.body_sink = [&](const hio::http::Request&) {
+                                  return std::make_shared<Counting>(&bytes, &ends, &aborts);
+                              }}};
+    std::string out;
+    REQUIRE(server.python("s = socket.create_connection(('127.0.0.1', PORT), timeout=5)\n"
+                          "s.sendall(b'POST /up HTTP/1.1\\r\\nHost: t\\r\\nContent-Length: 100000\\r\\n\\r\\n' + b'x' * 1000)\n"
+                          "time.sleep(0.2); s.close()\n"
+                          "c = http.client.HTTPConnection('127.0.0.1', PORT, timeout=5)\n"
+                          "c.request('POST', '/up', body=b'y' * 500)\n"
+                          "print(c.getresponse().read().decode())\n",
+                          out) == 0);
+    CHECK(out == "ok\n");
+    CHECK(bytes == 1500);
+    CHECK(ends == 1);    // the whole one
+    CHECK(aborts == 1);  // the one cut short
+}

@@ -595,7 +595,7 @@ private:
                 at = next;
             }
             last_event_id_ = exchange.events.last_event_id();
-        } catch (const hio::Error& error) {
+        } catch (const std::exception& error) {  // a malformed stream, or a decoder that failed
             fail(lane, Errc::bad_event_stream,
                  std::string{"bad event stream from "} + lane.job->url.authority(true) + ": " + error.what());
             return false;
@@ -711,7 +711,12 @@ private:
         const bool stream = lane.event_stream();
         if (lane.parser && lane.exchange && lane.parser->headers_complete()) {
             detail::ResponseParser& parser = *lane.parser;
-            decoder_for(lane);  // while the headers are the parser's
+            try {
+                decoder_for(lane);  // while the headers are the parser's
+            } catch (const std::exception& failure) {  // a decoding's make() failed
+                error = Errc::bad_response;
+                message = std::string{"cannot decode the response: "} + failure.what();
+            }
             response.status = parser.status();
             response.reason = parser.reason_phrase();
             response.version_minor = parser.version_minor();

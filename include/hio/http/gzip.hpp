@@ -197,8 +197,14 @@ public:
         if (!compressible(response.headers.value("Content-Type")))
             return;
         response.headers.add("Vary", "Accept-Encoding");  // the answer depends on it either way
-        if (response.status == 206 || status_forbids_body(response.status) || response.shared_body ||
-            response.headers.has("Content-Encoding") || !accepts_gzip(request.headers.value("Accept-Encoding")))
+        if (response.status == 206 || response.shared_body || response.headers.has("Content-Encoding") ||
+            !accepts_gzip(request.headers.value("Accept-Encoding")))
+            return;
+        if (response.status == 304) {  // the validator of the gzipped 200 this client got
+            weaken_etag(response);
+            return;
+        }
+        if (status_forbids_body(response.status))
             return;
         if (const auto& stream = response.body_stream) {
             const auto length = stream->options().content_length;
@@ -214,9 +220,7 @@ public:
             response.body = gzip(response.body, options_.level);
         }
         response.headers.set("Content-Encoding", "gzip");
-        const std::string etag = response.headers.value("ETag");
-        if (!etag.empty() && etag.rfind("W/", 0) != 0)
-            response.headers.set("ETag", "W/" + etag);
+        weaken_etag(response);
         ++compressed_;
     }
 
@@ -224,6 +228,13 @@ public:
     [[nodiscard]] std::uint64_t compressed() const noexcept { return compressed_; }
 
 private:
+    // The gzipped bytes differ from the identity ones: a strong validator of those would lie.
+    static void weaken_etag(Response& response) {
+        const std::string etag = response.headers.value("ETag");
+        if (!etag.empty() && etag.rfind("W/", 0) != 0)
+            response.headers.set("ETag", "W/" + etag);
+    }
+
     GzipOptions options_;
     std::uint64_t compressed_ = 0;
 };

@@ -160,6 +160,10 @@ public:
     /// The body is complete (a chunked body's trailers are in the request); the handler runs
     /// next.
     virtual void end() {}
+    /// The request failed before end() (the client left or reset, a timeout, a limit, a
+    /// refusal, the sink's own included): what the sink kept is a partial body, to be thrown
+    /// away. Called once, at most; never after end().
+    virtual void abort() noexcept {}
 };
 
 /// One request as the server parsed it (hio: the WSGI environ).

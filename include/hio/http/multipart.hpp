@@ -88,6 +88,8 @@ public:
 
     /// Takes the next bytes of the body.
     void feed(std::string_view bytes) {
+        if (state_ == State::done)
+            return;  // an epilogue is ignored, not kept
         buffer_.append(bytes);
         for (;;) {
             if (state_ == State::done)
@@ -125,8 +127,11 @@ public:
                     return;
                 }
                 const std::size_t line_end = buffer_.find("\r\n", after);
-                if (line_end == std::string::npos)
+                if (line_end == std::string::npos) {
+                    if (buffer_.size() > after + 1024)  // padding without end: not a delimiter line
+                        throw Error{400, "Bad Request", "a multipart delimiter line without its CRLF"};
                     return;  // transport padding, then CRLF
+                }
                 buffer_.erase(0, line_end + 2);
                 if (++parts_ > limits_.max_parts)
                     throw Error{413, "Content Too Large", "more than " + std::to_string(limits_.max_parts) + " parts"};

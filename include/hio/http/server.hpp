@@ -79,7 +79,8 @@ struct ServerOptions {
     /// BodySink that takes its body as it arrives instead of Request::body, so that an upload
     /// larger than memory goes to a file, or through a MultipartSink to one per part. It may
     /// throw http::Error to refuse the request before its body comes (and before 100
-    /// Continue). Null, or empty: every body is collected, up to max_body_bytes.
+    /// Continue). Null, or empty: every body is collected, up to max_body_bytes. A large
+    /// upload must also fit in request_timeout (60 s: 4 GiB needs some 70 MB/s).
     std::function<std::shared_ptr<BodySink>(const Request&)> body_sink{};
     /// A body given to a BodySink, de-chunked; past it: 413. 0: no limit.
     std::uint64_t max_streamed_body_bytes = std::uint64_t{4} << 30;
@@ -243,6 +244,10 @@ private:
     // kept-alive one idle for keep_alive_timeout, is closed without a word; otherwise it is
     // served again by that tyme.
     void idle(Connection& connection, double tyme) {
+        if (connection.file_pending()) {  // the last answer is still going out (sendfile): not idle
+            connection.serve_at(never);     // the TCP idle timeout still applies; the file's end serves it
+            return;
+        }
         const bool fresh = !connection.proven() && connection.bytes_received() == 0;
         const double limit = fresh ? options_.header_timeout : options_.keep_alive_timeout;
         const double since = fresh ? connection.opened_at() : connection.last_activity();

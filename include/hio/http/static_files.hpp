@@ -175,12 +175,13 @@ public:
         response.headers.set("Accept-Ranges", "bytes");
         if (!options_.cache_control.empty())
             response.headers.set("Cache-Control", options_.cache_control);
+        // Before the 304 too: middleware (Gzip) then gives it the Vary and validator of a 200.
+        response.headers.set("Content-Type", std::string{content_type_for(relative)});
         if (not_modified(request, etag, status.st_mtime)) {
             ::close(fd);
             response.status = 304;
             return;
         }
-        response.headers.set("Content-Type", std::string{content_type_for(relative)});
         std::uint64_t first = 0, length = size;
         if (const auto range = request.headers.get("Range"); range && range_applies(request, etag)) {
             const auto wanted = parse_range(*range, size);
@@ -333,14 +334,14 @@ private:
     int open_beneath(const std::string& relative) {
         if (openat2_) {
             ::open_how how{};
-            how.flags = O_RDONLY | O_CLOEXEC;
+            how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;  // O_NONBLOCK: a FIFO must not block the open
             how.resolve = RESOLVE_BENEATH;
             const char* path = relative.size() > 1 ? relative.c_str() + 1 : ".";
             const long fd = ::syscall(SYS_openat2, root_fd_, path, &how, sizeof how);
-            if (fd >= 0 || (errno != ENOSYS && errno != EXDEV))
+            if (fd >= 0 || (errno != ENOSYS && errno != EPERM && errno != EINVAL && errno != E2BIG && errno != EXDEV))
                 return static_cast<int>(fd);
-            if (errno == ENOSYS)
-                openat2_ = false;
+            if (errno != EXDEV)
+                openat2_ = false;  // no openat2 here (an old kernel, or a seccomp filter refusing it)
         }
         char resolved[PATH_MAX];
         const std::string file = root_ + relative;
@@ -351,7 +352,7 @@ private:
             errno = EXDEV;  // a link out of the root
             return -1;
         }
-        return ::open(resolved, O_RDONLY | O_CLOEXEC);
+        return ::open(resolved, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     }
 
     // "/a/./b//c" -> "/a/b/c"; false for ".." or a NUL.

@@ -100,10 +100,9 @@ public:
     std::size_t write(std::string_view data) {
         if (ended_ || closed_ || data.empty())
             return 0;
-        if (options_.content_length && written_ + data.size() > *options_.content_length)
+        if (announced_ && written_ + data.size() > *announced_)
             throw hio::Error{"http::BodyStream: writing " + std::to_string(data.size()) + " bytes after " +
-                        std::to_string(written_) + " passes the Content-Length of " +
-                        std::to_string(*options_.content_length)};
+                        std::to_string(written_) + " passes the Content-Length of " + std::to_string(*announced_)};
         const std::size_t accepted = std::min(data.size(), room());
         if (accepted == 0)
             return 0;
@@ -124,10 +123,15 @@ public:
             return;
         ended_ = true;
         if (encoder_ && !closed_) {
-            try {
-                encoder_->finish(queue_);
-            } catch (const std::exception&) {
-                aborted_ = true;  // the client must not take a cut encoding for a whole body
+            // The chunked encoding shows no announced length: a body shorter than it is cut.
+            if (announced_ && written_ != *announced_) {
+                aborted_ = true;
+            } else {
+                try {
+                    encoder_->finish(queue_);
+                } catch (const std::exception&) {
+                    aborted_ = true;  // the client must not take a cut encoding for a whole body
+                }
             }
         }
         poke();
@@ -162,10 +166,9 @@ public:
     bool write_file(FileSlice slice) {
         if (!accepts_files() || file_ || !queue_.empty() || slice.fd < 0)
             return false;
-        if (options_.content_length && written_ + slice.length > *options_.content_length)
+        if (announced_ && written_ + slice.length > *announced_)
             throw hio::Error{"http::BodyStream: a file slice of " + std::to_string(slice.length) + " bytes after " +
-                             std::to_string(written_) + " passes the Content-Length of " +
-                             std::to_string(*options_.content_length)};
+                             std::to_string(written_) + " passes the Content-Length of " + std::to_string(*announced_)};
         written_ += slice.length;
         file_.emplace(std::move(slice));
         poke();
@@ -189,9 +192,11 @@ public:
     /// middleware before the server starts sending): what is queued is encoded now, later
     /// writes as they come, and end() finishes the encoding. The encoded length is not known
     /// in advance, so content_length is dropped (the body goes chunked). Capacity and room()
-    /// count encoded bytes. Throws hio::Error once the server has taken bytes.
+    /// count encoded bytes; the announced length still bounds the bytes written, and a body
+    /// ended short of it is aborted. Throws hio::Error once the server has the response (it
+    /// sent the head) or when an encoder or a file slice is already set.
     void encode_with(std::unique_ptr<BodyEncoder> encoder) {
-        if (taken_ || encoder_ || file_)
+        if (started_ || taken_ || encoder_ || file_)
             throw hio::Error{"http::BodyStream: an encoder must be set before the body starts to go out"};
         if (!encoder)
             throw ValidationError{"http::BodyStream: the encoder must not be null"};
@@ -201,8 +206,12 @@ public:
         raw.swap(queue_);
         if (!raw.empty())
             encoder_->encode(raw, queue_);
-        if (ended_ && !aborted_)  // ended before it went out: the whole body is here
-            encoder_->finish(queue_);
+        if (ended_ && !aborted_) {  // ended before it went out: the whole body is here
+            if (announced_ && written_ != *announced_)
+                aborted_ = true;  // short of its length: the client must see it cut
+            else
+                encoder_->finish(queue_);
+        }
     }
     /// True when an encoder was set.
     [[nodiscard]] bool encoded() const noexcept { return encoder_ != nullptr; }
@@ -223,7 +232,11 @@ public:
     // --- The server's side ------------------------------------------------------------
 
     /// For the server: who to tell when data is written or the stream ends (null: nobody).
-    void bind(StreamWaker* waker) noexcept { waker_ = waker; }
+    /// The head has been sent: too late for an encoder.
+    void bind(StreamWaker* waker) noexcept {
+        waker_ = waker;
+        started_ = true;
+    }
     /// For the server: whether write_file() may be used (its connection can send files).
     void accept_files(bool accept) noexcept { accepts_files_ = accept; }
     /// For the server: true while a file slice waits to be taken.
@@ -292,6 +305,7 @@ private:
     }
 
     StreamOptions options_;
+    std::optional<std::uint64_t> announced_ = options_.content_length;  // kept when an encoder drops it
     std::string queue_;
     std::uint64_t written_ = 0;
     StreamWaker* waker_ = nullptr;
@@ -303,7 +317,8 @@ private:
     bool ended_ = false;
     bool aborted_ = false;
     bool closed_ = false;
-    bool taken_ = false;  // the server has taken bytes: too late for an encoder
+    bool taken_ = false;    // the server has taken bytes: too late for an encoder
+    bool started_ = false;  // the server has the response (bound): too late for an encoder
     bool accepts_files_ = false;
 };
 

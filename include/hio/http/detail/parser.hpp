@@ -266,6 +266,9 @@ public:
     explicit RequestParser(Limits limits, const SinkChooser* choose_sink = nullptr)
         : LlhttpParser{HTTP_REQUEST, limits.max_header_bytes}, limits_{limits},
           choose_sink_{choose_sink != nullptr && *choose_sink ? choose_sink : nullptr} {}
+    RequestParser(const RequestParser&) = delete;
+    RequestParser& operator=(const RequestParser&) = delete;
+    ~RequestParser() { abort_sink(); }  // a body cut short by the connection's end
 
     /// Parses from `bytes`; `taken` is how many it used (all of them unless a request ended
     /// or the parser failed).
@@ -346,6 +349,7 @@ private:
     friend class LlhttpParser<RequestParser>;
 
     void reset_request() {
+        abort_sink();
         request_ = Request{};
         streamed_ = 0;
         reset_message();
@@ -570,9 +574,19 @@ private:
     }
 
     int on_message() {
-        if (request_.body_sink && !sink_call([&] { request_.body_sink->end(); }))
-            return -1;
+        if (request_.body_sink) {
+            if (!sink_call([&] { request_.body_sink->end(); }))
+                return -1;
+            sink_ended_ = true;
+        }
         return HPE_PAUSED;  // one request at a time: pipelined ones wait their turn
+    }
+
+    // Tells a sink whose body did not end that it never will.
+    void abort_sink() noexcept {
+        if (request_.body_sink && !sink_ended_)
+            request_.body_sink->abort();
+        sink_ended_ = false;
     }
 
     [[nodiscard]] std::uint64_t body_limit() const noexcept {
@@ -644,6 +658,7 @@ private:
     const SinkChooser* choose_sink_;
     std::optional<Error> refusal_;  // a sink's http::Error, answered as such
     std::uint64_t streamed_ = 0;    // body bytes given to the request's sink
+    bool sink_ended_ = false;       // the sink's end() ran (abort() must not follow)
     Request request_;
     std::string reason_;
     std::error_code error_;
