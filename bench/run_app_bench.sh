@@ -39,11 +39,6 @@ wrk.body = '{"id": 12345, "name": "a benchmark item", "tags": ["alpha", "beta", 
            '"note": "the same object, parsed and written again by each server"}'
 LUA
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_http() {  # $1: URL; waits for any answer
-    for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done
-    echo "no server at $1"; cat "$work/log"; exit 1
-}
 
 start_server() {  # $1: hio-json, aiohttp, hio-files or nginx; sets server_pid and port
     : >"$work/log"
@@ -62,28 +57,8 @@ start_server() {  # $1: hio-json, aiohttp, hio-files or nginx; sets server_pid a
         server_pid=$!
         wait_listening "$work/log" || { echo "http_server did not start"; cat "$work/log"; exit 1; } ;;
     nginx)
-        port=$(free_port)
-        cat >"$work/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    server {
-        listen 127.0.0.1:$port;
-        location /files/ { alias $work/site/; default_type application/octet-stream; }
-    }
-}
-CONF
-        taskset -c 1 nginx -c "$work/nginx.conf" -e "$work/error.log" >"$work/log" 2>&1 &
-        server_pid=$!
-        wait_http "http://127.0.0.1:$port/files/1k.bin" ;;
+        start_nginx "$work" "sendfile on; tcp_nopush on;" \
+            "location /files/ { alias $work/site/; default_type application/octet-stream; }" /files/1k.bin ;;
     esac
 }
 ratio() { awk -v a="$(median "$1")" -v b="$(median "$2")" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }

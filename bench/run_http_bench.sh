@@ -19,35 +19,11 @@ work=$(mktemp -d)
 server_pid=
 trap 'if [[ -n "$server_pid" ]]; then kill -9 "$server_pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
 start_server() {  # $1: hio or nginx; sets server_pid and port
     if [[ $1 == nginx ]]; then
-        port=$(free_port)
-        cat >"$work/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    keepalive_timeout 15s;
-    server {
-        listen 127.0.0.1:$port;
-        location / { default_type "text/plain; charset=utf-8"; return 200 "hello from hio-cpp\n"; }
-    }
-}
-CONF
-        taskset -c 1 nginx -c "$work/nginx.conf" -e "$work/error.log" >"$work/log" 2>&1 &
-        server_pid=$!
-        for _ in $(seq 100); do
-            curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0
-            sleep 0.1
-        done
-        echo "nginx did not start"; cat "$work/log" "$work/error.log"; exit 1
+        start_nginx "$work" "keepalive_timeout 15s;" \
+            'location / { default_type "text/plain; charset=utf-8"; return 200 "hello from hio-cpp\n"; }' /
+        return 0
     fi
     : >"$work/log"
     taskset -c 1 "$build/examples/http_server" --port 0 --quiet >"$work/log" 2>&1 &
