@@ -5,10 +5,12 @@
 # it (and whether its bytes are identical), the server's CPU, and the kernel's peak TCP
 # memory (/proc/net/sockstat), then slowhttptest's verdict.
 #
-# Usage: bench/run_slowread_bench.sh BUILD_DIR     Needs slowhttptest (Debian package).
+# Usage: bench/run_slowread_bench.sh BUILD_DIR [SEND_BUFFER]   (SEND_BUFFER: the server's
+# --send-buffer, bytes; 0, the default: the kernel's own.) Needs slowhttptest (Debian package).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-build=${1:?usage: run_slowread_bench.sh BUILD_DIR}
+build=${1:?usage: run_slowread_bench.sh BUILD_DIR [SEND_BUFFER]}
+send_buffer=${2:-0}
 command -v slowhttptest >/dev/null || { echo "slowhttptest not installed (apt-get install slowhttptest)"; exit 1; }
 ulimit -n 8192
 work=$(mktemp -d)
@@ -16,7 +18,8 @@ server_pid=
 trap 'if [[ -n "$server_pid" ]]; then kill -9 "$server_pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 mkdir -p "$work/site"
 head -c $((1024 * 1024)) /dev/urandom >"$work/site/big.bin"
-"$build/examples/http_server" --port 0 --root "$work/site" --quiet --max-connections 5000 >"$work/log" 2>&1 &
+"$build/examples/http_server" --port 0 --root "$work/site" --quiet --max-connections 5000 \
+    --send-buffer "$send_buffer" >"$work/log" 2>&1 &
 server_pid=$!
 wait_listening "$work/log" || { echo "http_server did not start"; cat "$work/log"; exit 1; }
 before=$(cpu_ticks "$server_pid")

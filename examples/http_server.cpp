@@ -50,9 +50,10 @@ Settings parse(int argc, char** argv) {
     const example::Arguments args{
         argc, argv,
         "http_server [--host H] [--port P] [--root DIR] [--max-connections N] [--idle-timeout SECONDS]\n"
+        "                   [--send-buffer BYTES]\n"
         "                   [--keep-alive-timeout SECONDS] [--grace SECONDS] [--quiet]\n"
         "                   [--tls --cert FILE --key FILE]",
-        {"--host", "--port", "--root", "--max-connections", "--idle-timeout", "--keep-alive-timeout", "--grace",
+        {"--host", "--port", "--root", "--max-connections", "--idle-timeout", "--send-buffer", "--keep-alive-timeout", "--grace",
          "--cert", "--key"},
         {"--quiet", "--tls"}};
     Settings settings;
@@ -61,6 +62,8 @@ Settings parse(int argc, char** argv) {
     settings.server.max_connections =
         static_cast<std::size_t>(args.integer("--max-connections", 1024, 1, 10'000'000));
     settings.server.idle_timeout = args.number("--idle-timeout", settings.server.idle_timeout, 0.0, 1e9);
+    // The kernel's send buffer per connection (0: the kernel's own, which grows to megabytes).
+    settings.server.send_buffer = static_cast<std::size_t>(args.integer("--send-buffer", 0, 0, 1 << 30));
     settings.http.keep_alive_timeout =
         args.number("--keep-alive-timeout", settings.http.keep_alive_timeout, 0.0, 1e9);
     settings.grace = args.number("--grace", settings.grace, 0.0, 3600.0);

@@ -171,3 +171,39 @@ TEST_CASE("StaticFiles: a client that resets in the middle of a sendfile costs a
     CHECK(out == "hello, static world\n");
     CHECK(files.sent_by_kernel() == 5);
 }
+
+TEST_CASE("tcp::ServerOptions::send_buffer caps what a slow reader makes the kernel hold for it",
+          "[http][static][peer]") {
+    Site site;
+    const std::filesystem::path big = site.root / "big.bin";
+    { std::ofstream{big}; }
+    std::filesystem::resize_file(big, 64ULL << 20);  // sparse
+    // A reader with a tiny receive window that reads nothing for a second (slowhttptest's
+    // slow read); how many bytes the kernel took from the server for it by then.
+    const auto held = [&](std::size_t send_buffer) {
+        hio::http::StaticFiles files{{.root = site.root.string()}};
+        HttpRig server{std::ref(files), {}, {.send_buffer = send_buffer}};
+        std::uint64_t sent = 0;
+        hio_test::Until probe{[&] {
+            if (const hio::Connection* connection = server.tcp.connection(1))
+                sent = std::max(sent, connection->bytes_sent());
+            return false;
+        }};
+        std::string out;
+        const int code = server.python(
+            "s = socket.socket()\n"
+            "s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)\n"
+            "s.connect(('127.0.0.1', PORT))\n"
+            "s.sendall(b'GET /big.bin HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n')\n"
+            "time.sleep(1.0)\n"
+            "s.close()\n",
+            out, 20.0, {&files.doer(), &probe});
+        REQUIRE(code == 0);
+        return sent;
+    };
+    const std::uint64_t capped = held(16 * 1024);
+    const std::uint64_t uncapped = held(0);
+    INFO("capped " << capped << " bytes, uncapped " << uncapped);
+    CHECK(capped < 256 * 1024);
+    CHECK(uncapped > 4 * capped);  // the kernel's own buffer grew far past the cap
+}

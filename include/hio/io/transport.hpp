@@ -90,6 +90,15 @@ public:
     /// when none was agreed.
     [[nodiscard]] virtual std::string alpn() const { return {}; }
 
+    /// Caps the kernel's send buffer of the connection (SO_SNDBUF; the kernel doubles it for
+    /// its own bookkeeping) where there is one; false where there is none (the simulation, a
+    /// pipe). A slow reader then holds at most that much kernel memory, not the megabytes the
+    /// kernel would grow the buffer to.
+    virtual bool limit_send_buffer(std::size_t bytes) noexcept {
+        static_cast<void>(bytes);
+        return false;
+    }
+
     /// True when send_file() works: a plain TCP socket, where the kernel moves a file's bytes
     /// to the peer from the page cache (sendfile(2)), never through the application. False
     /// for TLS (the bytes must be encrypted) and the simulated network.

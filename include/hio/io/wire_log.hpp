@@ -303,6 +303,7 @@ public:
     [[nodiscard]] std::string remote_endpoint() const override { return inner_->remote_endpoint(); }
     [[nodiscard]] std::string local_endpoint() const override { return inner_->local_endpoint(); }
     [[nodiscard]] bool established() const noexcept override { return inner_->established(); }
+    bool limit_send_buffer(std::size_t bytes) noexcept override { return inner_->limit_send_buffer(bytes); }
     [[nodiscard]] std::string alpn() const override { return inner_->alpn(); }
 
     void add(WireRecord::Kind kind, std::string_view data) {

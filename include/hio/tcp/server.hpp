@@ -53,6 +53,11 @@ struct ServerOptions {
     std::size_t buffer_size = RingBuffer::default_capacity;
     /// Peers accepted per service() at most, so a connection storm cannot starve the others.
     std::size_t accepts_per_service = 64;
+    /// The kernel send buffer of each accepted connection (SO_SNDBUF), in bytes; 0: the
+    /// kernel's, which grows to megabytes per connection (net.ipv4.tcp_wmem): 1000 slow
+    /// readers can then take all of the kernel's TCP memory (tcp_mem), for every program on
+    /// the machine. nginx: `listen ... sndbuf=`.
+    std::size_t send_buffer = 0;
 };
 
 /// A listening TCP endpoint and its open connections (hio: Server with its Remoters).
@@ -479,6 +484,8 @@ private:
                 continue;
             }
             ++accepted_;
+            if (options_.send_buffer != 0)
+                transport->limit_send_buffer(options_.send_buffer);
             const std::uint64_t id = ++last_id_;
             auto connection = std::make_unique<Connection>(std::move(transport), RingBuffer{buffers_},
                                                            RingBuffer{buffers_},

@@ -177,6 +177,11 @@ public:
 
     [[nodiscard]] bool can_send_files() const noexcept override { return true; }
 
+    bool limit_send_buffer(std::size_t bytes) noexcept override {
+        const int size = static_cast<int>(std::min<std::size_t>(bytes, 1 << 30));
+        return fd_ >= 0 && ::setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) == 0;
+    }
+
     IoResult send_file(int fd, std::uint64_t offset, std::size_t count) override {
         IoResult result;
         if (count == 0)

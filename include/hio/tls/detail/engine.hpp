@@ -165,6 +165,7 @@ public:
     /// True once the handshake is complete.
     [[nodiscard]] bool handshake_done() const noexcept { return SSL_is_init_finished(ssl_.get()) == 1; }
     [[nodiscard]] bool established() const noexcept override { return handshake_done(); }
+    bool limit_send_buffer(std::size_t bytes) noexcept override { return inner_->limit_send_buffer(bytes); }
 
     [[nodiscard]] std::string alpn() const override {
         const unsigned char* data = nullptr;
