@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -30,6 +31,11 @@ struct Site {
         std::ofstream{std::filesystem::path{hio_test::temp_path("static_secret.txt")}} << "secret";
         std::filesystem::create_symlink(hio_test::temp_path("static_secret.txt"), root / "escape.txt");
         std::filesystem::create_symlink(root / "hello.txt", root / "alias.txt");
+    }
+    // big.bin of `size` zero bytes, sparse: reading it costs no disk.
+    void big(std::uintmax_t size) const {
+        { std::ofstream{root / "big.bin"}; }
+        std::filesystem::resize_file(root / "big.bin", size);
     }
     ~Site() {
         std::filesystem::remove_all(root);
@@ -123,11 +129,7 @@ TEST_CASE("StaticFiles: no request reaches outside the root, by .., encoded .., 
 TEST_CASE("StaticFiles: a 256 MB file goes whole by sendfile while the server's memory stays flat",
           "[http][static][peer]") {
     Site site;
-    const std::filesystem::path big = site.root / "big.bin";
-    {
-        std::ofstream{big};
-    }
-    std::filesystem::resize_file(big, 256ULL << 20);  // sparse: reading it costs no disk
+    site.big(256ULL << 20);
     hio::http::StaticFiles files{{.root = site.root.string()}};
     HttpRig server{std::ref(files)};
     const long before = peak_rss_kib();
@@ -145,9 +147,7 @@ TEST_CASE("StaticFiles: a 256 MB file goes whole by sendfile while the server's 
 TEST_CASE("StaticFiles: a client that resets in the middle of a sendfile costs a connection, not the process",
           "[http][static][peer]") {
     Site site;
-    const std::filesystem::path big = site.root / "big.bin";
-    { std::ofstream{big}; }
-    std::filesystem::resize_file(big, 64ULL << 20);  // sparse
+    site.big(64ULL << 20);
     hio::http::StaticFiles files{{.root = site.root.string()}};
     HttpRig server{std::ref(files)};
     std::string out;
@@ -175,9 +175,7 @@ TEST_CASE("StaticFiles: a client that resets in the middle of a sendfile costs a
 TEST_CASE("tcp::ServerOptions::send_buffer caps what a slow reader makes the kernel hold for it",
           "[http][static][peer]") {
     Site site;
-    const std::filesystem::path big = site.root / "big.bin";
-    { std::ofstream{big}; }
-    std::filesystem::resize_file(big, 64ULL << 20);  // sparse
+    site.big(64ULL << 20);
     // A reader with a tiny receive window that reads nothing for a second (slowhttptest's
     // slow read); how many bytes the kernel took from the server for it by then.
     const auto held = [&](std::size_t send_buffer) {
