@@ -88,20 +88,12 @@ TEST_CASE("curl -F uploads fields and a file as multipart/form-data, our client'
     CHECK(out.rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0);
 
     HttpRig server{forms_app};
-    hio::http::Client client{server.rig.network};
-    hio::http::ClientDoer doer{client};
     hio::http::MultipartBuilder form;
     form.field("a", "1").file("f", "x.txt", "text/plain", "hello");
-    hio::http::ClientRequest request{.method = "POST", .url = "http://127.0.0.1:" + server.port() + "/upload",
-                                     .body = form.body()};
+    hio::http::ClientRequest request{.method = "POST", .url = "{base}/upload", .body = form.body()};
     request.headers.set("Content-Type", form.content_type());
-    client.request(request);
-    std::optional<hio::http::ClientResponse> answer;
-    REQUIRE(server.rig.run_until({&server.http, &doer}, [&] {
-        if (!answer)
-            answer = client.responses().pull();
-        return answer.has_value();
-    }, 10.0));
+    const auto answer = server.fetch(request);
+    REQUIRE(answer.has_value());
     CHECK(answer->body == "a=1\nf=x.txt:5\n");
 }
 
@@ -164,17 +156,9 @@ TEST_CASE("Python's http.client and json: a JSON body in, a JSON answer out, mal
 
 TEST_CASE("Our client sends a JSON request and reads the JSON answer", "[http][app][json]") {
     HttpRig server{forms_app};
-    hio::http::Client client{server.rig.network};
-    hio::http::ClientDoer doer{client};
-    client.request(hio::http::json_request("POST", hio::http::with_query("http://127.0.0.1:" + server.port() + "/items",
-                                                                         {{"dry", "no"}}),
-                                           {{"name", "desk"}}));
-    std::optional<hio::http::ClientResponse> answer;
-    REQUIRE(server.rig.run_until({&server.http, &doer}, [&] {
-        if (!answer)
-            answer = client.responses().pull();
-        return answer.has_value();
-    }, 10.0));
+    const std::string url = hio::http::with_query("http://127.0.0.1:" + server.port() + "/items", {{"dry", "no"}});
+    auto answer = server.fetch(hio::http::json_request("POST", url, {{"name", "desk"}}));
+    REQUIRE(answer.has_value());
     REQUIRE(answer->ok());
     CHECK(answer->status == 201);
     CHECK(hio::http::json(*answer) == nlohmann::json{{"id", 1}, {"name", "desk"}});

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,6 +42,24 @@ struct HttpRig {
         output = slurp(path);
         std::remove(path.c_str());
         return finished ? process.exit_code() : -2;
+    }
+
+    /// Sends `request` (its URL's "{base}" standing for "http://127.0.0.1:PORT") with a Client
+    /// of our own made with `options`; returns its response, or nothing within `limit`.
+    std::optional<hio::http::ClientResponse> fetch(hio::http::ClientRequest request,
+                                                   hio::http::ClientOptions options = {}, double limit = 10.0) {
+        if (const std::size_t at = request.url.find("{base}"); at != std::string::npos)
+            request.url.replace(at, 6, "http://127.0.0.1:" + port());
+        hio::http::Client client{rig.network, std::move(options)};
+        hio::http::ClientDoer doer{client};
+        client.request(std::move(request));
+        std::optional<hio::http::ClientResponse> answer;
+        rig.run_until({&http, &doer}, [&] {
+            if (!answer)
+                answer = client.responses().pull();
+            return answer.has_value();
+        }, limit);
+        return answer;
     }
 
     /// Runs a Python script (PORT defined; socket, sys, time and http.client imported); it

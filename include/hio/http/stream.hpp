@@ -196,7 +196,7 @@ public:
     /// ended short of it is aborted. Throws hio::Error once the server has the response (it
     /// sent the head) or when an encoder or a file slice is already set.
     void encode_with(std::unique_ptr<BodyEncoder> encoder) {
-        if (started_ || taken_ || encoder_ || file_)
+        if (started_ || encoder_ || file_)
             throw hio::Error{"http::BodyStream: an encoder must be set before the body starts to go out"};
         if (!encoder)
             throw ValidationError{"http::BodyStream: the encoder must not be null"};
@@ -246,7 +246,7 @@ public:
     FileSlice take_file() noexcept {
         FileSlice slice = std::move(*file_);
         file_.reset();
-        taken_ = true;
+        started_ = true;
         if (on_room_)
             on_room_();
         return slice;
@@ -259,7 +259,7 @@ public:
     /// there is room (see on_room).
     void discard() noexcept {
         const bool had = !queue_.empty();
-        taken_ = taken_ || had;
+        started_ = started_ || had;
         queue_.clear();
         if (had && on_room_)
             on_room_();
@@ -317,8 +317,7 @@ private:
     bool ended_ = false;
     bool aborted_ = false;
     bool closed_ = false;
-    bool taken_ = false;    // the server has taken bytes: too late for an encoder
-    bool started_ = false;  // the server has the response (bound): too late for an encoder
+    bool started_ = false;  // bound, or bytes taken: the body has begun to go out (no encoder now)
     bool accepts_files_ = false;
 };
 
