@@ -2,6 +2,7 @@
 // (hio test_doing::test_trydoer_break/close/throw). hio sends strings into the dog; a C++ dog
 // receives the tyme, so the recur feeds here are tymes.
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -135,4 +136,37 @@ TEST_CASE("A tock changed inside recur applies to the very next retyme, as in hi
     hio::Doist doist{{.tock = 0.25, .limit = 10.0}, {&slowing}};
     doist.run();
     CHECK(slowing.tymes == std::vector<double>{0.0, 1.0, 2.0});
+}
+
+TEST_CASE("A Waker wakes its doer while it lives and nobody once it is destroyed", "[doer][waker]") {
+    hio::Waker empty;
+    CHECK_FALSE(empty);
+    CHECK(empty.doer() == nullptr);
+    empty.wake();  // wakes nobody, and does not crash
+
+    auto doer = std::make_unique<hio::Doer>(0.5);
+    hio::Waker first = doer->waker();
+    hio::Waker second = doer->waker();  // shares the first one's cell
+    hio::Waker copy = first;
+    CHECK(first.doer() == doer.get());
+    CHECK(second.doer() == doer.get());
+    hio::Doist doist{{.tock = 0.25}, {doer.get()}};
+    doist.enter();
+    REQUIRE(doist.recur() == false);  // ran at 0; due again at 0.5
+    copy.wake();                      // not due at 0.25, but woken: it runs there
+    const auto retyme = [&] { return doist.deeds().front().retyme; };
+    CHECK(retyme() == 0.5);
+    doist.recur();
+    CHECK(doist.tyme() == 0.5);
+    CHECK(retyme() == 0.5);  // the woken run kept its schedule (woken runs do not move it)
+
+    hio::Waker moved = std::move(first);
+    CHECK_FALSE(first);  // NOLINT(bugprone-use-after-move): a moved-from Waker is empty
+    doer.reset();        // destroyed while it runs: every Waker lets go of it
+    CHECK(moved.doer() == nullptr);
+    CHECK_FALSE(second);
+    copy.wake();         // a use-after-free before Waker existed; now nothing
+    second = copy;
+    second.reset();
+    CHECK_FALSE(second);
 }

@@ -2,6 +2,7 @@
 /// \file
 /// Doer: a task with hio's six lifecycle contexts (hio: base.doing.Doer).
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <limits>
@@ -16,9 +17,47 @@ namespace hio {
 
 namespace detail {
 class Scheduler;
-}
+struct WakeCell;
+}  // namespace detail
 
 class Doer;
+
+/// A handle that wakes one doer (Doer::wake()), safe to keep after that doer is destroyed: it
+/// then wakes nobody. I/O objects (servers, clients, datagram peers, terminals) keep one for
+/// the doer that runs them, so that a socket that turns ready after the doer is gone (a doer
+/// destroyed while it ran calls no exit(), by design) never reaches freed memory.
+///
+/// Made by Doer::waker(); copies share one small cell that the doer clears in its destructor.
+/// Not thread-safe: made, copied and used on the thread that runs the doer.
+class Waker {
+public:
+    /// A waker that wakes nobody.
+    Waker() noexcept = default;
+    /// Shares the cell of `other`.
+    Waker(const Waker& other) noexcept;
+    /// Takes the cell of `other`, which then wakes nobody.
+    Waker(Waker&& other) noexcept : cell_{other.cell_} { other.cell_ = nullptr; }
+    /// Shares the cell of `other`.
+    Waker& operator=(const Waker& other) noexcept;
+    /// Takes the cell of `other`, which then wakes nobody.
+    Waker& operator=(Waker&& other) noexcept;
+    ~Waker() { reset(); }
+
+    /// Wakes the doer (Doer::wake()); does nothing when there is none or it was destroyed.
+    void wake() const noexcept;
+    /// The doer, or nullptr when there is none or it was destroyed.
+    [[nodiscard]] Doer* doer() const noexcept;
+    /// True while it names a doer that exists.
+    explicit operator bool() const noexcept { return doer() != nullptr; }
+    /// Lets go of the doer: wakes nobody from now on.
+    void reset() noexcept;
+
+private:
+    friend class Doer;
+    explicit Waker(detail::WakeCell* cell) noexcept;
+
+    detail::WakeCell* cell_ = nullptr;
+};
 
 /// One running doer as its scheduler sees it: the doer and the tyme it runs next
 /// (hio: a deed, without the generator).
@@ -57,10 +96,7 @@ public:
 
     Doer(const Doer&) = delete;
     Doer& operator=(const Doer&) = delete;
-    ~Doer() override {
-        if (owner_ != nullptr)
-            owner_->forget(*this);
-    }
+    ~Doer() override;
 
     /// This doer's period in tyme; 0 means as soon as possible (every pass).
     [[nodiscard]] double tock() const noexcept { return tock_; }
@@ -163,6 +199,11 @@ public:
         if (owner_ != nullptr && slot_ != detail::no_slot)
             owner_->wake(*this);
     }
+
+    /// A handle that wakes this doer and, unlike a `Doer*`, wakes nobody once the doer is
+    /// destroyed (see Waker). I/O objects keep one for the doer that runs them. The first call
+    /// allocates the handle's cell (std::bad_alloc); later calls share it.
+    [[nodiscard]] Waker waker();
 
     /// Called once, in run order, when a graceful shutdown begins (SIGINT, SIGTERM or
     /// Doist::request_stop() with a grace period). Return true to keep running until recur
@@ -290,10 +331,12 @@ private:
         }
     }
 
+    // Ordered so that no padding is left: sizeof(Doer) is 64 bytes.
     double tock_;
     detail::Membership* owner_ = nullptr;   // the scheduler that lists or runs this doer
-    std::uint32_t slot_ = detail::no_slot;  // its live deed in that scheduler
+    detail::WakeCell* wake_cell_ = nullptr;  // shared with its Wakers, cleared at destruction
     double idle_request_ = no_idle_request;  // idle_until() of the current run, if any
+    std::uint32_t slot_ = detail::no_slot;  // its live deed in that scheduler
     std::uint32_t trace_id_ = 0;
     std::int8_t done_ = done_none;
     bool running_ = false;
@@ -302,5 +345,70 @@ private:
     bool custom_dog_ = false;
     bool idling_ = false;  // set by the scheduler while the deed waits idle
 };
+
+namespace detail {
+/// What a doer's Wakers share: the doer (null once destroyed) and how many hold it.
+struct WakeCell {
+    Doer* doer;
+    std::size_t holders;  // Wakers, plus one for the doer while it lives
+};
+
+inline void release(WakeCell* cell) noexcept {
+    if (cell != nullptr && --cell->holders == 0)
+        delete cell;
+}
+}  // namespace detail
+
+inline Doer::~Doer() {
+    if (owner_ != nullptr)
+        owner_->forget(*this);
+    if (wake_cell_ != nullptr) {
+        wake_cell_->doer = nullptr;  // its Wakers wake nobody from now on
+        detail::release(wake_cell_);
+    }
+}
+
+inline Waker Doer::waker() {
+    if (wake_cell_ == nullptr)
+        wake_cell_ = new detail::WakeCell{this, 1};
+    ++wake_cell_->holders;
+    return Waker{wake_cell_};
+}
+
+inline Waker::Waker(detail::WakeCell* cell) noexcept : cell_{cell} {}
+
+inline Waker::Waker(const Waker& other) noexcept : cell_{other.cell_} {
+    if (cell_ != nullptr)
+        ++cell_->holders;
+}
+
+inline Waker& Waker::operator=(const Waker& other) noexcept {
+    if (other.cell_ != nullptr)
+        ++other.cell_->holders;
+    detail::release(cell_);
+    cell_ = other.cell_;
+    return *this;
+}
+
+inline Waker& Waker::operator=(Waker&& other) noexcept {
+    if (this != &other) {
+        detail::release(cell_);
+        cell_ = other.cell_;
+        other.cell_ = nullptr;
+    }
+    return *this;
+}
+
+inline void Waker::wake() const noexcept {
+    if (cell_ != nullptr && cell_->doer != nullptr)
+        cell_->doer->wake();
+}
+
+inline Doer* Waker::doer() const noexcept { return cell_ != nullptr ? cell_->doer : nullptr; }
+
+inline void Waker::reset() noexcept {
+    detail::release(cell_);
+    cell_ = nullptr;
+}
 
 }  // namespace hio

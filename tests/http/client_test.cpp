@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -393,4 +394,23 @@ TEST_CASE("A GET and a POST queued together get their answers in order", "[http]
         return printed.size() == 2;
     }, 20.0);
     CHECK(printed == std::vector<std::string>{"200 hello", "200 hi"});
+}
+
+TEST_CASE("A client doer destroyed while a request runs leaves the client no dead doer to wake",
+          "[http][client][lifetime]") {
+    NetRig rig;
+    hio::tcp::Server server{rig.network, {}};  // listens, never answers
+    server.open();
+    hio::http::Client client{rig.network};
+    auto doer = std::make_unique<hio::http::ClientDoer>(client);
+    hio::Doist doist{{.tock = 0.01, .waiter = &rig.reactor}, {doer.get()}};
+    doist.enter();
+    client.get("http://127.0.0.1:" + std::to_string(server.port()) + "/");
+    doist.recur();  // the request starts: its connection is on its way
+    REQUIRE(client.pending() == 1);
+    doer.reset();
+    CHECK(client.owner() == nullptr);
+    hio_test::dispatch_for(rig.reactor, 0.05);  // the connect completes: the socket turns writable
+    client.service(0.02);
+    CHECK(client.pending() == 1);
 }

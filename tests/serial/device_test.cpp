@@ -3,6 +3,8 @@
 #include <termios.h>
 
 #include <cerrno>
+#include <chrono>
+#include <memory>
 #include <string>
 
 #include <hio/serial.hpp>
@@ -100,4 +102,21 @@ TEST_CASE("A Device refuses a missing path, a file that is not a terminal, and a
     }
     CHECK_FALSE(null.opened());
     CHECK_THROWS_AS(null.connection(), hio::Error);
+}
+
+TEST_CASE("A device doer destroyed while it runs leaves its device no dead doer to wake", "[serial][device][lifetime]") {
+    hio::Reactor reactor;
+    hio_test::Pty line;
+    hio::serial::Device device{reactor, {.path = line.slave, .baud = 9600}};
+    auto doer = std::make_unique<hio::serial::EchoDeviceDoer>(device);
+    hio::Doist doist{{.tock = 0.01, .waiter = &reactor}, {doer.get()}};
+    doist.enter();
+    REQUIRE(device.opened());
+    doer.reset();
+    CHECK(device.owner() == nullptr);
+    line.write("ping");  // the device turns readable: its Reactor tells it, and it wakes nobody
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds{50};
+    reactor.wait_until(until, [] { return false; });
+    device.service();
+    CHECK(device.receive() == "ping");
 }

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -51,6 +52,29 @@ inline bool NetRig::run_until(std::vector<hio::Doer*> doers, const std::function
     wake_passes = outcome.wake_passes;
     passes = outcome.passes;
     return outcome.reached;
+}
+
+/// A blocking loopback connect to `port`: the kernel completes it from the listen queue,
+/// before any accept, so the listening socket turns readable. Returns the descriptor (the
+/// caller closes it), or -1.
+inline int connect_loopback(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/// Lets `waiter` dispatch what becomes ready for `seconds` of wall time, with no Doist.
+inline void dispatch_for(hio::Waiter& waiter, double seconds) {
+    const auto until = std::chrono::steady_clock::now() +
+                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+    waiter.wait_until(until, [] { return false; });
 }
 
 /// A loopback port nobody listens on right now (bound, read back, closed). For tests that

@@ -339,3 +339,38 @@ TEST_CASE("A server or client doer under a Doist that does not wait on its React
     CHECK_NOTHROW(right.run());  // the same doer, with the Reactor: it runs
     CHECK(server.accepted() == 0);
 }
+
+TEST_CASE("A server doer destroyed while it runs leaves its server no dead doer to wake", "[tcp][server][lifetime]") {
+    NetRig rig;
+    hio::tcp::Server server{rig.network, {}};
+    auto doer = std::make_unique<hio::tcp::EchoServerDoer>(server);
+    hio::Doist doist{{.tock = 0.01, .waiter = &rig.reactor}, {doer.get()}};
+    doist.enter();
+    REQUIRE(server.opened());
+    REQUIRE(server.owner() == doer.get());
+    doer.reset();  // ~Doer leaves the Doist but calls no exit(): the server was not told
+    CHECK(server.owner() == nullptr);
+    // A peer arrives: the Reactor tells the server, which must find no doer to wake (waking
+    // the destroyed one was a use-after-free, caught by AddressSanitizer).
+    const int peer = hio_test::connect_loopback(server.port());
+    REQUIRE(peer >= 0);
+    hio_test::dispatch_for(rig.reactor, 0.05);
+    ::close(peer);
+    CHECK(server.connection_count() == 0);
+}
+
+TEST_CASE("A client doer destroyed while it connects leaves its client no dead doer to wake", "[tcp][client][lifetime]") {
+    NetRig rig;
+    hio::tcp::Server server{rig.network, {}};
+    server.open();
+    hio::tcp::Client client{rig.network, {.port = server.port()}};
+    auto doer = std::make_unique<hio::tcp::ClientDoer>(client);
+    hio::Doist doist{{.tock = 0.01, .waiter = &rig.reactor}, {doer.get()}};
+    doist.enter();
+    REQUIRE(client.active());
+    doer.reset();
+    CHECK(client.owner() == nullptr);
+    hio_test::dispatch_for(rig.reactor, 0.05);  // the connect completes: the socket turns writable
+    client.service(0.0);
+    CHECK(client.connected());
+}

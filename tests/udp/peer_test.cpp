@@ -1,6 +1,8 @@
 // udp::Peer (hio: udp.Peer) over real loopback sockets, with peers we did not write: Python's
 // socket module and nc -u, IPv4 and IPv6, broadcast and multicast on loopback, truncation,
 // back pressure, and batching.
+#include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -257,4 +259,23 @@ TEST_CASE("A PeerDoer refuses to enter under a Doist that does not wait on its n
         CHECK(std::string{error.what()}.find("DatagramPeerDoer: the Doist has no Waiter") != std::string::npos);
     }
     CHECK_FALSE(peer.opened());
+}
+
+TEST_CASE("A peer doer destroyed while it runs leaves its peer no dead doer to wake", "[udp][peer][lifetime]") {
+    DatagramRig rig;
+    hio::udp::Peer peer{rig.network, {}};
+    auto doer = std::make_unique<hio::udp::EchoPeerDoer>(peer);
+    hio::Doist doist{{.tock = 0.01, .waiter = &rig.reactor}, {doer.get()}};
+    doist.enter();
+    REQUIRE(peer.opened());
+    doer.reset();
+    CHECK(peer.owner() == nullptr);
+    hio::udp::Peer sender{rig.network, {}};
+    sender.open();
+    REQUIRE_FALSE(sender.send_to("ping", "127.0.0.1", peer.port()));
+    sender.service();
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds{50};
+    rig.reactor.wait_until(until, [] { return false; });  // the datagram arrives: readable
+    peer.service();
+    CHECK(peer.receive().has_value());
 }

@@ -250,8 +250,7 @@ public:
         job.id = ++last_id_;
         job.request = std::move(request);
         queue_.push_back(std::move(job));
-        if (doer_ != nullptr)
-            doer_->wake();
+        doer_.wake();
         return last_id_;
     }
 
@@ -306,14 +305,17 @@ public:
     }
 
     /// The doer that runs this client, woken when a socket is ready (ClientDoer sets itself).
-    void owner(Doer* doer) noexcept {
-        doer_ = doer;
+    /// Held as a Waker: destroying the doer detaches it.
+    void owner(Doer* doer) { owner(doer != nullptr ? doer->waker() : Waker{}); }
+    /// Sets the doer woken on readiness by its Waker (empty: none).
+    void owner(Waker waker) noexcept {
+        doer_ = std::move(waker);
         for (Lane& lane : lanes_)
             if (lane.tcp)
-                lane.tcp->owner(doer);
+                lane.tcp->owner(doer_);
     }
-    /// The doer woken on readiness, or nullptr.
-    [[nodiscard]] Doer* owner() const noexcept { return doer_; }
+    /// The doer woken on readiness, or nullptr (also once that doer was destroyed).
+    [[nodiscard]] Doer* owner() const noexcept { return doer_.doer(); }
 
     /// The network for http URLs.
     [[nodiscard]] hio::Network& network() const noexcept { return network_; }
@@ -336,8 +338,7 @@ public:
             if (!again)
                 return;
         }
-        if (doer_ != nullptr)
-            doer_->wake();  // more to do: come back in the next pass
+        doer_.wake();  // more to do: come back in the next pass
     }
 
     /// The options it was made with.
@@ -826,7 +827,7 @@ private:
     std::deque<Lane> lanes_;  // a deque: lanes keep their addresses as others are added
     Deck<ClientResponse> responses_;
     Deck<Event> events_;
-    Doer* doer_ = nullptr;
+    Waker doer_;  // the doer that runs it
     std::uint64_t last_id_ = 0;
     std::uint64_t opened_ = 0;
     std::uint64_t resumes_ = 0;
@@ -860,7 +861,7 @@ protected:
 
     void exit() noexcept override {
         client_.close();
-        client_.owner(nullptr);
+        client_.owner(Waker{});
     }
 
 private:

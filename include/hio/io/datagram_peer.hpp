@@ -104,8 +104,8 @@ public:
         slot.peer = to;
         slot.size = payload.size();
         tx_.commit(1);
-        if (owner_ != nullptr && !in_service_)
-            owner_->wake();  // queued from elsewhere: the owner sends it in its next run
+        if (!in_service_)
+            owner_.wake();  // queued from elsewhere: the owner sends it in its next run
         return {};
     }
 
@@ -203,7 +203,12 @@ public:
     [[nodiscard]] DatagramNetwork& network() const noexcept { return network_; }
 
     /// The doer woken when the socket becomes ready or a datagram is queued (nullptr: none).
-    void owner(Doer* doer) noexcept { owner_ = doer; }
+    /// Held as a Waker: destroying the doer detaches it.
+    void owner(Doer* doer) { owner_ = doer != nullptr ? doer->waker() : Waker{}; }
+    /// Sets the doer woken on readiness by its Waker (empty: none).
+    void owner(Waker waker) noexcept { owner_ = std::move(waker); }
+    /// The doer woken on readiness, or nullptr (also once that doer was destroyed).
+    [[nodiscard]] Doer* owner() const noexcept { return owner_.doer(); }
 
     /// Closes the socket (hio: close); queued datagrams are dropped. Idempotent.
     virtual void close() noexcept { close_socket(); }
@@ -252,13 +257,11 @@ private:
 
     void on_readable() noexcept override {
         readable_ = true;
-        if (owner_ != nullptr)
-            owner_->wake();
+        owner_.wake();
     }
     void on_writable() noexcept override {
         writable_ = true;
-        if (owner_ != nullptr)
-            owner_->wake();
+        owner_.wake();
     }
 
     DatagramNetwork& network_;
@@ -269,7 +272,7 @@ private:
     bool readable_ = false;
     bool writable_ = false;
     bool in_service_ = false;
-    Doer* owner_ = nullptr;
+    Waker owner_;  // the doer that runs it
     std::error_code last_error_{};
     DatagramStats stats_{};
 };
@@ -304,7 +307,7 @@ protected:
     }
 
     void exit() noexcept override {
-        peer_.owner(nullptr);
+        peer_.owner(Waker{});
         peer_.close();
     }
 

@@ -183,7 +183,12 @@ public:
     [[nodiscard]] bool busy() const noexcept { return connection_ && connection_->wants_service(); }
 
     /// The doer woken when input arrives or output can go (nullptr: none).
-    void owner(Doer* doer) noexcept { owner_ = doer; }
+    /// Held as a Waker: destroying the doer detaches it.
+    void owner(Doer* doer) { owner_ = doer != nullptr ? doer->waker() : Waker{}; }
+    /// Sets the doer woken on readiness by its Waker (empty: none).
+    void owner(Waker waker) noexcept { owner_ = std::move(waker); }
+    /// The doer woken on readiness, or nullptr (also once that doer was destroyed).
+    [[nodiscard]] Doer* owner() const noexcept { return owner_.doer(); }
     /// The Reactor its readiness comes from.
     [[nodiscard]] Reactor& reactor() const noexcept { return reactor_; }
 
@@ -196,10 +201,7 @@ private:
         return options;
     }
 
-    void on_activity(Connection&) noexcept override {
-        if (owner_ != nullptr)
-            owner_->wake();
-    }
+    void on_activity(Connection&) noexcept override { owner_.wake(); }
 
     // Cuts the received bytes into lines while there is room for them.
     void take_lines() {
@@ -252,7 +254,7 @@ private:
     int terminal_fd_ = -1;
     std::optional<termios> saved_;
     std::uint64_t lines_cut_ = 0;
-    Doer* owner_ = nullptr;
+    Waker owner_;  // the doer that runs it
 };
 
 /// Serves a Console (hio: serial.ConsoleDoer): opens it at enter, moves its bytes each run,
@@ -284,7 +286,7 @@ protected:
     }
 
     void exit() noexcept override {
-        console_.owner(nullptr);
+        console_.owner(Waker{});
         console_.close();
     }
 

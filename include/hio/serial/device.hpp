@@ -181,7 +181,12 @@ public:
     /// The settings it was made with.
     [[nodiscard]] const DeviceOptions& options() const noexcept { return options_; }
     /// The doer woken when bytes arrive or can leave (nullptr: none).
-    void owner(Doer* doer) noexcept { owner_ = doer; }
+    /// Held as a Waker: destroying the doer detaches it.
+    void owner(Doer* doer) { owner_ = doer != nullptr ? doer->waker() : Waker{}; }
+    /// Sets the doer woken on readiness by its Waker (empty: none).
+    void owner(Waker waker) noexcept { owner_ = std::move(waker); }
+    /// The doer woken on readiness, or nullptr (also once that doer was destroyed).
+    [[nodiscard]] Doer* owner() const noexcept { return owner_.doer(); }
     /// The Reactor its readiness comes from.
     [[nodiscard]] Reactor& reactor() const noexcept { return reactor_; }
 
@@ -197,17 +202,14 @@ private:
         return options;
     }
 
-    void on_activity(Connection&) noexcept override {
-        if (owner_ != nullptr)
-            owner_->wake();
-    }
+    void on_activity(Connection&) noexcept override { owner_.wake(); }
 
     Reactor& reactor_;
     DeviceOptions options_;
     std::unique_ptr<Connection> connection_;
     std::optional<termios> saved_;
     int fd_ = -1;
-    Doer* owner_ = nullptr;
+    Waker owner_;  // the doer that runs it
 };
 
 /// Serves a Device (hio: serial.Driver's doer): opens it at enter, moves bytes each run and
@@ -238,7 +240,7 @@ protected:
     }
 
     void exit() noexcept override {
-        device_.owner(nullptr);
+        device_.owner(Waker{});
         device_.close();
     }
 

@@ -205,9 +205,12 @@ public:
     }
 
     /// The doer that runs this client, woken on socket readiness (ClientDoer sets itself).
-    void owner(Doer* doer) noexcept { doer_ = doer; }
-    /// The doer woken on readiness, or nullptr.
-    [[nodiscard]] Doer* owner() const noexcept { return doer_; }
+    /// Held as a Waker: destroying the doer detaches it.
+    void owner(Doer* doer) { doer_ = doer != nullptr ? doer->waker() : Waker{}; }
+    /// Sets the doer woken on readiness by its Waker (empty: none).
+    void owner(Waker waker) noexcept { doer_ = std::move(waker); }
+    /// The doer woken on readiness, or nullptr (also once that doer was destroyed).
+    [[nodiscard]] Doer* owner() const noexcept { return doer_.doer(); }
 
     /// The network this client connects over.
     [[nodiscard]] hio::Network& network() const noexcept { return network_; }
@@ -247,15 +250,15 @@ private:
     }
 
     void on_activity(Connection&) noexcept override {
-        if (doer_ != nullptr && !servicing_)  // a running doer services again anyway
-            doer_->wake();
+        if (!servicing_)  // a running doer services again anyway
+            doer_.wake();
     }
 
     hio::Network& network_;
     ClientOptions options_;
     std::unique_ptr<Connection> connection_;
     std::error_code last_error_;
-    Doer* doer_ = nullptr;
+    Waker doer_;  // the doer that runs it
     std::uint64_t attempts_ = 0;
     double started_ = 0.0;
     double retry_at_ = 0.0;
@@ -310,7 +313,7 @@ protected:
 
     void exit() noexcept override {
         client_.close();
-        client_.owner(nullptr);
+        client_.owner(Waker{});
     }
 
     /// Called every recur after servicing; return true to finish the doer. The default

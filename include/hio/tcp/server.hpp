@@ -137,10 +137,12 @@ public:
     [[nodiscard]] const ServerOptions& options() const noexcept { return options_; }
 
     /// The doer that runs this server, woken when a socket becomes ready (ServerDoer sets
-    /// itself); nullptr: none.
-    void owner(Doer* doer) noexcept { doer_ = doer; }
-    /// The doer woken on readiness, or nullptr.
-    [[nodiscard]] Doer* owner() const noexcept { return doer_; }
+    /// itself); nullptr: none. Held as a Waker: destroying the doer detaches it.
+    void owner(Doer* doer) { doer_ = doer != nullptr ? doer->waker() : Waker{}; }
+    /// Sets the doer woken on readiness by its Waker (empty: none).
+    void owner(Waker waker) noexcept { doer_ = std::move(waker); }
+    /// The doer woken on readiness, or nullptr (also once that doer was destroyed).
+    [[nodiscard]] Doer* owner() const noexcept { return doer_.doer(); }
 
     /// The network this server listens on.
     [[nodiscard]] hio::Network& network() const noexcept { return network_; }
@@ -224,8 +226,8 @@ public:
         }
         current_.clear();
         servicing_ = false;
-        if (doer_ != nullptr && (!active_.empty() || (accept_ready_ && listener_ && tyme >= accept_retry_at_)))
-            doer_->wake();  // connections marked during this pass, or peers still waiting
+        if (!active_.empty() || (accept_ready_ && listener_ && tyme >= accept_retry_at_))
+            doer_.wake();  // connections marked during this pass, or peers still waiting
     }
 
     /// The tyme by which service() must run again if no socket becomes ready: the first
@@ -530,16 +532,14 @@ private:
             return;
         }
         queue_for_service(ref_of(connection));
-        if (doer_ != nullptr)
-            doer_->wake();
+        doer_.wake();
     }
 
     void on_activity(Connection& connection) noexcept override { mark_active(connection); }
 
     void on_readable() noexcept override {  // the listener: peers are waiting
         accept_ready_ = true;
-        if (doer_ != nullptr)
-            doer_->wake();
+        doer_.wake();
     }
     void on_writable() noexcept override {}
 
@@ -556,7 +556,7 @@ private:
     std::vector<Ref> reported_;            // reported while this pass serviced
     std::function<void(Connection&)> on_open_;
     std::function<void(Connection&)> on_close_;
-    Doer* doer_ = nullptr;
+    Waker doer_;  // the doer that runs it
     std::string bound_endpoint_;
     std::error_code accept_error_;
     std::uint64_t last_id_ = 0;
@@ -626,7 +626,7 @@ protected:
 
     void exit() noexcept override {
         server_.close();
-        server_.owner(nullptr);
+        server_.owner(Waker{});
     }
 
     /// Called for each connection with activity this pass (or whose serve_at() came): read its
