@@ -3,7 +3,7 @@
 //
 // Run:   build/bench/sim_bench [--seconds T] [--rounds R] [--connections 1,100,10000] [--only sim|real]
 //                             [--quick]
-// For each connection count: the echo server (tcp::EchoServerDoer) and N clients that each
+// For each connection count: the echo server (EchoServerDoer) and N clients that each
 // send 64 bytes, wait for the echo and send again, in one process and one Doist, first over
 // sim::World (virtual time), then over tcp::Network on 127.0.0.1 (real time, epoll). Prints
 // round trips per CPU-second of the process (user + system: the simulation spends no system
@@ -27,13 +27,13 @@
 namespace {
 
 // Sends 64 bytes, waits for the whole echo, counts a round trip, sends again.
-class Pinger final : public hio::tcp::ClientDoer {
+class Pinger final : public hio::StreamClientDoer {
 public:
-    Pinger(hio::tcp::Client& client, std::uint64_t& round_trips) : ClientDoer{client}, round_trips_{round_trips} {}
+    Pinger(hio::StreamClient& client, std::uint64_t& round_trips) : StreamClientDoer{client}, round_trips_{round_trips} {}
 
 protected:
     bool talk(double) override {
-        hio::tcp::Client& c = client();
+        hio::StreamClient& c = client();
         if (c.connected()) {
             got_ += c.receive().size();
             if (got_ >= message.size()) {
@@ -103,17 +103,17 @@ Result measure(hio::Network& server_network, hio::Network& client_network, const
     const long rss_before = rss_kib();
     // 4 KiB buffers on both sides (64-byte messages): 10 000 connections in flight then hold
     // 40 MiB of blocks, not 640 MiB, for the simulation and the real sockets alike.
-    hio::tcp::Server server{server_network,
+    hio::StreamServer server{server_network,
                             {.host = host, .port = 7007, .max_connections = count + 16, .buffer_size = 4096}};
-    hio::tcp::EchoServerDoer echo{server};
+    hio::EchoServerDoer echo{server};
     std::uint64_t round_trips = 0;
-    std::vector<std::unique_ptr<hio::tcp::Client>> clients;
+    std::vector<std::unique_ptr<hio::StreamClient>> clients;
     std::vector<std::unique_ptr<Pinger>> pingers;
     clients.reserve(count);
     pingers.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
-        clients.push_back(std::make_unique<hio::tcp::Client>(
-            client_network, hio::tcp::ClientOptions{.host = host, .port = 7007, .timeout = 30.0, .buffer_size = 4096}));
+        clients.push_back(std::make_unique<hio::StreamClient>(
+            client_network, hio::StreamClientOptions{.host = host, .port = 7007, .timeout = 30.0, .buffer_size = 4096}));
         pingers.push_back(std::make_unique<Pinger>(*clients.back(), round_trips));
     }
     Result result;

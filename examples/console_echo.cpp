@@ -43,7 +43,7 @@ private:
 int main(int argc, char** argv) {
     const example::Arguments args{argc, argv, "console_echo [--host H] [--port P] [--stdio] [--raw]",
                                   {"--host", "--port"}, {"--stdio", "--raw"}};
-    hio::tcp::ServerOptions server_options;
+    hio::StreamServerOptions server_options;
     server_options.host = args.text("--host", server_options.host);
     server_options.port = static_cast<std::uint16_t>(args.integer("--port", 0, 0, 65535));
     hio::serial::ConsoleOptions console_options;
@@ -53,8 +53,8 @@ int main(int argc, char** argv) {
     try {
         hio::Reactor reactor;  // both the terminal and the sockets are watched here
         hio::tcp::Network network{reactor};
-        hio::tcp::Server server{network, server_options};
-        hio::tcp::EchoServerDoer echo{server};
+        hio::StreamServer server{network, server_options};
+        hio::EchoServerDoer echo{server};
         server.open();
 
         hio::serial::Console terminal{reactor, console_options};

@@ -23,15 +23,15 @@
 
 namespace {
 
-class EchoTalker : public hio::tcp::ClientDoer {
+class EchoTalker : public hio::StreamClientDoer {
 public:
-    EchoTalker(hio::tcp::Client& client, std::string message) : ClientDoer{client}, expected_{std::move(message)} {}
+    EchoTalker(hio::StreamClient& client, std::string message) : StreamClientDoer{client}, expected_{std::move(message)} {}
 
     bool ok() const noexcept { return ok_; }
 
 protected:
     bool talk(double) override {
-        hio::tcp::Client& c = client();
+        hio::StreamClient& c = client();
         if (!c.active())
             return true;  // gave up: refused or timed out
         if (!c.connected())
@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
                                   {"--tls"}};
     if (!args.has("--port"))
         args.fail("--port is needed");
-    hio::tcp::ClientOptions options;
+    hio::StreamClientOptions options;
     options.host = args.text("--host", options.host);
     options.port = static_cast<std::uint16_t>(args.integer("--port", 0, 1, 65535));
     options.timeout = args.number("--timeout", options.timeout, 0.0, 1e6);
@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
             tls_network.emplace(tcp, *tls_context);
             network = &*tls_network;
         }
-        hio::tcp::Client client{*network, options};
+        hio::StreamClient client{*network, options};
         EchoTalker talker{client, message};
         hio::Doist doist{{.tock = 0.03125, .real = true, .waiter = &reactor}, {&talker}};
         doist.run();

@@ -29,7 +29,7 @@
 namespace {
 
 struct Settings {
-    hio::tcp::ServerOptions server;
+    hio::StreamServerOptions server;
     double tock = 0.03125;
     double grace = 5.0;  // a graceful stop: connections get this long to finish
     bool quiet = false;
@@ -111,20 +111,20 @@ int main(int argc, char** argv) {
             network = &*tls_network;
             std::signal(SIGHUP, on_sighup);
         }
-        hio::tcp::Server server{*network, settings.server};
+        hio::StreamServer server{*network, settings.server};
         if (!settings.quiet) {
-            server.on_open([](hio::Connection& c) {
-                std::printf("open  #%llu %s\n", static_cast<unsigned long long>(c.id()), c.remote_endpoint().c_str());
+            server.on_open([&server](hio::Connection& c) {
+                std::printf("open  #%llu %s\n", static_cast<unsigned long long>(server.number(c)), c.remote_endpoint().c_str());
                 std::fflush(stdout);
             });
-            server.on_close([](hio::Connection& c) {
-                std::printf("close #%llu %s: %llu bytes echoed%s%s\n", static_cast<unsigned long long>(c.id()),
+            server.on_close([&server](hio::Connection& c) {
+                std::printf("close #%llu %s: %llu bytes echoed%s%s\n", static_cast<unsigned long long>(server.number(c)),
                             c.remote_endpoint().c_str(), static_cast<unsigned long long>(c.bytes_sent()),
                             c.last_error() ? ", " : "", c.last_error() ? c.last_error().message().c_str() : "");
                 std::fflush(stdout);
             });
         }
-        hio::tcp::EchoServerDoer echo{server};
+        hio::EchoServerDoer echo{server};
 
         server.open();  // bind now, so the port is known (the doer's enter would open it too)
         std::printf("listening on %s\n", server.local_endpoint().c_str());

@@ -12,7 +12,7 @@
 // Stop:  Ctrl-C or SIGTERM: it stops accepting, closes idle keep-alive connections, ends the
 //        event streams, lets answers in flight finish (--grace seconds, 10), and exits 0.
 //
-// One Doist runs one http::ServerDoer over a tcp::Server, and a Clock doer with a tock of one
+// One Doist runs one http::ServerDoer over a StreamServer, and a Clock doer with a tock of one
 // second. The handler is an ordinary function called in the pass where a request completes;
 // keep-alive, pipelining, limits and timeouts are the server's. /clock answers with an
 // EventStream the handler hands to the Clock, which pushes an event into every open stream
@@ -37,7 +37,7 @@
 namespace {
 
 struct Settings {
-    hio::tcp::ServerOptions server;
+    hio::StreamServerOptions server;
     hio::http::ServerOptions http;
     double grace = 10.0;  // a graceful stop: answers in flight get this long to finish
     std::string root = ".";
@@ -190,7 +190,7 @@ int main(int argc, char** argv) {
             tls_network.emplace(tcp, *tls_context);
             network = &*tls_network;
         }
-        hio::tcp::Server server{*network, settings.server};
+        hio::StreamServer server{*network, settings.server};
 
         const bool quiet = settings.quiet;
         Clock clock;

@@ -9,7 +9,7 @@
 // 1 otherwise.
 //
 // The server and the clients are the same doers that run over real sockets
-// (tcp::EchoServerDoer, a tcp::ClientDoer subclass); only the Network they are given differs.
+// (EchoServerDoer, a StreamClientDoer subclass); only the Network they are given differs.
 // No socket is opened and no system call is made for the I/O: it runs far faster than the
 // real thing, and a run can be replayed from its seed.
 #include <algorithm>
@@ -19,8 +19,8 @@
 #include <vector>
 
 #include <hio/sim.hpp>
-#include <hio/tcp/client.hpp>
-#include <hio/tcp/server.hpp>
+#include <hio/io/stream_client.hpp>
+#include <hio/io/stream_server.hpp>
 
 #include "arguments.hpp"
 
@@ -29,9 +29,9 @@ namespace {
 // Sends `messages` messages of random bytes one at a time and checks each echo. Like an
 // application with timeouts, it drops a connection that stays silent for a second and tries a
 // new one (at most four), which is how it notices a crashed server.
-class EchoClient : public hio::tcp::ClientDoer {
+class EchoClient : public hio::StreamClientDoer {
 public:
-    EchoClient(hio::tcp::Client& client, int messages) : ClientDoer{client}, messages_{messages} {}
+    EchoClient(hio::StreamClient& client, int messages) : StreamClientDoer{client}, messages_{messages} {}
 
     int echoed = 0;
     bool corrupted = false;
@@ -40,19 +40,19 @@ public:
 
 protected:
     void enter() override {
-        ClientDoer::enter();
+        StreamClientDoer::enter();
         heard_at_ = tyme();
     }
 
     bool recur(double tyme) override {
-        const bool over = ClientDoer::recur(tyme);
+        const bool over = StreamClientDoer::recur(tyme);
         if (!over)
             idle_until(std::min(client().next_deadline(), heard_at_ + patience));
         return over;
     }
 
     bool talk(double tyme) override {
-        hio::tcp::Client& c = client();
+        hio::StreamClient& c = client();
         if (tyme - heard_at_ >= patience || !c.active()) {  // silent, or given up: a new connection
             if (++connections_ > 4) {
                 gave_up = true;
@@ -132,14 +132,14 @@ int main(int argc, char** argv) {
     // The echo server, on a host named "server"; the clients on a host of their own.
     hio::sim::Host& server_host = world.host("server");
     hio::sim::Host& client_host = world.host("clients", {.crashable = false});
-    hio::tcp::Server server{server_host.network(), {.host = "server", .port = 7, .max_connections = 100000}};
-    hio::tcp::EchoServerDoer echo{server};
+    hio::StreamServer server{server_host.network(), {.host = "server", .port = 7, .max_connections = 100000}};
+    hio::EchoServerDoer echo{server};
     server_host.add({&echo});
-    std::vector<std::unique_ptr<hio::tcp::Client>> connections;
+    std::vector<std::unique_ptr<hio::StreamClient>> connections;
     std::vector<std::unique_ptr<EchoClient>> talkers;
     for (int i = 0; i < clients; ++i) {
-        connections.push_back(std::make_unique<hio::tcp::Client>(
-            client_host.network(), hio::tcp::ClientOptions{.host = "server", .port = 7, .timeout = 1.0}));
+        connections.push_back(std::make_unique<hio::StreamClient>(
+            client_host.network(), hio::StreamClientOptions{.host = "server", .port = 7, .timeout = 1.0}));
         talkers.push_back(std::make_unique<EchoClient>(*connections.back(), messages));
         client_host.add({talkers.back().get()});
     }

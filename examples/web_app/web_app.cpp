@@ -40,7 +40,7 @@
 namespace {
 
 struct Settings {
-    hio::tcp::ServerOptions server;
+    hio::StreamServerOptions server;
     std::string root = HIO_WEB_APP_ROOT;
     std::size_t max_items = 1000;
     bool quiet = false;
@@ -177,7 +177,7 @@ int main(int argc, char** argv) {
     try {
         hio::Reactor reactor;
         hio::tcp::Network tcp{reactor};
-        hio::tcp::Server server{tcp, settings.server};
+        hio::StreamServer server{tcp, settings.server};
         Feed feed{settings.max_items};
         hio::http::StaticFiles files{{.root = settings.root}};
 

@@ -2,8 +2,8 @@
 /// \file
 /// Umbrella of the core component (CMake target hio::core): the scheduler (Doist, Doer,
 /// DoDoer, CoDoer, Tymist, Tymer, Deck, ...) and the io layer (RingBuffer, the Transport
-/// seam, Connection, the epoll Reactor). Standard library and Linux only: no Asio, OpenSSL or
-/// llhttp header is reached from here.
+/// seam, Connection, StreamServer and StreamClient over any Network, the epoll Reactor).
+/// Standard library and Linux only: no Asio, OpenSSL or llhttp header is reached from here.
 
 #include <hio/codoer.hpp>
 #include <hio/deck.hpp>
@@ -24,5 +24,7 @@
 #include <hio/io/connection.hpp>
 #include <hio/io/reactor.hpp>
 #include <hio/io/ring_buffer.hpp>
+#include <hio/io/stream_client.hpp>
+#include <hio/io/stream_server.hpp>
 #include <hio/io/transport.hpp>
 #include <hio/io/wire_log.hpp>

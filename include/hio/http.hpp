@@ -1,10 +1,11 @@
 #pragma once
 /// \file
 /// Umbrella of the http component (CMake target hio::http): HTTP/1.1 messages, the server
-/// doer, streamed bodies and server-sent events, the router and the client; includes tcp.hpp.
+/// doer, streamed bodies and server-sent events, the router and the client, over any Network;
+/// includes core.hpp.
 /// HTTPS needs tls.hpp as well (a tls::Network under the same doers).
 
-#include <hio/tcp.hpp>
+#include <hio/core.hpp>
 
 #include <hio/http/auth.hpp>
 #include <hio/http/client.hpp>

@@ -1,10 +1,10 @@
 #pragma once
 /// \file
-/// Umbrella of the tcp component (CMake target hio::tcp): real TCP sockets (tcp::Network),
-/// tcp::Server and its doers, tcp::Client and its doer; includes core.hpp.
+/// Umbrella of the tcp component (CMake target hio::tcp): real TCP sockets on Linux's epoll
+/// (tcp::Network and its name resolution); includes core.hpp, whose StreamServer and
+/// StreamClient run over it.
 
 #include <hio/core.hpp>
 
-#include <hio/tcp/client.hpp>
 #include <hio/tcp/network.hpp>
-#include <hio/tcp/server.hpp>
+#include <hio/tcp/resolve.hpp>

@@ -3,6 +3,8 @@
 #   core/  find_package(hio COMPONENTS core) with Asio and OpenSSL disabled (so the package
 #          must not look for them); its compile line must carry no Asio, OpenSSL or llhttp
 #          flag or include directory, and `-H` must list no header of theirs;
+#   http_sim/  find_package(hio COMPONENTS http sim): HTTP over the simulated network, with
+#          Asio and OpenSSL disabled; no Asio or OpenSSL flag or header, as for core/;
 #   full/  find_package(hio) and hio::hio: every layer.
 # Run by ctest with -P; arguments: HIO_BUILD_DIR CONSUMER_SOURCE_DIR WORK_DIR CXX_COMPILER
 # C_COMPILER.
@@ -22,15 +24,18 @@ set(prefix "${WORK_DIR}/prefix")
 run_step("install hio into ${prefix}"
     ${CMAKE_COMMAND} --install "${HIO_BUILD_DIR}" --prefix "${prefix}")
 
-foreach(consumer core full)
+foreach(consumer core http_sim full)
     foreach(kind build-tree installed)
+        if(consumer STREQUAL "http_sim" AND kind STREQUAL "build-tree")
+            continue()  # the installed package is the one users get; once is enough here
+        endif()
         if(kind STREQUAL "build-tree")
             set(locate "-Dhio_DIR=${HIO_BUILD_DIR}")
         else()
             set(locate "-DCMAKE_PREFIX_PATH=${prefix}")
         endif()
         set(extra "")
-        if(consumer STREQUAL "core")
+        if(NOT consumer STREQUAL "full")
             set(extra -DCMAKE_DISABLE_FIND_PACKAGE_Asio=ON -DCMAKE_DISABLE_FIND_PACKAGE_OpenSSL=ON
                 -DCMAKE_EXPORT_COMPILE_COMMANDS=ON)
         endif()
@@ -42,32 +47,39 @@ foreach(consumer core full)
         run_step("build the ${consumer} consumer against the ${kind} package" ${CMAKE_COMMAND} --build "${build}")
         run_step("run the ${consumer} consumer built against the ${kind} package" "${build}/consumer")
 
-        if(consumer STREQUAL "core")
-            # The compile line: no Asio define, no llhttp or OpenSSL include directory.
+        if(NOT consumer STREQUAL "full")
+            # The compile line: no Asio define, no OpenSSL include directory (nor llhttp's, for
+            # the core).
+            set(forbidden_flags ASIO openssl)
+            set(forbidden_headers "/asio" "/openssl/")
+            if(consumer STREQUAL "core")
+                list(APPEND forbidden_flags llhttp)
+                list(APPEND forbidden_headers "llhttp")
+            endif()
             file(READ "${build}/compile_commands.json" commands)
             string(JSON command GET "${commands}" 0 command)
-            foreach(forbidden ASIO llhttp openssl)
+            foreach(forbidden IN LISTS forbidden_flags)
                 string(TOLOWER "${command}" lower)
                 string(TOLOWER "${forbidden}" needle)
                 string(FIND "${lower}" "${needle}" found)
                 if(NOT found EQUAL -1)
-                    message(FATAL_ERROR "consumer check: the core consumer's compile line mentions "
+                    message(FATAL_ERROR "consumer check: the ${consumer} consumer's compile line mentions "
                         "'${forbidden}':\n${command}")
                 endif()
             endforeach()
             # The headers reached: none of Asio, OpenSSL or llhttp.
             separate_arguments(arguments UNIX_COMMAND "${command}")
             list(FILTER arguments EXCLUDE REGEX "^-o$|\\.o$|^-c$")
-            run_step("list the headers the core consumer reaches (-H)"
+            run_step("list the headers the ${consumer} consumer reaches (-H)"
                 ${arguments} -H -fsyntax-only)
-            foreach(forbidden "/asio" "/openssl/" "llhttp")
+            foreach(forbidden IN LISTS forbidden_headers)
                 string(FIND "${step_output}" "${forbidden}" found)
                 if(NOT found EQUAL -1)
-                    message(FATAL_ERROR "consumer check: the core consumer reaches a header of "
+                    message(FATAL_ERROR "consumer check: the ${consumer} consumer reaches a header of "
                         "'${forbidden}':\n${step_output}")
                 endif()
             endforeach()
-            message(STATUS "consumer check: the core consumer reaches no Asio, OpenSSL or llhttp header")
+            message(STATUS "consumer check: the ${consumer} consumer reaches none of ${forbidden_headers}")
         endif()
     endforeach()
 endforeach()

@@ -287,7 +287,7 @@ TEST_CASE("Our client over HTTPS to our server, with the CA checked", "[http][cl
     hio::tls::Context server_tls{hio::tls::Role::server,
                                  {.certificate_file = pem.certificate(), .key_file = pem.key()}};
     hio::tls::Network server_network{rig.network, server_tls};
-    hio::tcp::Server tcp{server_network, {}};
+    hio::StreamServer tcp{server_network, {}};
     hio::http::ServerDoer http{tcp, [](const hio::http::Request& request, hio::http::Response& response) {
         response.body = "secure " + request.path;
         if (request.path == "/down") {
@@ -399,7 +399,7 @@ TEST_CASE("A GET and a POST queued together get their answers in order", "[http]
 TEST_CASE("A client doer destroyed while a request runs leaves the client no dead doer to wake",
           "[http][client][lifetime]") {
     NetRig rig;
-    hio::tcp::Server server{rig.network, {}};  // listens, never answers
+    hio::StreamServer server{rig.network, {}};  // listens, never answers
     server.open();
     hio::http::Client client{rig.network};
     auto doer = std::make_unique<hio::http::ClientDoer>(client);

@@ -83,7 +83,7 @@ TEST_CASE("Router refuses bad patterns and empty handlers", "[http][router]") {
 TEST_CASE("A Router is a handler the server doer takes", "[http][router]") {
     hio::Reactor reactor;
     hio::tcp::Network network{reactor};
-    hio::tcp::Server tcp{network, {}};
+    hio::StreamServer tcp{network, {}};
     // As in the README.
     hio::http::Router router;
     router.get("/users/{id}", [](const hio::http::Request&, hio::http::Response& response,

@@ -55,7 +55,7 @@ void app(const hio::http::Request& request, hio::http::Response& response) {
 
 // The test app on a free port, with a client process to run against it.
 struct Http : hio_test::HttpRig {
-    explicit Http(hio::http::ServerOptions options = {}, hio::tcp::ServerOptions tcp_options = {})
+    explicit Http(hio::http::ServerOptions options = {}, hio::StreamServerOptions tcp_options = {})
         : HttpRig{app, std::move(options), std::move(tcp_options)} {}
 };
 
@@ -327,7 +327,7 @@ TEST_CASE("HTTPS: curl talks to the HTTP doer over TLS", "[http][server][tls][pe
     hio::tls::Context context{hio::tls::Role::server,
                               {.certificate_file = pem.certificate(), .key_file = pem.key()}};
     hio::tls::Network network{rig.network, context};
-    hio::tcp::Server tcp{network, {}};
+    hio::StreamServer tcp{network, {}};
     hio::http::ServerDoer http{tcp, app};
     tcp.open();
     const std::string output = hio_test::temp_path("https_out");
@@ -347,7 +347,7 @@ TEST_CASE("A one-line handler answers curl", "[http][server][peer]") {
     NetRig rig;
     hio::Network& network = rig.network;
     // The README's handler, on port 0.
-    hio::tcp::Server tcp{network, {.port = 0, .idle_timeout = 15.0}};  // or over tls::Network
+    hio::StreamServer tcp{network, {.port = 0, .idle_timeout = 15.0}};  // or over tls::Network
     hio::http::ServerDoer http{tcp, [](const hio::http::Request& request, hio::http::Response& response) {
         response.headers.set("Content-Type", "text/plain");
         response.body = "hello " + request.path + "\n";

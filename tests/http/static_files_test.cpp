@@ -172,7 +172,7 @@ TEST_CASE("StaticFiles: a client that resets in the middle of a sendfile costs a
     CHECK(files.sent_by_kernel() == 5);
 }
 
-TEST_CASE("tcp::ServerOptions::send_buffer caps what a slow reader makes the kernel hold for it",
+TEST_CASE("StreamServerOptions::send_buffer caps what a slow reader makes the kernel hold for it",
           "[http][static][peer]") {
     Site site;
     site.big(64ULL << 20);
@@ -183,8 +183,7 @@ TEST_CASE("tcp::ServerOptions::send_buffer caps what a slow reader makes the ker
         HttpRig server{std::ref(files), {}, {.send_buffer = send_buffer}};
         std::uint64_t sent = 0;
         hio_test::Until probe{[&] {
-            if (const hio::Connection* connection = server.tcp.connection(1))
-                sent = std::max(sent, connection->bytes_sent());
+            server.tcp.visit([&](const hio::Connection& connection) { sent = std::max(sent, connection.bytes_sent()); });
             return false;
         }};
         std::string out;

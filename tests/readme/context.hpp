@@ -33,8 +33,8 @@ struct doers {
 
 /// A TCP server to serve HTTP on.
 struct with_tcp_server : with_network {
-    hio::tcp::Server tcp_server{network, {}};
-    hio::tcp::Server& tcp = tcp_server;
+    hio::StreamServer tcp_server{network, {}};
+    hio::StreamServer& tcp = tcp_server;
 };
 
 /// Inside a handler: the request and the response being filled.

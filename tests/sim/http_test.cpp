@@ -17,8 +17,8 @@
 #include <hio/http/sse.hpp>
 #include <hio/http/static_files.hpp>
 #include <hio/sim.hpp>
-#include <hio/tcp/client.hpp>
-#include <hio/tcp/server.hpp>
+#include <hio/io/stream_client.hpp>
+#include <hio/io/stream_server.hpp>
 
 #include "catch.hpp"
 #include "support/process.hpp"
@@ -149,9 +149,9 @@ private:
 // Pipelines `count` GET /id/N requests at once on a raw connection and checks the answers
 // arrive in order, each once. Gives up when nothing arrives for a second (a crashed server
 // is silent: TCP alone would wait forever).
-class Pipeliner final : public hio::tcp::ClientDoer {
+class Pipeliner final : public hio::StreamClientDoer {
 public:
-    Pipeliner(hio::tcp::Client& client, int count) : ClientDoer{client, 0.0}, count_{count} {}
+    Pipeliner(hio::StreamClient& client, int count) : StreamClientDoer{client, 0.0}, count_{count} {}
     std::string failure;
     bool finished = false;
     int answers = 0;
@@ -159,19 +159,19 @@ public:
 
 protected:
     void enter() override {
-        ClientDoer::enter();
+        StreamClientDoer::enter();
         progress_at_ = tyme();
     }
 
     bool recur(double tyme) override {
-        const bool over = ClientDoer::recur(tyme);
+        const bool over = StreamClientDoer::recur(tyme);
         if (!over)
             idle_until(std::min(client().next_deadline(), progress_at_ + 1.0));
         return over;
     }
 
     bool talk(double tyme) override {
-        hio::tcp::Client& c = client();
+        hio::StreamClient& c = client();
         if (tyme - progress_at_ >= 1.0)
             return stop("lost (silent) after " + std::to_string(answers) + " answers");
         if (c.connection() != nullptr && endpoint.empty())
@@ -234,7 +234,7 @@ struct HttpRun {
     explicit HttpRun(const hio::sim::WorldOptions& options) : world{options} {
         hio::sim::Host& server_host = world.host("server");
         hio::sim::Host& client_host = world.host("clients", {.crashable = false});
-        tcp.emplace(server_host.network(), hio::tcp::ServerOptions{.host = "server", .port = 80});
+        tcp.emplace(server_host.network(), hio::StreamServerOptions{.host = "server", .port = 80});
         http.emplace(*tcp, handle);
         server_host.add({&*http});
         for (int i = 0; i < 6; ++i) {
@@ -245,8 +245,8 @@ struct HttpRun {
             client_host.add({client_doers.back().get(), users.back().get()});
         }
         for (int i = 0; i < 2; ++i) {
-            raw.push_back(std::make_unique<hio::tcp::Client>(client_host.network(),
-                                                             hio::tcp::ClientOptions{.host = "server", .port = 80}));
+            raw.push_back(std::make_unique<hio::StreamClient>(client_host.network(),
+                                                             hio::StreamClientOptions{.host = "server", .port = 80}));
             pipeliners.push_back(std::make_unique<Pipeliner>(*raw.back(), 12));
             client_host.add({pipeliners.back().get()});
         }
@@ -291,12 +291,12 @@ struct HttpRun {
     }
 
     hio::sim::World world;
-    std::optional<hio::tcp::Server> tcp;
+    std::optional<hio::StreamServer> tcp;
     std::optional<hio::http::ServerDoer> http;
     std::vector<std::unique_ptr<hio::http::Client>> clients;
     std::vector<std::unique_ptr<hio::http::ClientDoer>> client_doers;
     std::vector<std::unique_ptr<HttpUser>> users;
-    std::vector<std::unique_ptr<hio::tcp::Client>> raw;
+    std::vector<std::unique_ptr<hio::StreamClient>> raw;
     std::vector<std::unique_ptr<Pipeliner>> pipeliners;
 };
 
@@ -330,7 +330,7 @@ namespace {
 // One HTTP server on "server":80 and one scripted peer; latency and tock are one tick, so the
 // peer's SYN is accepted at 1 tick and every reply takes one tick each way.
 struct TimeoutRun {
-    TimeoutRun(hio::http::ServerOptions http_options, hio::tcp::ServerOptions tcp_options,
+    TimeoutRun(hio::http::ServerOptions http_options, hio::StreamServerOptions tcp_options,
                std::vector<std::pair<double, std::string>> script)
         : world{{.link = {.latency = tick}}} {
         hio::sim::Host& server_host = world.host("server");
@@ -340,7 +340,7 @@ struct TimeoutRun {
         tcp.emplace(server_host.network(), tcp_options);
         http.emplace(*tcp, handle, http_options);
         server_host.add({&*http});
-        client.emplace(client_host.network(), hio::tcp::ClientOptions{.host = "server", .port = 80});
+        client.emplace(client_host.network(), hio::StreamClientOptions{.host = "server", .port = 80});
         peer.emplace(*client, std::move(script));
         client_host.add({&*peer});
         world.stop_when([this] { return peer->done_state().value_or(false); });
@@ -349,9 +349,9 @@ struct TimeoutRun {
     }
 
     hio::sim::World world;
-    std::optional<hio::tcp::Server> tcp;
+    std::optional<hio::StreamServer> tcp;
     std::optional<hio::http::ServerDoer> http;
-    std::optional<hio::tcp::Client> client;
+    std::optional<hio::StreamClient> client;
     std::optional<hio_test::ScriptedPeer> peer;
 };
 
@@ -411,7 +411,7 @@ TEST_CASE("The client's pool keeps at most max_per_origin connections to one ori
     hio::sim::World world{{.seed = 3, .link = {.latency = 0.01}}};
     hio::sim::Host& server_host = world.host("server");
     hio::sim::Host& client_host = world.host("client");
-    hio::tcp::Server tcp{server_host.network(), {.host = "server", .port = 80}};
+    hio::StreamServer tcp{server_host.network(), {.host = "server", .port = 80}};
     hio::http::ServerDoer http{tcp, [](const hio::http::Request& request, hio::http::Response& response) {
                                    response.body = "hi " + request.path;
                                }};
@@ -442,7 +442,7 @@ TEST_CASE("A multipart upload goes to its BodySink piece by piece as it crosses 
     hio::sim::World world{{.seed = 5, .link = {.latency = 0.01, .bandwidth = 1'000'000, .split = 0.3}}};
     hio::sim::Host& server_host = world.host("server");
     hio::sim::Host& client_host = world.host("client");
-    hio::tcp::Server tcp{server_host.network(), {.host = "server", .port = 80}};
+    hio::StreamServer tcp{server_host.network(), {.host = "server", .port = 80}};
     std::vector<std::string> parts;  // what the sink got, part by part
     std::vector<std::size_t> pieces;  // on_data calls per part
     double first_data = -1.0, ended = -1.0;
@@ -502,7 +502,7 @@ TEST_CASE("StaticFiles over a network that cannot sendfile reads the file in chu
     hio::sim::World world{{.seed = 9, .link = {.latency = 0.01, .bandwidth = 1'000'000, .split = 0.2}}};
     hio::sim::Host& server_host = world.host("server");
     hio::sim::Host& client_host = world.host("client");
-    hio::tcp::Server tcp{server_host.network(), {.host = "server", .port = 80}};
+    hio::StreamServer tcp{server_host.network(), {.host = "server", .port = 80}};
     hio::http::StaticFiles files{{.root = root, .chunk = 4096}};
     hio::http::ServerDoer http{tcp, std::ref(files)};
     server_host.add({&http, &files.doer()});

@@ -57,7 +57,7 @@ TEST_CASE("A capture of a real HTTP session replays through the simulation byte 
     hio::tcp::Network network{reactor};
     hio::Doist doist{{.tock = tock, .limit = 20.0, .real = true, .waiter = &reactor}};
     hio::WireLogNetwork logged{network, capture, doist};
-    hio::tcp::Server tcp{logged, {.port = 0}};
+    hio::StreamServer tcp{logged, {.port = 0}};
     hio::http::ServerDoer http{tcp, replay_handler};
     tcp.open();
     const std::string output = hio_test::temp_path("replay_out");
@@ -88,7 +88,7 @@ TEST_CASE("A capture of a real HTTP session replays through the simulation byte 
     hio::sim::World world{{.link = hio::sim::Replay::link()}};
     hio::sim::Host& server_host = world.host("server");
     hio::sim::Host& peers = world.host("peers");
-    hio::tcp::Server sim_tcp{server_host.network(), {.host = "server", .port = 80}};
+    hio::StreamServer sim_tcp{server_host.network(), {.host = "server", .port = 80}};
     hio::http::ServerDoer sim_http{sim_tcp, replay_handler};
     server_host.add({&sim_http});
     hio::sim::Replay replay{reread, peers.network(), "server", 80, tock};

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include <hio/sim.hpp>
-#include <hio/tcp/client.hpp>
-#include <hio/tcp/server.hpp>
+#include <hio/io/stream_client.hpp>
+#include <hio/io/stream_server.hpp>
 
 #include "catch.hpp"
 #include "support/sim.hpp"
@@ -47,12 +47,12 @@ struct EchoRun {
     explicit EchoRun(const hio::sim::WorldOptions& options, int count = 20) : world{options} {
         hio::sim::Host& server_host = world.host("server");
         hio::sim::Host& client_host = world.host("clients", {.crashable = false});
-        server.emplace(server_host.network(), hio::tcp::ServerOptions{.host = "server", .port = 7});
+        server.emplace(server_host.network(), hio::StreamServerOptions{.host = "server", .port = 7});
         echo.emplace(*server);
         server_host.add({&*echo});
         for (int i = 0; i < count; ++i) {
-            clients.push_back(std::make_unique<hio::tcp::Client>(
-                client_host.network(), hio::tcp::ClientOptions{.host = "server", .port = 7, .reconnect_interval = 0.05,
+            clients.push_back(std::make_unique<hio::StreamClient>(
+                client_host.network(), hio::StreamClientOptions{.host = "server", .port = 7, .reconnect_interval = 0.05,
                                                                .timeout = 1.0, .reconnect = true}));
             doers.push_back(std::make_unique<hio_test::EchoClientDoer>(
                 *clients.back(), 6, static_cast<std::size_t>(1 + (i * 97) % 700), 1.0, 6, 0.5));
@@ -87,9 +87,9 @@ struct EchoRun {
     }
 
     hio::sim::World world;
-    std::optional<hio::tcp::Server> server;
-    std::optional<hio::tcp::EchoServerDoer> echo;
-    std::vector<std::unique_ptr<hio::tcp::Client>> clients;
+    std::optional<hio::StreamServer> server;
+    std::optional<hio::EchoServerDoer> echo;
+    std::vector<std::unique_ptr<hio::StreamClient>> clients;
     std::vector<std::unique_ptr<hio_test::EchoClientDoer>> doers;
 };
 
@@ -138,9 +138,9 @@ struct LineSession final : hio::ConnectionSession {
     std::string pending;
 };
 
-class LineEchoDoer final : public hio::tcp::ServerDoer {
+class LineEchoDoer final : public hio::StreamServerDoer {
 public:
-    LineEchoDoer(hio::tcp::Server& server, bool buggy) : ServerDoer{server}, buggy_{buggy} {}
+    LineEchoDoer(hio::StreamServer& server, bool buggy) : StreamServerDoer{server}, buggy_{buggy} {}
 
 protected:
     void serve(hio::Connection& connection, double) override {
@@ -171,15 +171,15 @@ private:
 };
 
 // Sends `lines` random lines at once and expects exactly them back.
-class LineClientDoer final : public hio::tcp::ClientDoer {
+class LineClientDoer final : public hio::StreamClientDoer {
 public:
-    LineClientDoer(hio::tcp::Client& client, int lines) : ClientDoer{client}, lines_{lines} {}
+    LineClientDoer(hio::StreamClient& client, int lines) : StreamClientDoer{client}, lines_{lines} {}
     std::string failure;
     bool finished = false;
 
 protected:
     bool talk(double) override {
-        hio::tcp::Client& c = client();
+        hio::StreamClient& c = client();
         if (!c.connected()) {
             if (!c.active())
                 return stop("lost the connection: " + c.last_error().message());
@@ -232,14 +232,14 @@ LineRun run_lines(std::uint64_t seed, bool buggy) {
     hio::sim::World world{{.seed = seed, .link = {.latency = 0.001, .jitter = 0.004, .split = 0.5, .short_writes = 0.3}}};
     hio::sim::Host& server_host = world.host("server");
     hio::sim::Host& client_host = world.host("client");
-    hio::tcp::Server server{server_host.network(), {.host = "server", .port = 9}};
+    hio::StreamServer server{server_host.network(), {.host = "server", .port = 9}};
     LineEchoDoer echo{server, buggy};
     server_host.add({&echo});
-    std::vector<std::unique_ptr<hio::tcp::Client>> clients;
+    std::vector<std::unique_ptr<hio::StreamClient>> clients;
     std::vector<std::unique_ptr<LineClientDoer>> doers;
     for (int i = 0; i < 3; ++i) {
-        clients.push_back(std::make_unique<hio::tcp::Client>(client_host.network(),
-                                                             hio::tcp::ClientOptions{.host = "server", .port = 9}));
+        clients.push_back(std::make_unique<hio::StreamClient>(client_host.network(),
+                                                             hio::StreamClientOptions{.host = "server", .port = 9}));
         doers.push_back(std::make_unique<LineClientDoer>(*clients.back(), 8));
         client_host.add({doers.back().get()});
     }

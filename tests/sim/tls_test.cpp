@@ -6,8 +6,8 @@
 #include <vector>
 
 #include <hio/sim.hpp>
-#include <hio/tcp/client.hpp>
-#include <hio/tcp/server.hpp>
+#include <hio/io/stream_client.hpp>
+#include <hio/io/stream_server.hpp>
 #include <hio/tls/context.hpp>
 #include <hio/tls/network.hpp>
 #include <hio/tls/seeded_random.hpp>
@@ -25,7 +25,7 @@ using hio_test::tick;
 // A TLS echo server on "server":443 and `count` echo clients, all over the simulation.
 struct TlsWorld {
     TlsWorld(std::uint64_t seed, hio::tls::Config client_config, int count = 1, int messages = 3,
-             hio::tcp::ServerOptions server_options = {}, hio::tls::Config server_config = pki().server())
+             hio::StreamServerOptions server_options = {}, hio::tls::Config server_config = pki().server())
         : world{{.seed = seed, .link = {.latency = tick, .jitter = 0.002, .split = 0.3}}},
           server_context{hio::tls::Role::server, std::move(server_config)},
           client_context{hio::tls::Role::client, std::move(client_config)} {
@@ -39,8 +39,8 @@ struct TlsWorld {
         echo.emplace(*server);
         server_host.add({&*echo});
         for (int i = 0; i < count; ++i) {
-            clients.push_back(std::make_unique<hio::tcp::Client>(
-                *client_tls, hio::tcp::ClientOptions{.host = "server", .port = 443, .timeout = 5.0}));
+            clients.push_back(std::make_unique<hio::StreamClient>(
+                *client_tls, hio::StreamClientOptions{.host = "server", .port = 443, .timeout = 5.0}));
             doers.push_back(std::make_unique<hio_test::EchoClientDoer>(*clients.back(), messages, 2000));
             client_host.add({doers.back().get()});
         }
@@ -67,9 +67,9 @@ struct TlsWorld {
     hio::tls::Context client_context;
     std::optional<hio::tls::Network> server_tls;
     std::optional<hio::tls::Network> client_tls;
-    std::optional<hio::tcp::Server> server;
-    std::optional<hio::tcp::EchoServerDoer> echo;
-    std::vector<std::unique_ptr<hio::tcp::Client>> clients;
+    std::optional<hio::StreamServer> server;
+    std::optional<hio::EchoServerDoer> echo;
+    std::vector<std::unique_ptr<hio::StreamClient>> clients;
     std::vector<std::unique_ptr<hio_test::EchoClientDoer>> doers;
 };
 
@@ -106,10 +106,10 @@ TEST_CASE("TLS over the simulated network: a peer that never starts its handshak
     hio::sim::Host& client_host = world.host("client");
     hio::tls::Context context{hio::tls::Role::server, pki().server()};
     hio::tls::Network secure{server_host.network(), context};
-    hio::tcp::Server server{secure, {.host = "server", .port = 443, .handshake_timeout = 10.0, .timer_slack = 0.0}};
-    hio::tcp::EchoServerDoer echo{server};
+    hio::StreamServer server{secure, {.host = "server", .port = 443, .handshake_timeout = 10.0, .timer_slack = 0.0}};
+    hio::EchoServerDoer echo{server};
     server_host.add({&echo});
-    hio::tcp::Client plain{client_host.network(), {.host = "server", .port = 443}};  // plain TCP, silent
+    hio::StreamClient plain{client_host.network(), {.host = "server", .port = 443}};  // plain TCP, silent
     hio_test::ScriptedPeer peer{plain, {}};
     client_host.add({&peer});
     world.stop_when([&] { return peer.done(); });
@@ -127,8 +127,8 @@ TEST_CASE("TLS over the simulated network: a client gives up on a server that ne
     const auto mute = server_host.network().listen("server", 443, 5);  // accepts TCP, never speaks
     hio::tls::Context context{hio::tls::Role::client, trusting()};
     hio::tls::Network secure{client_host.network(), context};
-    hio::tcp::Client client{secure, {.host = "server", .port = 443, .timeout = 3.0}};
-    hio::tcp::ClientDoer doer{client};
+    hio::StreamClient client{secure, {.host = "server", .port = 443, .timeout = 3.0}};
+    hio::StreamClientDoer doer{client};
     client_host.add({&doer});
     hio::Doist doist{{.tock = tick, .limit = 60.0, .waiter = &world}, world.doers()};
     doist.run();

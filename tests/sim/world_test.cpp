@@ -4,8 +4,8 @@
 #include <vector>
 
 #include <hio/sim.hpp>
-#include <hio/tcp/client.hpp>
-#include <hio/tcp/server.hpp>
+#include <hio/io/stream_client.hpp>
+#include <hio/io/stream_server.hpp>
 
 #include "catch.hpp"
 #include "support/sim.hpp"
@@ -17,11 +17,11 @@ using hio_test::tick;
 // The echo server on host "server" port 7 and `count` echo clients on host "client".
 struct EchoWorld {
     explicit EchoWorld(hio::sim::WorldOptions options, int count = 1, int messages = 1, std::size_t size = 64,
-                       hio::tcp::ClientOptions client_options = {}, double patience = 0.0)
+                       hio::StreamClientOptions client_options = {}, double patience = 0.0)
         : world{options} {
         hio::sim::Host& server_host = world.host("server");
         hio::sim::Host& client_host = world.host("client");
-        server.emplace(server_host.network(), hio::tcp::ServerOptions{.host = "server", .port = 7});
+        server.emplace(server_host.network(), hio::StreamServerOptions{.host = "server", .port = 7});
         echo.emplace(*server);
         server_host.add({&*echo});
         client_options.host = "server";
@@ -29,7 +29,7 @@ struct EchoWorld {
         clients.reserve(static_cast<std::size_t>(count));
         doers.reserve(static_cast<std::size_t>(count));
         for (int i = 0; i < count; ++i) {
-            clients.emplace_back(std::make_unique<hio::tcp::Client>(client_host.network(), client_options));
+            clients.emplace_back(std::make_unique<hio::StreamClient>(client_host.network(), client_options));
             doers.emplace_back(std::make_unique<hio_test::EchoClientDoer>(*clients.back(), messages, size, patience));
             client_host.add({doers.back().get()});
         }
@@ -49,9 +49,9 @@ struct EchoWorld {
     }
 
     hio::sim::World world;
-    std::optional<hio::tcp::Server> server;
-    std::optional<hio::tcp::EchoServerDoer> echo;
-    std::vector<std::unique_ptr<hio::tcp::Client>> clients;
+    std::optional<hio::StreamServer> server;
+    std::optional<hio::EchoServerDoer> echo;
+    std::vector<std::unique_ptr<hio::StreamClient>> clients;
     std::vector<std::unique_ptr<hio_test::EchoClientDoer>> doers;
 };
 
@@ -76,8 +76,8 @@ TEST_CASE("A connect to a port nobody listens on is refused after one round trip
     hio::sim::World world{{.link = {.latency = tick}}};
     world.host("server");
     hio::sim::Host& client_host = world.host("client");
-    hio::tcp::Client client{client_host.network(), {.host = "server", .port = 9, .timeout = 0.0}};
-    hio::tcp::ClientDoer doer{client};
+    hio::StreamClient client{client_host.network(), {.host = "server", .port = 9, .timeout = 0.0}};
+    hio::StreamClientDoer doer{client};
     client_host.add({&doer});
     hio::Doist doist{{.tock = tick, .limit = 4 * tick, .waiter = &world}, world.doers()};
     doist.run();
@@ -110,8 +110,8 @@ TEST_CASE("A server that does not read pushes back on the writer through the win
     hio::sim::Host& server_host = world.host("server");
     hio::sim::Host& client_host = world.host("client");
     const auto listener = server_host.network().listen("server", 7, 5);
-    hio::tcp::Client client{client_host.network(), {.host = "server", .port = 7, .buffer_size = 1 << 20}};
-    hio::tcp::ClientDoer doer{client};
+    hio::StreamClient client{client_host.network(), {.host = "server", .port = 7, .buffer_size = 1 << 20}};
+    hio::StreamClientDoer doer{client};
     client_host.add({&doer});
     hio::Doist doist{{.tock = tick, .limit = 64 * tick, .waiter = &world}, world.doers()};
     world.at(4 * tick, [&] {
@@ -190,8 +190,8 @@ TEST_CASE("A connect into a black hole times out at exactly the client's timeout
     hio::sim::Host& server_host = world.host("server");
     hio::sim::Host& client_host = world.host("client");
     const auto listener = server_host.network().listen("server", 7, 5);
-    hio::tcp::Client client{client_host.network(), {.host = "server", .port = 7, .timeout = 2.0}};
-    hio::tcp::ClientDoer doer{client};
+    hio::StreamClient client{client_host.network(), {.host = "server", .port = 7, .timeout = 2.0}};
+    hio::StreamClientDoer doer{client};
     client_host.add({&doer});
     hio::Doist doist{{.tock = tick, .limit = 10.0, .waiter = &world}, world.doers()};
     doist.run();
@@ -208,10 +208,10 @@ TEST_CASE("TCP timeouts in virtual time: an idle connection is closed at its las
     hio::sim::World world{{.link = {.latency = tick}}};
     hio::sim::Host& server_host = world.host("server");
     hio::sim::Host& client_host = world.host("client");
-    hio::tcp::Server server{server_host.network(), {.host = "server", .port = 7, .idle_timeout = 30.0, .timer_slack = 0.0}};
-    hio::tcp::EchoServerDoer echo{server};
+    hio::StreamServer server{server_host.network(), {.host = "server", .port = 7, .idle_timeout = 30.0, .timer_slack = 0.0}};
+    hio::EchoServerDoer echo{server};
     server_host.add({&echo});
-    hio::tcp::Client client{client_host.network(), {.host = "server", .port = 7}};
+    hio::StreamClient client{client_host.network(), {.host = "server", .port = 7}};
     hio_test::ScriptedPeer peer{client, {{0.0, "hi"}}};  // sent at 2 ticks, echoed at 3
     client_host.add({&peer});
     world.stop_when([&] { return peer.done(); });
@@ -228,8 +228,8 @@ TEST_CASE("TCP timeouts in virtual time: refused attempts start reconnect_interv
     hio::sim::World world{{.link = {.latency = tick}}};
     world.host("server");
     hio::sim::Host& client_host = world.host("client");
-    hio::tcp::Client client{client_host.network(), {.host = "server", .port = 7, .reconnect_interval = 0.125, .timeout = 1.0}};
-    hio::tcp::ClientDoer doer{client};
+    hio::StreamClient client{client_host.network(), {.host = "server", .port = 7, .reconnect_interval = 0.125, .timeout = 1.0}};
+    hio::StreamClientDoer doer{client};
     client_host.add({&doer});
     hio::Doist doist{{.tock = tick, .limit = 10.0, .waiter = &world}, world.doers()};
     doist.run();

@@ -20,11 +20,11 @@ namespace hio_test {
 /// program against it (with more doers alongside, such as a producer of streamed bodies).
 struct HttpRig {
     NetRig rig;
-    hio::tcp::Server tcp;
+    hio::StreamServer tcp;
     hio::http::ServerDoer http;
 
     explicit HttpRig(hio::http::Handler handler, hio::http::ServerOptions options = {},
-                     hio::tcp::ServerOptions tcp_options = {})
+                     hio::StreamServerOptions tcp_options = {})
         : tcp{rig.network, std::move(tcp_options)}, http{tcp, std::move(handler), std::move(options)} {
         tcp.open();
     }

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include <hio/sim.hpp>
-#include <hio/tcp/client.hpp>
-#include <hio/tcp/server.hpp>
+#include <hio/io/stream_client.hpp>
+#include <hio/io/stream_server.hpp>
 
 #include "catch.hpp"
 
@@ -52,11 +52,11 @@ inline void sweep_seeds(std::uint64_t runs, const std::function<hio::sim::SweepR
 /// nothing back for `patience` is dropped and a new one made (the message starts again), and
 /// a client that gave up connecting tries again, at most `tries` connections in all. Between
 /// messages it waits a random time in [0, `think`).
-class EchoClientDoer : public hio::tcp::ClientDoer {
+class EchoClientDoer : public hio::StreamClientDoer {
 public:
-    EchoClientDoer(hio::tcp::Client& client, int messages, std::size_t size, double patience = 0.0, int tries = 4,
+    EchoClientDoer(hio::StreamClient& client, int messages, std::size_t size, double patience = 0.0, int tries = 4,
                    double think = 0.0)
-        : ClientDoer{client}, messages_{messages}, size_{size}, patience_{patience}, tries_{tries}, think_{think} {}
+        : StreamClientDoer{client}, messages_{messages}, size_{size}, patience_{patience}, tries_{tries}, think_{think} {}
 
     [[nodiscard]] bool ok() const noexcept { return done_ok_; }
     [[nodiscard]] bool failed() const noexcept { return failed_; }
@@ -69,7 +69,7 @@ public:
 
 protected:
     void enter() override {
-        ClientDoer::enter();
+        StreamClientDoer::enter();
         sent_ = 0;
         echoed_ = 0;
         expected_.clear();
@@ -80,7 +80,7 @@ protected:
     }
 
     bool recur(double tyme) override {
-        const bool finished = ClientDoer::recur(tyme);
+        const bool finished = StreamClientDoer::recur(tyme);
         if (!finished && waiting_) {
             double until = client().next_deadline();
             if (patience_ > 0.0)
@@ -93,7 +93,7 @@ protected:
     }
 
     bool talk(double tyme) override {
-        hio::tcp::Client& c = client();
+        hio::StreamClient& c = client();
         waiting_ = false;
         const bool stalled = patience_ > 0.0 && tyme - progress_at_ >= patience_;
         if (stalled || (patience_ > 0.0 && !c.active())) {
@@ -194,11 +194,11 @@ private:
 
 /// A raw peer that sends scripted bytes at scripted tymes and records what comes back and
 /// when the other side closed: for timeouts measured to the tyme.
-class ScriptedPeer : public hio::tcp::ClientDoer {
+class ScriptedPeer : public hio::StreamClientDoer {
 public:
     /// `script`: (tyme, bytes) to send, in tyme order.
-    ScriptedPeer(hio::tcp::Client& client, std::vector<std::pair<double, std::string>> script)
-        : ClientDoer{client}, script_{std::move(script)} {}
+    ScriptedPeer(hio::StreamClient& client, std::vector<std::pair<double, std::string>> script)
+        : StreamClientDoer{client}, script_{std::move(script)} {}
 
     /// Everything received.
     std::string received;
@@ -209,14 +209,14 @@ public:
 
 protected:
     bool recur(double tyme) override {
-        const bool over = ClientDoer::recur(tyme);
+        const bool over = StreamClientDoer::recur(tyme);
         if (!over && next_ < script_.size())
             idle_until(std::min(client().next_deadline(), script_[next_].first));
         return over;
     }
 
     bool talk(double tyme) override {
-        hio::tcp::Client& c = client();
+        hio::StreamClient& c = client();
         if (c.connected())
             while (next_ < script_.size() && script_[next_].first <= tyme)
                 c.send(script_[next_++].second);

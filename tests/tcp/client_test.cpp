@@ -1,4 +1,4 @@
-// tcp::Client and ClientDoer over real loopback sockets: exchange, retries, timeouts, resets.
+// StreamClient and ClientDoer over real loopback sockets: exchange, retries, timeouts, resets.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -21,9 +21,9 @@ using hio_test::Until;
 namespace {
 
 // Answers "ping N" with "pong N" on every connection.
-class PongServer : public hio::tcp::ServerDoer {
+class PongServer : public hio::StreamServerDoer {
 public:
-    using ServerDoer::ServerDoer;
+    using StreamServerDoer::StreamServerDoer;
 
 protected:
     void serve(hio::Connection& connection, double) override {
@@ -35,14 +35,14 @@ protected:
 };
 
 // Sends three pings, one per reply, and records the replies.
-class Pinger : public hio::tcp::ClientDoer {
+class Pinger : public hio::StreamClientDoer {
 public:
-    using ClientDoer::ClientDoer;
+    using StreamClientDoer::StreamClientDoer;
     std::string replies;
 
 protected:
     bool talk(double) override {
-        hio::tcp::Client& c = client();
+        hio::StreamClient& c = client();
         if (!c.active())
             return true;
         if (!c.connected())
@@ -61,10 +61,10 @@ private:
 
 TEST_CASE("A client doer and a server doer in one Doist exchange data both ways", "[tcp][client]") {
     NetRig rig;
-    hio::tcp::Server server{rig.network, {.port = 0}};
+    hio::StreamServer server{rig.network, {.port = 0}};
     PongServer pong{server};
     server.open();
-    hio::tcp::Client client{rig.network, {.port = server.port()}};
+    hio::StreamClient client{rig.network, {.port = server.port()}};
     Pinger pinger{client};
     CHECK(rig.run_until({&pong, &pinger}, [&] { return pinger.done(); }, 5.0));
     CHECK(pinger.replies == "pong 1\npong 2\npong 3\n");
@@ -72,7 +72,7 @@ TEST_CASE("A client doer and a server doer in one Doist exchange data both ways"
 
 TEST_CASE("Client and server work over IPv6 loopback", "[tcp][client][ipv6]") {
     NetRig rig;
-    hio::tcp::Server server{rig.network, {.host = "::1", .port = 0}};
+    hio::StreamServer server{rig.network, {.host = "::1", .port = 0}};
     PongServer pong{server};
     try {
         server.open();
@@ -81,7 +81,7 @@ TEST_CASE("Client and server work over IPv6 loopback", "[tcp][client][ipv6]") {
         return;
     }
     CHECK(server.local_endpoint().rfind("[::1]:", 0) == 0);
-    hio::tcp::Client client{rig.network, {.host = "::1", .port = server.port()}};
+    hio::StreamClient client{rig.network, {.host = "::1", .port = server.port()}};
     Pinger pinger{client};
     CHECK(rig.run_until({&pong, &pinger}, [&] { return pinger.done(); }, 5.0));
     CHECK(pinger.replies == "pong 1\npong 2\npong 3\n");
@@ -90,9 +90,9 @@ TEST_CASE("Client and server work over IPv6 loopback", "[tcp][client][ipv6]") {
 TEST_CASE("A refused client retries until the server appears", "[tcp][client]") {
     NetRig rig;
     const std::uint16_t port = hio_test::unused_port();
-    hio::tcp::Server server{rig.network, {.port = port}};
+    hio::StreamServer server{rig.network, {.port = port}};
     PongServer pong{server};
-    hio::tcp::Client client{rig.network, {.port = port, .reconnect_interval = 0.05, .timeout = 5.0}};
+    hio::StreamClient client{rig.network, {.port = port, .reconnect_interval = 0.05, .timeout = 5.0}};
     Pinger pinger{client};
     // The server starts 0.3 s (of tyme) after the client.
     hio::Doist* doist_ptr = nullptr;
@@ -115,8 +115,8 @@ TEST_CASE("A refused client retries until the server appears", "[tcp][client]") 
 
 TEST_CASE("A client times out when no server ever appears", "[tcp][client]") {
     NetRig rig;
-    hio::tcp::Client client{rig.network, {.port = hio_test::unused_port(), .reconnect_interval = 0.05, .timeout = 0.3}};
-    hio::tcp::ClientDoer doer{client};
+    hio::StreamClient client{rig.network, {.port = hio_test::unused_port(), .reconnect_interval = 0.05, .timeout = 0.3}};
+    hio::StreamClientDoer doer{client};
     CHECK(rig.run({&doer}, 5.0));
     CHECK(client.timed_out());
     CHECK_FALSE(client.connected());
@@ -126,15 +126,15 @@ TEST_CASE("A client times out when no server ever appears", "[tcp][client]") {
 
 TEST_CASE("An unknown host is a clear error, not a crash", "[tcp][client]") {
     NetRig rig;
-    hio::tcp::Client client{rig.network, {.host = "no-such-host.invalid", .port = 9, .timeout = 0.1}};
-    hio::tcp::ClientDoer doer{client};
+    hio::StreamClient client{rig.network, {.host = "no-such-host.invalid", .port = 9, .timeout = 0.1}};
+    hio::StreamClientDoer doer{client};
     rig.run({&doer}, 5.0);
     CHECK(client.timed_out());
     CHECK(client.last_error());
-    CHECK_THROWS_AS((hio::tcp::Client{rig.network, {.port = 0}}), hio::ValidationError);
-    hio::tcp::Server busy{rig.network, {.port = 0}};
+    CHECK_THROWS_AS((hio::StreamClient{rig.network, {.port = 0}}), hio::ValidationError);
+    hio::StreamServer busy{rig.network, {.port = 0}};
     busy.open();
-    hio::tcp::Server clash{rig.network, {.port = busy.port()}};
+    hio::StreamServer clash{rig.network, {.port = busy.port()}};
     CHECK_THROWS_WITH(clash.open(), Catch::Contains("cannot listen on 127.0.0.1:") &&
                                         Catch::Contains("in use"));
 }
@@ -151,8 +151,8 @@ TEST_CASE("A peer reset mid-transfer closes the connection with the cause", "[tc
     socklen_t length = sizeof address;
     ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
 
-    hio::tcp::Client client{rig.network, {.port = ntohs(address.sin_port)}};
-    hio::tcp::ClientDoer doer{client};
+    hio::StreamClient client{rig.network, {.port = ntohs(address.sin_port)}};
+    hio::StreamClientDoer doer{client};
     int accepted = -1;
     bool reset = false;
     Until resetter{[&] {
@@ -179,11 +179,11 @@ TEST_CASE("A peer reset mid-transfer closes the connection with the cause", "[tc
 
 TEST_CASE("Half close: the echo server returns everything, then closes", "[tcp][client][echo]") {
     NetRig rig;
-    hio::tcp::Server server{rig.network, {.port = 0}};
-    hio::tcp::EchoServerDoer echo{server};
+    hio::StreamServer server{rig.network, {.port = 0}};
+    hio::EchoServerDoer echo{server};
     server.open();
-    hio::tcp::Client client{rig.network, {.port = server.port()}};
-    hio::tcp::ClientDoer doer{client};
+    hio::StreamClient client{rig.network, {.port = server.port()}};
+    hio::StreamClientDoer doer{client};
     std::string back;
     bool sent = false;
     Until talker{[&] {
@@ -203,15 +203,15 @@ TEST_CASE("Half close: the echo server returns everything, then closes", "[tcp][
 
 TEST_CASE("In real time a reply arrives in a wake pass, not a tock later", "[tcp][client][wake]") {
     NetRig rig;
-    hio::tcp::Server server{rig.network, {.port = 0}};
-    hio::tcp::EchoServerDoer echo{server};
+    hio::StreamServer server{rig.network, {.port = 0}};
+    hio::EchoServerDoer echo{server};
     server.open();
-    hio::tcp::Client client{rig.network, {.port = server.port()}};
+    hio::StreamClient client{rig.network, {.port = server.port()}};
     hio::Doist doist{{.tock = 0.5, .limit = 5.0, .real = true, .waiter = &rig.reactor}};
 
-    class Timed : public hio::tcp::ClientDoer {
+    class Timed : public hio::StreamClientDoer {
     public:
-        Timed(hio::tcp::Client& c, hio::Doist& d) : ClientDoer{c}, doist_{d} {}
+        Timed(hio::StreamClient& c, hio::Doist& d) : StreamClientDoer{c}, doist_{d} {}
         double sent_at = -1.0;
         double echoed_at = -1.0;
 
@@ -243,12 +243,12 @@ TEST_CASE("In real time a reply arrives in a wake pass, not a tock later", "[tcp
 
 TEST_CASE("With reconnect, a client connects again after the server drops it", "[tcp][client]") {
     NetRig rig;
-    hio::tcp::Server server{rig.network, {.port = 0, .idle_timeout = 0.1}};  // drops idle peers
-    hio::tcp::ServerDoer serving{server};
+    hio::StreamServer server{rig.network, {.port = 0, .idle_timeout = 0.1}};  // drops idle peers
+    hio::StreamServerDoer serving{server};
     server.open();
-    hio::tcp::Client client{rig.network,
+    hio::StreamClient client{rig.network,
                             {.port = server.port(), .reconnect_interval = 0.05, .timeout = 5.0, .reconnect = true}};
-    hio::tcp::ClientDoer doer{client};
+    hio::StreamClientDoer doer{client};
     CHECK(rig.run_until({&serving, &doer}, [&] { return server.accepted() >= 3; }, 10.0));
     CHECK(server.idle_closed() >= 2);
     CHECK(client.attempts() >= 3);
@@ -267,13 +267,13 @@ TEST_CASE("A slow name lookup holds up no doer: it runs off the Doist's thread",
                                             out.push_back({"127.0.0.1", port});
                                             return {};
                                         }}};
-    hio::tcp::Server server{network, {.port = 0}};
-    hio::tcp::EchoServerDoer echo{server};
+    hio::StreamServer server{network, {.port = 0}};
+    hio::EchoServerDoer echo{server};
     server.open();
-    hio::tcp::Client client{network, {.host = "slow.test", .port = server.port(), .timeout = 10.0}};
+    hio::StreamClient client{network, {.host = "slow.test", .port = server.port(), .timeout = 10.0}};
     Pinger pinger{client};
-    hio::tcp::Client lost{network, {.host = "nowhere.test", .port = server.port(), .timeout = 3.0}};
-    hio::tcp::ClientDoer lost_doer{lost};
+    hio::StreamClient lost{network, {.host = "nowhere.test", .port = server.port(), .timeout = 3.0}};
+    hio::StreamClientDoer lost_doer{lost};
     // A doer due every 0.05 s records the wall-clock gaps between its runs.
     double worst_gap = 0.0;
     auto last = std::chrono::steady_clock::now();

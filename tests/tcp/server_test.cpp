@@ -1,4 +1,4 @@
-// tcp::Server, ServerDoer and EchoServerDoer over real loopback sockets, with clients of our
+// StreamServer, ServerDoer and EchoServerDoer over real loopback sockets, with clients of our
 // own and clients we did not write (python3's socket module, nc).
 #include <cstdio>
 #include <functional>
@@ -20,9 +20,9 @@ namespace {
 
 // Sends `data` (in pieces as tx takes it), checks every echoed byte, finishes when all came
 // back (or the connection is lost: then ok() stays false).
-class Checker : public hio::tcp::ClientDoer {
+class Checker : public hio::StreamClientDoer {
 public:
-    Checker(hio::tcp::Client& client, std::string data) : ClientDoer{client}, data_{std::move(data)} {}
+    Checker(hio::StreamClient& client, std::string data) : StreamClientDoer{client}, data_{std::move(data)} {}
 
     bool ok() const noexcept { return ok_; }
     std::size_t received() const noexcept { return received_; }
@@ -30,7 +30,7 @@ public:
 
 protected:
     bool talk(double) override {
-        hio::tcp::Client& c = client();
+        hio::StreamClient& c = client();
         if (!c.active())
             return true;
         if (!c.connected())
@@ -60,7 +60,7 @@ private:
 
 // Owns a client and its checker.
 struct CheckedClient {
-    hio::tcp::Client client;
+    hio::StreamClient client;
     Checker checker;
     CheckedClient(hio::Network& network, std::uint16_t port, std::string data)
         : client{network, {.port = port}}, checker{client, std::move(data)} {}
@@ -70,8 +70,8 @@ struct CheckedClient {
 
 TEST_CASE("Echo server returns 10 MB byte-exact to 100 concurrent clients", "[tcp][server][echo]") {
     NetRig rig;
-    hio::tcp::Server server{rig.network, {.port = 0, .max_connections = 200}};
-    hio::tcp::EchoServerDoer echo{server};
+    hio::StreamServer server{rig.network, {.port = 0, .max_connections = 200}};
+    hio::EchoServerDoer echo{server};
     server.open();
     const std::uint16_t port = server.port();
     REQUIRE(port != 0);
@@ -99,8 +99,8 @@ TEST_CASE("Echo server returns 10 MB byte-exact to 100 concurrent clients", "[tc
 
 TEST_CASE("Python's socket module talks to the echo server", "[tcp][server][echo][peer]") {
     NetRig rig;
-    hio::tcp::Server server{rig.network, {.port = 0}};
-    hio::tcp::EchoServerDoer echo{server};
+    hio::StreamServer server{rig.network, {.port = 0}};
+    hio::EchoServerDoer echo{server};
     server.open();
     const std::string script =
         "import socket, sys, threading\n"
@@ -120,8 +120,8 @@ TEST_CASE("Python's socket module talks to the echo server", "[tcp][server][echo
 
 TEST_CASE("nc sends a file through the echo server and gets it back", "[tcp][server][echo][peer]") {
     NetRig rig;
-    hio::tcp::Server server{rig.network, {.port = 0}};
-    hio::tcp::EchoServerDoer echo{server};
+    hio::StreamServer server{rig.network, {.port = 0}};
+    hio::EchoServerDoer echo{server};
     server.open();
     const std::string input = hio_test::temp_path("nc_in");
     const std::string output = hio_test::temp_path("nc_out");
@@ -166,9 +166,9 @@ private:
 };
 
 // Sends "hi" once, waits for the echo, then stays connected, idle.
-class Holder : public hio::tcp::ClientDoer {
+class Holder : public hio::StreamClientDoer {
 public:
-    using ClientDoer::ClientDoer;
+    using StreamClientDoer::StreamClientDoer;
     bool echoed = false;
 
 protected:
@@ -188,49 +188,53 @@ private:
 
 TEST_CASE("A full server closes its longest-idle unproven connection for a newcomer", "[tcp][server][limits]") {
     NetRig rig;
-    hio::tcp::Server server{rig.network, {.port = 0, .max_connections = 2}};
-    hio::tcp::EchoServerDoer echo{server};
+    hio::StreamServer server{rig.network, {.port = 0, .max_connections = 2}};
+    hio::EchoServerDoer echo{server};
     server.open();
     // Two peers that connect and say nothing, one after the other, then a third.
-    hio::tcp::Client first{rig.network, {.port = server.port()}};
-    hio::tcp::Client second{rig.network, {.port = server.port()}};
-    hio::tcp::Client third{rig.network, {.port = server.port()}};
-    hio::tcp::ClientDoer first_doer{first};
-    hio::tcp::ClientDoer second_doer{second};
-    hio::tcp::ClientDoer third_doer{third};
-    std::uint64_t first_id = 0;
+    hio::StreamClient first{rig.network, {.port = server.port()}};
+    hio::StreamClient second{rig.network, {.port = server.port()}};
+    hio::StreamClient third{rig.network, {.port = server.port()}};
+    hio::StreamClientDoer first_doer{first};
+    hio::StreamClientDoer second_doer{second};
+    hio::StreamClientDoer third_doer{third};
+    std::uint64_t first_number = 0;
+    hio::ConnectionHandle first_handle;
     bool first_gone = false;
     hio::DoDoer group{{.always = true}, {}};
     Stages stages{group,
                   {{&first_doer,
                     [&] {
-                        server.visit([&](hio::Connection& connection) { first_id = connection.id(); });
+                        server.visit([&](hio::Connection& connection) {
+                            first_number = server.number(connection);
+                            first_handle = server.handle(connection);
+                        });
                         return server.connection_count() == 1;
                     }},
                    {&second_doer, [&] { return server.connection_count() == 2; }},
                    {&third_doer, [&] {
-                        first_gone = server.connection(first_id) == nullptr;
+                        first_gone = server.connection(first_handle) == nullptr;
                         return server.accepted() == 3 && server.connection_count() == 2;
                     }}}};
     CHECK(rig.run_until({&echo, &group, &stages}, [&] { return stages.done(); }, 5.0));
     CHECK(server.evicted() == 1);
     CHECK(server.refused() == 0);
-    CHECK(first_id == 1);
+    CHECK(first_number == 1);
     CHECK(first_gone);  // the one idle longest made room
 }
 
 TEST_CASE("A full server of proven peers turns newcomers away and counts them", "[tcp][server][limits]") {
     NetRig rig;
-    hio::tcp::Server server{rig.network, {.port = 0, .max_connections = 2}};
-    hio::tcp::EchoServerDoer echo{server};
+    hio::StreamServer server{rig.network, {.port = 0, .max_connections = 2}};
+    hio::EchoServerDoer echo{server};
     server.open();
     // Two peers that got an echo (proven) and stay connected, then a third that says nothing.
-    hio::tcp::Client a{rig.network, {.port = server.port()}};
-    hio::tcp::Client b{rig.network, {.port = server.port()}};
-    hio::tcp::Client quiet{rig.network, {.port = server.port()}};
+    hio::StreamClient a{rig.network, {.port = server.port()}};
+    hio::StreamClient b{rig.network, {.port = server.port()}};
+    hio::StreamClient quiet{rig.network, {.port = server.port()}};
     Holder holder_a{a};
     Holder holder_b{b};
-    hio::tcp::ClientDoer quiet_doer{quiet};
+    hio::StreamClientDoer quiet_doer{quiet};
     hio::DoDoer group{{.always = true}, {}};
     std::size_t open_at_refusal = 0;
     Stages stages{group,
@@ -248,23 +252,23 @@ TEST_CASE("A full server of proven peers turns newcomers away and counts them", 
 TEST_CASE("A peer that does not read its echoes fills its own buffers and slows only itself",
           "[tcp][server][backpressure]") {
     NetRig rig;
-    hio::tcp::Server server{rig.network, {.port = 0, .buffer_size = 4096}};
-    hio::tcp::EchoServerDoer echo{server};
+    hio::StreamServer server{rig.network, {.port = 0, .buffer_size = 4096}};
+    hio::EchoServerDoer echo{server};
     server.open();
 
     // The stubborn peer sends 32 MB (more than loopback socket buffers hold) and reads nothing
     // until told to.
-    hio::tcp::Client stubborn{rig.network, {.port = server.port()}};
+    hio::StreamClient stubborn{rig.network, {.port = server.port()}};
     const std::string flood = pattern(32 * 1024 * 1024, 7);
     std::size_t flood_sent = 0;
     bool reading = false;
     std::size_t flood_back = 0;
     bool flood_ok = true;
     bool saw_back_pressure = false;
-    class Stubborn : public hio::tcp::ClientDoer {
+    class Stubborn : public hio::StreamClientDoer {
     public:
         using Talk = std::function<bool()>;
-        Stubborn(hio::tcp::Client& c, Talk talk) : ClientDoer{c}, talk_{std::move(talk)} {}
+        Stubborn(hio::StreamClient& c, Talk talk) : StreamClientDoer{c}, talk_{std::move(talk)} {}
 
     protected:
         bool talk(double) override { return talk_(); }
@@ -277,11 +281,10 @@ TEST_CASE("A peer that does not read its echoes fills its own buffers and slows 
             return !stubborn.active();
         if (flood_sent < flood.size())
             flood_sent += stubborn.send(std::string_view{flood}.substr(flood_sent));
-        for (std::uint64_t id = 1; id <= 2; ++id) {
-            hio::Connection* remote = server.connection(id);
-            if (remote != nullptr && remote->rx_buffer().full() && remote->tx_buffer().full())
+        server.visit([&](hio::Connection& remote) {
+            if (remote.rx_buffer().full() && remote.tx_buffer().full())
                 saw_back_pressure = true;  // the server holds off reading this peer
-        }
+        });
         if (reading) {
             const std::string got = stubborn.receive();
             for (std::size_t i = 0; i < got.size(); ++i)
@@ -310,28 +313,28 @@ TEST_CASE("A peer that does not read its echoes fills its own buffers and slows 
 TEST_CASE("A server or client doer under a Doist that does not wait on its Reactor says how to fix it",
           "[tcp][server][client]") {
     NetRig rig;
-    hio::tcp::Server server{rig.network, {}};
-    hio::tcp::EchoServerDoer echo{server};
+    hio::StreamServer server{rig.network, {}};
+    hio::EchoServerDoer echo{server};
     hio::Doist deaf{{.tock = 0.01, .limit = 1.0, .real = true}, {&echo}};  // no .waiter
     try {
         deaf.run();
         FAIL("a Doist without the Reactor must be refused");
     } catch (const hio::Error& error) {
         const std::string message = error.what();
-        CHECK(message.find("tcp::ServerDoer") != std::string::npos);
+        CHECK(message.find("StreamServerDoer") != std::string::npos);
         CHECK(message.find(".waiter = &reactor") != std::string::npos);
     }
     CHECK_FALSE(server.opened());  // refused before it listened
 
     hio::Reactor other;
-    hio::tcp::Client client{rig.network, {.port = 9}};
-    hio::tcp::ClientDoer talker{client};
+    hio::StreamClient client{rig.network, {.port = 9}};
+    hio::StreamClientDoer talker{client};
     hio::Doist wrong{{.tock = 0.01, .limit = 1.0, .waiter = &other}, {&talker}};
     try {
         wrong.run();
         FAIL("a Doist waiting on another Reactor must be refused");
     } catch (const hio::Error& error) {
-        CHECK(std::string{error.what()}.find("tcp::ClientDoer: the Doist waits on another Waiter") != std::string::npos);
+        CHECK(std::string{error.what()}.find("StreamClientDoer: the Doist waits on another Waiter") != std::string::npos);
     }
 
     deaf.remove({&echo});
@@ -342,8 +345,8 @@ TEST_CASE("A server or client doer under a Doist that does not wait on its React
 
 TEST_CASE("A server doer destroyed while it runs leaves its server no dead doer to wake", "[tcp][server][lifetime]") {
     NetRig rig;
-    hio::tcp::Server server{rig.network, {}};
-    auto doer = std::make_unique<hio::tcp::EchoServerDoer>(server);
+    hio::StreamServer server{rig.network, {}};
+    auto doer = std::make_unique<hio::EchoServerDoer>(server);
     hio::Doist doist{{.tock = 0.01, .waiter = &rig.reactor}, {doer.get()}};
     doist.enter();
     REQUIRE(server.opened());
@@ -361,10 +364,10 @@ TEST_CASE("A server doer destroyed while it runs leaves its server no dead doer 
 
 TEST_CASE("A client doer destroyed while it connects leaves its client no dead doer to wake", "[tcp][client][lifetime]") {
     NetRig rig;
-    hio::tcp::Server server{rig.network, {}};
+    hio::StreamServer server{rig.network, {}};
     server.open();
-    hio::tcp::Client client{rig.network, {.port = server.port()}};
-    auto doer = std::make_unique<hio::tcp::ClientDoer>(client);
+    hio::StreamClient client{rig.network, {.port = server.port()}};
+    auto doer = std::make_unique<hio::StreamClientDoer>(client);
     hio::Doist doist{{.tock = 0.01, .waiter = &rig.reactor}, {doer.get()}};
     doist.enter();
     REQUIRE(client.active());

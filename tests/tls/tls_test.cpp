@@ -29,9 +29,9 @@ struct TlsEcho {
     NetRig& rig;
     hio::tls::Context context;
     hio::tls::Network network;
-    hio::tcp::Server server;
-    hio::tcp::EchoServerDoer echo;
-    TlsEcho(NetRig& r, hio::tls::Config config, hio::tcp::ServerOptions options = {})
+    hio::StreamServer server;
+    hio::EchoServerDoer echo;
+    TlsEcho(NetRig& r, hio::tls::Config config, hio::StreamServerOptions options = {})
         : rig{r}, context{hio::tls::Role::server, std::move(config)}, network{rig.network, context},
           server{network, options}, echo{server} {
         server.open();
@@ -39,16 +39,16 @@ struct TlsEcho {
 };
 
 // Sends a message over a TLS client and waits for the echo or a failure.
-class Talker : public hio::tcp::ClientDoer {
+class Talker : public hio::StreamClientDoer {
 public:
-    Talker(hio::tcp::Client& client, std::string message) : ClientDoer{client}, message_{std::move(message)} {}
+    Talker(hio::StreamClient& client, std::string message) : StreamClientDoer{client}, message_{std::move(message)} {}
     std::string echoed;
     std::error_code error;
     std::string alpn;  // the protocol agreed, noted while connected
 
 protected:
     bool talk(double) override {
-        hio::tcp::Client& c = client();
+        hio::StreamClient& c = client();
         if (c.connection() != nullptr && c.connection()->last_error())
             error = c.connection()->last_error();
         if (!c.active()) {
@@ -75,7 +75,7 @@ private:
 struct TlsClientRun {
     hio::tls::Context context;
     hio::tls::Network network;
-    hio::tcp::Client client;
+    hio::StreamClient client;
     Talker talker;
     TlsClientRun(NetRig& rig, hio::tls::Config config, std::uint16_t port, std::string message,
                  std::string host = "127.0.0.1")
@@ -163,9 +163,9 @@ TEST_CASE("Megabytes cross our TLS client and server byte-exact through small bu
 }
 
 // Echoes, and notes the protocol ALPN agreed for the connections it served.
-class AlpnEcho : public hio::tcp::ServerDoer {
+class AlpnEcho : public hio::StreamServerDoer {
 public:
-    using ServerDoer::ServerDoer;
+    using StreamServerDoer::StreamServerDoer;
     std::vector<std::string> seen;
 
 protected:
@@ -182,7 +182,7 @@ TEST_CASE("ALPN: the server picks the first of its protocols that the client off
     config.alpn = {"h2", "http/1.1"};
     hio::tls::Context context{hio::tls::Role::server, config};
     hio::tls::Network network{rig.network, context};
-    hio::tcp::Server server{network, {}};
+    hio::StreamServer server{network, {}};
     AlpnEcho echo{server};
     server.open();
     const std::string port = std::to_string(server.port());
@@ -229,7 +229,7 @@ TEST_CASE("Our TLS client talks to openssl s_server", "[tls][peer]") {
                           "-naccept", "1"}};
     hio::tls::Context context{hio::tls::Role::client, pki().client()};
     hio::tls::Network network{rig.network, context};
-    hio::tcp::Client client{network, {.host = "localhost", .port = port, .reconnect_interval = 0.05, .timeout = 10.0}};
+    hio::StreamClient client{network, {.host = "localhost", .port = port, .reconnect_interval = 0.05, .timeout = 10.0}};
     Talker talker{client, "hello\n"};
     CHECK(rig.run_until({&s_server, &talker}, [&] { return talker.echoed.size() >= 6 || talker.done(); }, 20.0));
     CHECK(talker.echoed == "olleh\n");  // s_server -rev reverses each line
@@ -269,10 +269,10 @@ TEST_CASE("TLS failures are clean, name their cause, and the server serves other
     TlsClientRun without_certificate{rig, pki().client(), strict.server.port(), "x"};
 
     // Plain TCP, garbage, and a silent peer on the TLS port, then a good client.
-    hio::tcp::Client plain{rig.network, {.port = normal.server.port()}};
+    hio::StreamClient plain{rig.network, {.port = normal.server.port()}};
     Talker plain_talker{plain, "GET / HTTP/1.0\r\n\r\n"};
-    hio::tcp::Client silent{rig.network, {.port = normal.server.port()}};
-    hio::tcp::ClientDoer silent_doer{silent};
+    hio::StreamClient silent{rig.network, {.port = normal.server.port()}};
+    hio::StreamClientDoer silent_doer{silent};
     TlsClientRun good{rig, pki().client(), normal.server.port(), "still serving"};
 
     std::vector<hio::Doer*> doers{&strict.echo, &expired.echo, &untrusted.echo, &normal.echo,
@@ -297,12 +297,12 @@ TEST_CASE("TLS failures are clean, name their cause, and the server serves other
 
 TEST_CASE("A TLS client gives up on a server that never answers its handshake", "[tls][failure]") {
     NetRig rig;
-    hio::tcp::Server mute{rig.network, {.port = 0}};  // plain TCP: accepts, never speaks TLS
-    hio::tcp::ServerDoer mute_doer{mute};
+    hio::StreamServer mute{rig.network, {.port = 0}};  // plain TCP: accepts, never speaks TLS
+    hio::StreamServerDoer mute_doer{mute};
     mute.open();
     hio::tls::Context context{hio::tls::Role::client, pki().client()};
     hio::tls::Network network{rig.network, context};
-    hio::tcp::Client client{network, {.port = mute.port(), .timeout = 0.3}};
+    hio::StreamClient client{network, {.port = mute.port(), .timeout = 0.3}};
     Talker talker{client, "anyone?"};
     CHECK(rig.run_until({&mute_doer, &talker}, [&] { return talker.done(); }, 5.0));
     CHECK(client.timed_out());

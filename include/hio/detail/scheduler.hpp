@@ -35,6 +35,8 @@
 #include <vector>
 
 #include <hio/detail/membership.hpp>
+#include <hio/detail/slab.hpp>
+#include <hio/detail/timed_heap.hpp>
 #include <hio/doer.hpp>
 #include <hio/error.hpp>
 #include <hio/trace.hpp>
@@ -61,7 +63,7 @@ using hio::DeedView;
 class Scheduler final : public Membership {
 public:
     /// `component` names the owner in error messages ("Doist", "DoDoer").
-    explicit Scheduler(const char* component) noexcept : component_{component} {}
+    explicit Scheduler(const char* component) noexcept : component_{component}, slots_{component} {}
 
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;
@@ -274,7 +276,7 @@ public:
             drop_marker();
         ready_.clear();
         timed_.clear();
-        for (Slot& slot : slots_)
+        for (Slot& slot : slots_.entries())
             slot.heap_at = no_heap_entry;  // a deed still running its send queues itself again
         woken_.clear();
         active_ = false;
@@ -288,7 +290,7 @@ public:
         refs.reserve(live_);
         for (std::uint32_t at = head_; at != no_slot; at = links_[at].next)
             if (slots_[at].doer != nullptr)
-                refs.push_back({at, slots_[at].gen});
+                refs.push_back(slots_.ref(at));
         for (const Ref ref : refs)
             if (alive(ref))
                 fn(*slots_[ref.slot].doer);
@@ -309,21 +311,10 @@ public:
     [[nodiscard]] double next_due(bool count_woken = true) {
         if ((count_woken && !woken_.empty()) || !ready_.empty() || !incoming_.empty())
             return -std::numeric_limits<double>::infinity();
-        while (!timed_.empty()) {
-            const Timed top = timed_.front();
-            Slot& slot = slots_[top.ref.slot];
-            if (alive(top.ref) && slot.heap_at == top.retyme && slot.retyme <= top.retyme)
-                return top.retyme;
-            // Stale, or its deed's retyme moved later (it idled again): requeue or drop.
-            std::pop_heap(timed_.begin(), timed_.end(), later);
-            timed_.pop_back();
-            if (alive(top.ref) && slot.heap_at == top.retyme) {
-                slot.heap_at = no_heap_entry;
-                if (!std::isinf(slot.retyme))
-                    push_timed(top.ref, slot.retyme);
-            }
-        }
-        return std::numeric_limits<double>::infinity();
+        // Stale entries are dropped; one whose deed's retyme moved later (it idled again) is
+        // requeued there.
+        return timed_.next_due(heap_record(), [this](const Timed& entry) { return slots_[entry.ref.slot].retyme; },
+                               [this](const Timed& entry, double retyme) { push_timed(entry.ref, retyme); });
     }
 
     /// Entries in the heap of timed deeds, live and stale (a diagnostic: at most about one
@@ -347,7 +338,7 @@ public:
         if (slot.woken)
             return;
         try {
-            woken_.push_back({doer.slot_, slot.gen});
+            woken_.push_back(slots_.ref(doer.slot_));
         } catch (...) {
             return;  // out of memory: the doer still runs when due
         }
@@ -364,9 +355,8 @@ public:
         if (doer.slot_ != no_slot) {
             const std::uint32_t at = doer.slot_;
             doer.slot_ = no_slot;
-            Slot& slot = slots_[at];
-            slot.doer = nullptr;
-            ++slot.gen;
+            slots_[at].doer = nullptr;
+            slots_.invalidate(at);
             --live_;
             if (at != current_)  // the running pass unlinks the current slot after its send
                 unlink_free(at);
@@ -393,18 +383,23 @@ private:
         std::uint32_t prev = no_slot;
         std::uint32_t next = no_slot;
     };
-    struct Ref {
-        std::uint32_t slot;
-        std::uint32_t gen;
-    };
+    using Ref = SlabRef;
+    // A deed waiting in the heap until its retyme.
     struct Timed {
-        double retyme;
+        double due;
         Ref ref;
     };
 
-    static constexpr double no_heap_entry = std::numeric_limits<double>::infinity();
+    static constexpr double no_heap_entry = TimedHeap<Timed>::none;
 
-    static bool later(const Timed& a, const Timed& b) noexcept { return a.retyme > b.retyme; }
+    // The heap's lookup: the record of an entry's live deed (its heap_at), null once it is gone.
+    struct HeapRecord {
+        Scheduler* self;
+        double* operator()(const Timed& entry) const noexcept {
+            return self->alive(entry.ref) ? &self->slots_[entry.ref.slot].heap_at : nullptr;
+        }
+    };
+    [[nodiscard]] HeapRecord heap_record() noexcept { return {this}; }
 
     // The retyme of a deed that asked to idle until `until`: the first pass at or after it,
     // on the deed's own grid when tock > 0 (`natural` is its next retyme without idling).
@@ -445,7 +440,7 @@ private:
 
     // Every change that empties a slot (finish, close, forget, marker, free) bumps its gen, and
     // refs are only made to live deeds, so a matching gen means the deed still runs.
-    [[nodiscard]] bool alive(Ref ref) const noexcept { return slots_[ref.slot].gen == ref.gen; }
+    [[nodiscard]] bool alive(Ref ref) const noexcept { return slots_[ref.slot].gen == ref.gen; }  // slots never shrink
 
     bool by_label(Ref a, Ref b) const noexcept { return links_[a.slot].label < links_[b.slot].label; }
 
@@ -477,16 +472,14 @@ private:
     }
 
     void make_deed(Doer& doer, double retyme) {
-        std::uint32_t at;
-        if (!free_.empty()) {
-            at = free_.back();
-            free_.pop_back();
-        } else {
-            at = static_cast<std::uint32_t>(slots_.size());
-            if (at == no_slot)
-                throw Error{std::string{component_} + ": too many doers"};
-            slots_.emplace_back();
-            links_.emplace_back();
+        const std::uint32_t at = slots_.acquire();
+        if (at == links_.size()) {
+            try {
+                links_.emplace_back();
+            } catch (...) {
+                slots_.release(at);
+                throw;
+            }
         }
         Slot& slot = slots_[at];
         slot.doer = &doer;
@@ -498,10 +491,10 @@ private:
             // hio appends to the deque while the current deed is popped: the new deed lands
             // just before the current one and first runs on the next pass.
             link_before(at, current_);
-            incoming_.push_back({at, slot.gen});
+            incoming_.push_back(slots_.ref(at));
         } else {
             link_before(at, no_slot);
-            ready_.push_back({at, slot.gen});
+            ready_.push_back(slots_.ref(at));
         }
     }
 
@@ -549,8 +542,7 @@ private:
         slot.doer = nullptr;
         slot.woken = false;
         slot.heap_at = no_heap_entry;
-        ++slot.gen;
-        free_.push_back(at);
+        slots_.release(at);
     }
 
     // The deed at `at` is over (finished, closed, aborted): free the slot.
@@ -565,20 +557,13 @@ private:
 
     // Queues the deed in the heap at `retyme`, unless an entry at or before it is there already
     // (that entry requeues the deed when it pops and finds it not yet due).
-    void push_timed(Ref ref, double retyme) {
-        Slot& slot = slots_[ref.slot];
-        if (slot.heap_at <= retyme)
-            return;
-        timed_.push_back({retyme, ref});
-        std::push_heap(timed_.begin(), timed_.end(), later);
-        slot.heap_at = retyme;
-    }
+    void push_timed(Ref ref, double retyme) { timed_.push_live({retyme, ref}, slots_[ref.slot].heap_at); }
 
     // Fills due_ with the deeds whose retyme may have come, in deque order. The pass skips
     // the dead and the not yet due among them.
     void collect_due(double tyme) {
         due_.clear();
-        if (woken_.empty() && (timed_.empty() || timed_.front().retyme > tyme)) {
+        if (woken_.empty() && (timed_.empty() || timed_.top().due > tyme)) {
             due_.swap(ready_);  // the common case: nothing woke up, so no merge is needed
             return;
         }
@@ -597,16 +582,9 @@ private:
             if (alive(ref))
                 popped_.push_back(ref);
         woken_.clear();
-        while (!timed_.empty() && timed_.front().retyme <= tyme) {
-            std::pop_heap(timed_.begin(), timed_.end(), later);
-            const Timed timed = timed_.back();
-            timed_.pop_back();
-            if (!alive(timed.ref))
-                continue;
-            Slot& slot = slots_[timed.ref.slot];
-            if (slot.heap_at != timed.retyme)
-                continue;  // superseded by an earlier entry of the same deed
-            slot.heap_at = no_heap_entry;
+        Timed timed{};
+        while (timed_.pop_due(tyme, heap_record(), timed)) {
+            const Slot& slot = slots_[timed.ref.slot];
             // A woken deed may have run early and been rescheduled, or idled again: requeue it
             // at its retyme (parked deeds wait for a wake).
             if (slot.retyme <= tyme)
@@ -659,7 +637,7 @@ private:
                 doer->owner_ = nullptr;
             --live_;
             slot.doer = nullptr;
-            ++slot.gen;
+            slots_.invalidate(ref.slot);
         }
         marker_ = ref.slot;
         // due_[0, kept) already ran and stay ready; due_[i + 1, end) have not run yet.
@@ -695,7 +673,7 @@ private:
         std::vector<Ref> refs;
         refs.reserve(closing.size());
         for (std::uint32_t at : closing)
-            refs.push_back({at, slots_[at].gen});
+            refs.push_back(slots_.ref(at));
         for (const Ref ref : refs) {
             if (!alive(ref))
                 continue;  // a close earlier in this loop removed or destroyed it
@@ -715,16 +693,15 @@ private:
     const char* component_;
     const Tymist* clock_ = nullptr;
     std::vector<Doer*> doers_;
-    std::vector<Slot> slots_;
-    std::vector<Link> links_;
-    std::vector<std::uint32_t> free_;
+    Slab<Slot> slots_;          // the deeds, at their Doer::slot_
+    std::vector<Link> links_;   // the deque order, indexed like slots_
     std::vector<Ref> ready_;       // expected due next pass, by label
     std::vector<Ref> next_ready_;  // built during a pass
     std::vector<Ref> incoming_;    // entered during a pass, by label
     std::vector<Ref> due_;
     std::vector<Ref> popped_;
     std::vector<Ref> merged_;
-    std::vector<Timed> timed_;     // min-heap on retyme
+    TimedHeap<Timed> timed_;       // deeds waiting for their retyme
     std::vector<Ref> woken_;       // woken since the last pass, in wake order
     WakeSink* wake_sink_ = nullptr;
     std::uint32_t head_ = no_slot;

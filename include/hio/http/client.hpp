@@ -47,7 +47,7 @@
 #include <hio/io/connection.hpp>
 #include <hio/io/ring_buffer.hpp>
 #include <hio/io/transport.hpp>
-#include <hio/tcp/client.hpp>
+#include <hio/io/stream_client.hpp>
 
 namespace hio::http {
 
@@ -185,7 +185,7 @@ struct ClientExchange {
 
 // A connection and the request running on it.
 struct ClientLane {
-    std::unique_ptr<tcp::Client> tcp;
+    std::unique_ptr<StreamClient> tcp;
     std::string origin;
     std::unique_ptr<ResponseParser> parser;  // kept while the connection lives
     std::optional<ClientJob> job;
@@ -482,8 +482,8 @@ private:
     void open(Lane& lane, const Url& url, double tyme) {
         lane.drop();
         hio::Network& network = url.scheme == "https" ? *tls_network_ : network_;
-        lane.tcp = std::make_unique<tcp::Client>(
-            network, tcp::ClientOptions{.host = url.host, .port = url.port, .timeout = options_.timeout,
+        lane.tcp = std::make_unique<StreamClient>(
+            network, StreamClientOptions{.host = url.host, .port = url.port, .timeout = options_.timeout,
                                         .reconnect = false, .buffer_size = options_.buffer_size});
         lane.tcp->owner(doer_);
         lane.tcp->connect(tyme);

@@ -2,7 +2,7 @@
 /// \file
 /// HTTP/1.1 server as a doer (hio: core/http/serving.py Server, which hosts WSGI apps).
 ///
-/// `http::ServerDoer` serves a `tcp::Server` (over plain TCP or TLS) with a handler: a function
+/// `http::ServerDoer` serves a `StreamServer` (over plain TCP or TLS) with a handler: a function
 /// from Request to Response, called in the pass where the request completes. Requests are
 /// parsed by llhttp, one at a time per connection, so pipelined requests are answered in
 /// order; keep-alive, `Connection: close`, HTTP/1.0, chunked request bodies (their trailers
@@ -28,7 +28,7 @@
 /// `Connection: close`), ends event streams cleanly, and finishes when no connection is left.
 ///
 /// ```
-/// hio::tcp::Server tcp{network, {.port = 8080}};
+/// hio::StreamServer tcp{network, {.port = 8080}};
 /// hio::http::ServerDoer http{tcp, [](const hio::http::Request& request, hio::http::Response& response) {
 ///     response.headers.set("Content-Type", "text/plain");
 ///     response.body = "hello " + request.path + "\n";
@@ -58,7 +58,7 @@
 #include <hio/http/problem.hpp>
 #include <hio/http/stream.hpp>
 #include <hio/io/connection.hpp>
-#include <hio/tcp/server.hpp>
+#include <hio/io/stream_server.hpp>
 
 namespace hio::http {
 
@@ -69,7 +69,7 @@ namespace hio::http {
 using Handler = std::function<void(const Request& request, Response& response)>;
 
 /// HTTP limits and timeouts; the connection limits (max_connections, buffer sizes, the idle
-/// timeout of a connection that moves no byte) are the tcp::ServerOptions of the server served.
+/// timeout of a connection that moves no byte) are the StreamServerOptions of the server served.
 struct ServerOptions {
     /// Request line and header fields together; past it: 431 (414 for the request line).
     std::size_t max_header_bytes = 16 * 1024;
@@ -99,13 +99,13 @@ struct ServerOptions {
     std::string server_header = "hio-cpp";
 };
 
-/// Serves HTTP/1.1 on every connection of a tcp::Server (hio: http Server with its app).
-class ServerDoer : public tcp::ServerDoer {
+/// Serves HTTP/1.1 on every connection of a StreamServer (hio: http Server with its app).
+class ServerDoer : public StreamServerDoer {
 public:
     /// Serves `server` (not owned; must outlive this) with `handler`. Throws ValidationError
     /// for a missing handler, a zero limit or a negative timeout.
-    ServerDoer(tcp::Server& server, Handler handler, ServerOptions options = {}, double tock = 0.0)
-        : tcp::ServerDoer{server, tock}, handler_{std::move(handler)}, options_{checked(std::move(options))} {
+    ServerDoer(StreamServer& server, Handler handler, ServerOptions options = {}, double tock = 0.0)
+        : StreamServerDoer{server, tock}, handler_{std::move(handler)}, options_{checked(std::move(options))} {
         if (!handler_)
             throw ValidationError{"http::ServerDoer: handler must not be empty"};
     }
@@ -128,7 +128,7 @@ protected:
                 idle(connection, tyme);
                 return;
             }
-            session = &connection.emplace_session<Session>(options_, connection, tyme);
+            session = &connection.emplace_session<Session>(options_, connection, tyme, server().opened_at(connection));
             session->last = draining();  // a request that starts during a shutdown is the last
         }
         if (expire(*session, tyme))
@@ -176,13 +176,13 @@ private:
     // keep-alive connection holds none. It is the waker of the stream it sends, so a stream
     // written by another doer gets its connection served again.
     struct Session final : ConnectionSession, StreamWaker {
-        Session(const ServerOptions& options, Connection& served, double tyme)
+        Session(const ServerOptions& options, Connection& served, double tyme, double opened_at)
             : parser{{.max_header_bytes = options.max_header_bytes,
                       .max_body_bytes = options.max_body_bytes,
                       .max_streamed_body_bytes = options.max_streamed_body_bytes},
                      &options.body_sink},
               connection{served},
-              header_from{served.proven() ? tyme : served.opened_at()} {}
+              header_from{served.proven() ? tyme : opened_at} {}
         detail::RequestParser parser;
         Connection& connection;
         std::string out;                            // head, chunk framing, interim responses
@@ -250,7 +250,7 @@ private:
         }
         const bool fresh = !connection.proven() && connection.bytes_received() == 0;
         const double limit = fresh ? options_.header_timeout : options_.keep_alive_timeout;
-        const double since = fresh ? connection.opened_at() : connection.last_activity();
+        const double since = fresh ? server().opened_at(connection) : server().last_activity(connection);
         if (limit <= 0.0) {
             connection.serve_at(never);
         } else if (tyme - since >= limit) {
@@ -404,7 +404,7 @@ private:
         }
         double next = next_beat(session);
         if (session.parser.in_request()) {
-            const tcp::Server& tcp = server();
+            const StreamServer& tcp = server();
             if (!session.parser.header_complete() && options_.header_timeout > 0.0)
                 next = std::min(next, tcp.coarsen(session.header_from + options_.header_timeout, options_.header_timeout));
             if (session.started >= 0.0 && options_.request_timeout > 0.0)

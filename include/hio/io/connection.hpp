@@ -130,10 +130,6 @@ public:
 
     /// The protocol agreed with ALPN over TLS (tls::Config::alpn), or empty.
     [[nodiscard]] std::string alpn() const { return transport_->alpn(); }
-    /// Tyme the connection opened (set by whoever services it).
-    [[nodiscard]] double opened_at() const noexcept { return opened_at_; }
-    /// Sets the tyme the connection opened.
-    void opened_at(double tyme) noexcept { opened_at_ = tyme; }
     /// True once the peer ended its side (EOF); what it sent before stays in rx.
     [[nodiscard]] bool peer_closed() const noexcept { return peer_closed_; }
     /// Why the connection closed, if by failure (reset, refused, timeout); empty otherwise.
@@ -262,13 +258,8 @@ public:
     /// Bytes sent since the connection opened.
     [[nodiscard]] std::uint64_t bytes_sent() const noexcept { return sent_; }
 
-    /// Tyme of the last byte moved or of opening; set by whoever services it (idle timeouts).
-    [[nodiscard]] double last_activity() const noexcept { return last_activity_; }
-    /// Sets the tyme of the last activity.
-    void last_activity(double tyme) noexcept { last_activity_ = tyme; }
-
     /// The tyme by which the application wants this connection served even if nothing
-    /// happens on it (a request timeout, a heartbeat); +infinity: none. tcp::Server puts it in
+    /// happens on it (a request timeout, a heartbeat); +infinity: none. StreamServer puts it in
     /// ready() in the first pass at or after that tyme, so an application needs no scan.
     [[nodiscard]] double serve_at() const noexcept { return serve_at_; }
     /// Sets (or, with +infinity, clears) the tyme to be served by.
@@ -281,21 +272,9 @@ public:
     /// Marks the peer proven (or not).
     void proven(bool value) noexcept { proven_ = value; }
 
-    /// For the server that services it: the due tyme of the connection's entry in the server's
-    /// timer heap (+infinity: none).
-    [[nodiscard]] double timer_at() const noexcept { return timer_at_; }
-    /// Sets it (the server does).
-    void timer_at(double tyme) noexcept { timer_at_ = tyme; }
-
-    /// For the server that services it: the connection's place in the server's slab.
-    [[nodiscard]] std::uint32_t server_slot() const noexcept { return server_slot_; }
-    /// Sets it (the server does).
-    void server_slot(std::uint32_t slot) noexcept { server_slot_ = slot; }
-
-    /// A number its server gives it, unique per server (0 for clients).
-    [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
-    /// Sets the number (its server does).
-    void id(std::uint64_t value) noexcept { id_ = value; }
+    /// The observer given at construction (a server's entry for the connection, a client),
+    /// or null: whoever hears of its activity.
+    [[nodiscard]] ConnectionObserver* observer() const noexcept { return observer_; }
 
 private:
     void on_readable() noexcept override {
@@ -436,12 +415,7 @@ private:
     std::string remote_;
     std::uint64_t received_ = 0;
     std::uint64_t sent_ = 0;
-    std::uint64_t id_ = 0;
-    double last_activity_ = 0.0;
-    double opened_at_ = 0.0;
     double serve_at_ = std::numeric_limits<double>::infinity();
-    double timer_at_ = std::numeric_limits<double>::infinity();
-    std::uint32_t server_slot_ = 0;
     State state_;
     bool readable_ = false;
     bool writable_ = true;

@@ -368,7 +368,7 @@ private:
 /// ```
 /// hio::WireLog log{file};                          // or WireLog{} to keep it in memory
 /// hio::WireLogNetwork logged{network, log, doist}; // doist: the clock of the records
-/// hio::tcp::Server server{logged, {.port = 8080}};
+/// hio::StreamServer server{logged, {.port = 8080}};
 /// ```
 /// A capture of a server replays through the simulation into the same server doers
 /// (hio::sim::Replay), which then send the same bytes: a production incident becomes a test.

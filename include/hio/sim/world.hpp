@@ -242,8 +242,8 @@ private:
 /// hio::sim::World world{{.seed = 7}};
 /// hio::sim::Host& server = world.host("server");
 /// hio::sim::Host& client = world.host("client");
-/// hio::tcp::Server listener{server.network(), {.port = 7}};
-/// hio::tcp::EchoServerDoer echo{listener};
+/// hio::StreamServer listener{server.network(), {.port = 7}};
+/// hio::EchoServerDoer echo{listener};
 /// server.add({&echo});
 /// // ... a client doer on client.network(), connecting to "server", port 7
 /// hio::Doist doist{{.tock = 0.001, .limit = 10.0, .waiter = &world}, world.doers()};

@@ -1,7 +1,7 @@
 #pragma once
 /// \file
 /// hio::tls::Network: TLS over another Network (usually hio::tcp::Network), so that
-/// tcp::Server, tcp::Client and every doer on them work over TLS unchanged
+/// StreamServer, StreamClient and every doer on them work over TLS unchanged
 /// (hio: ServerTls, ClientTls).
 
 #include <cstdint>
@@ -24,7 +24,7 @@ namespace hio::tls {
 /// ```
 /// hio::tls::Context tls{hio::tls::Role::server, {.certificate_file = "cert.pem", .key_file = "key.pem"}};
 /// hio::tls::Network secure{tcp_network, tls};
-/// hio::tcp::Server server{secure, {.port = 8443}};   // an ordinary server, now speaking TLS
+/// hio::StreamServer server{secure, {.port = 8443}};   // an ordinary server, now speaking TLS
 /// ```
 class Network final : public hio::Network {
 public:

@@ -7,7 +7,7 @@
 int main() {
     hio::Reactor reactor;
     hio::tcp::Network network{reactor};
-    hio::tcp::Server tcp{network, {.port = 0}};
+    hio::StreamServer tcp{network, {.port = 0}};
     hio::http::ServerDoer server{tcp, [](const hio::http::Request& request, hio::http::Response& response) {
         response.body = "hello " + request.path;
     }};
@@ -19,7 +19,7 @@ int main() {
     hio::Doist doist{{.tock = 0.01, .limit = 10.0, .real = true, .waiter = &reactor}};
     class Ask : public hio::Doer {
     public:
-        Ask(hio::tcp::Server& tcp, hio::http::Client& client) : tcp_{tcp}, client_{client} {}
+        Ask(hio::StreamServer& tcp, hio::http::Client& client) : tcp_{tcp}, client_{client} {}
         std::string body;
 
     protected:
@@ -36,7 +36,7 @@ int main() {
         }
 
     private:
-        hio::tcp::Server& tcp_;
+        hio::StreamServer& tcp_;
         hio::http::Client& client_;
         bool asked_ = false;
     } ask{tcp, client};

@@ -9,9 +9,13 @@
 /// finishes that lookup on its own and exits, without holding the Network's destruction up.
 
 #include <fcntl.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <array>
 #include <condition_variable>
 #include <cstdint>
@@ -25,9 +29,6 @@
 #include <utility>
 #include <vector>
 
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
-
 #include <hio/error.hpp>
 #include <hio/io/reactor.hpp>
 #include <hio/io/transport.hpp>
@@ -36,20 +37,43 @@
 
 namespace hio::tcp::detail {
 
-/// The system resolver (getaddrinfo, through Asio's resolver): blocking, for the worker thread.
+/// std::error_code category of getaddrinfo's failures: the value is an EAI_* code, the message
+/// gai_strerror's ("Name or service not known"); name "getaddrinfo".
+class ResolverCategory final : public std::error_category {
+public:
+    [[nodiscard]] const char* name() const noexcept override { return "getaddrinfo"; }
+    [[nodiscard]] std::string message(int value) const override { return ::gai_strerror(value); }
+};
+
+/// The category of getaddrinfo's EAI_* codes.
+inline const std::error_category& resolver_category() noexcept {
+    static const ResolverCategory category;
+    return category;
+}
+
+/// The system resolver (getaddrinfo, TCP addresses of both families, in the order it prefers):
+/// blocking, for the worker thread. A failure is a resolver_category() code (EAI_NONAME: no
+/// such host), or the system's errno for EAI_SYSTEM.
 inline std::error_code system_resolve(const std::string& host, std::uint16_t port, std::vector<Endpoint>& out) {
-    asio::io_context context{1};
-    asio::ip::tcp::resolver resolver{context};
-    std::error_code error;
-    const auto results =
-        resolver.resolve(host, std::to_string(port), asio::ip::resolver_base::numeric_service, error);
-    if (error) {
-        if (error.category() == asio::error::get_system_category())
-            return {error.value(), std::system_category()};
-        return error;  // Asio's netdb category: "Host not found (authoritative)", ...
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;  // one entry per address, not one per socket type
+    hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+    addrinfo* found = nullptr;
+    const int status = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found);
+    if (status == EAI_SYSTEM)
+        return {errno, std::system_category()};
+    if (status != 0)
+        return {status, resolver_category()};
+    const std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> owned{found, &::freeaddrinfo};
+    for (const addrinfo* entry = found; entry != nullptr; entry = entry->ai_next) {
+        if ((entry->ai_family != AF_INET && entry->ai_family != AF_INET6) || entry->ai_addrlen > sizeof(sockaddr_storage))
+            continue;
+        SocketAddress address;
+        std::memcpy(&address.storage, entry->ai_addr, entry->ai_addrlen);
+        address.length = entry->ai_addrlen;
+        out.push_back({address.host(), address.port()});
     }
-    for (const auto& entry : results)
-        out.push_back({entry.endpoint().address().to_string(), entry.endpoint().port()});
     return {};
 }
 

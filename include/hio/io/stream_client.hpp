@@ -1,7 +1,8 @@
 #pragma once
 /// \file
-/// TCP client: Client (a Connection that connects and reconnects) and ClientDoer
-/// (hio: core.tcp.clienting Client, ClientDoer).
+/// StreamClient: a Connection that connects and reconnects over any Network (real TCP, TLS,
+/// the simulation), and StreamClientDoer, which runs one (hio: core.tcp.clienting Client,
+/// ClientDoer).
 
 #include <algorithm>
 #include <cstddef>
@@ -20,10 +21,10 @@
 #include <hio/io/ring_buffer.hpp>
 #include <hio/io/transport.hpp>
 
-namespace hio::tcp {
+namespace hio {
 
-/// Settings of a Client. Every interval is tyme, so a client behaves the same in virtual time.
-struct ClientOptions {
+/// Settings of a StreamClient. Every interval is tyme, so a client behaves the same in virtual time.
+struct StreamClientOptions {
     /// Server host name or address ("127.0.0.1", "::1", "localhost").
     std::string host = "127.0.0.1";
     /// Server port; must be set.
@@ -40,21 +41,22 @@ struct ClientOptions {
     std::size_t buffer_size = RingBuffer::default_capacity;
 };
 
-/// A TCP client connection with retries (hio: Client).
+/// A client connection with retries, over any Network (hio: Client).
 ///
 /// `connect(tyme)` starts; `service(tyme)` drives it: it notices a finished connect attempt,
 /// retries a refused one after `reconnect_interval` until `timeout`, and moves bytes once
 /// connected. Trouble is state: `connected()`, `timed_out()`, `last_error()` (refused,
-/// reset, unknown host...). ClientDoer runs it.
-class Client final : private ConnectionObserver {
+/// reset, unknown host...). StreamClientDoer runs it.
+class StreamClient final : private ConnectionObserver {
 public:
     /// A client on `network` (not owned; must outlive it). Throws ValidationError for a
     /// port of 0 or a bad interval.
-    Client(hio::Network& network, ClientOptions options) : network_{network}, options_{checked(std::move(options))} {}
+    StreamClient(hio::Network& network, StreamClientOptions options)
+        : network_{network}, options_{checked(std::move(options))} {}
 
-    Client(const Client&) = delete;
-    Client& operator=(const Client&) = delete;
-    ~Client() = default;
+    StreamClient(const StreamClient&) = delete;
+    StreamClient& operator=(const StreamClient&) = delete;
+    ~StreamClient() = default;
 
     /// Starts connecting at `tyme` (forgets an earlier connection).
     void connect(double tyme) {
@@ -71,8 +73,7 @@ public:
         if (!want_)
             return;
         if (connection_) {
-            if (connection_->service() && connection_->connected())
-                connection_->last_activity(tyme);
+            connection_->service();
             if (connection_->connected()) {
                 if (!ever_connected_)
                     connected_at_ = tyme;
@@ -204,7 +205,7 @@ public:
         return connection_ ? connection_->peer_closed() : peer_closed_;
     }
 
-    /// The doer that runs this client, woken on socket readiness (ClientDoer sets itself).
+    /// The doer that runs this client, woken on socket readiness (StreamClientDoer sets itself).
     /// Held as a Waker: destroying the doer detaches it.
     void owner(Doer* doer) { doer_ = doer != nullptr ? doer->waker() : Waker{}; }
     /// Sets the doer woken on readiness by its Waker (empty: none).
@@ -215,21 +216,21 @@ public:
     /// The network this client connects over.
     [[nodiscard]] hio::Network& network() const noexcept { return network_; }
 
-    /// Marks the owner as running now (its own sends need no wake). ClientDoer sets it
+    /// Marks the owner as running now (its own sends need no wake). StreamClientDoer sets it
     /// around its recur.
     void servicing(bool value) noexcept { servicing_ = value; }
 
     /// The options it was made with.
-    [[nodiscard]] const ClientOptions& options() const noexcept { return options_; }
+    [[nodiscard]] const StreamClientOptions& options() const noexcept { return options_; }
 
 private:
-    static ClientOptions checked(ClientOptions options) {
+    static StreamClientOptions checked(StreamClientOptions options) {
         if (options.port == 0)
-            throw ValidationError{"tcp::Client: port must be set (1-65535), got 0"};
+            throw ValidationError{"StreamClient: port must be set (1-65535), got 0"};
         if (options.buffer_size == 0)
-            throw ValidationError{"tcp::Client: buffer_size must be >= 1, got 0"};
-        hio::detail::require_non_negative("tcp::Client", "reconnect_interval", options.reconnect_interval);
-        hio::detail::require_non_negative("tcp::Client", "timeout", options.timeout);
+            throw ValidationError{"StreamClient: buffer_size must be >= 1, got 0"};
+        hio::detail::require_non_negative("StreamClient", "reconnect_interval", options.reconnect_interval);
+        hio::detail::require_non_negative("StreamClient", "timeout", options.timeout);
         return options;
     }
 
@@ -246,7 +247,6 @@ private:
         connection_ = std::make_unique<Connection>(std::move(transport), RingBuffer{options_.buffer_size},
                                                    RingBuffer{options_.buffer_size},
                                                    static_cast<ConnectionObserver*>(this), true);
-        connection_->last_activity(tyme);
     }
 
     void on_activity(Connection&) noexcept override {
@@ -255,7 +255,7 @@ private:
     }
 
     hio::Network& network_;
-    ClientOptions options_;
+    StreamClientOptions options_;
     std::unique_ptr<Connection> connection_;
     std::error_code last_error_;
     Waker doer_;  // the doer that runs it
@@ -270,28 +270,28 @@ private:
     bool servicing_ = false;
 };
 
-/// A doer that runs a Client: connects on enter, services every recur, closes on exit
+/// A doer that runs a StreamClient: connects on enter, services every recur, closes on exit
 /// (hio: ClientDoer). Subclasses override `talk()` to use the connection; a talk() that only
 /// reacts to the connection calls idle_between_events(), and the doer then sleeps between
 /// events instead of running every pass.
-class ClientDoer : public Doer {
+class StreamClientDoer : public Doer {
 public:
     /// Runs `client` (not owned; must outlive the doer) with period `tock` (0: every pass).
-    explicit ClientDoer(Client& client, double tock = 0.0) : Doer{tock}, client_{client} {}
+    explicit StreamClientDoer(StreamClient& client, double tock = 0.0) : Doer{tock}, client_{client} {}
 
     /// The client it runs.
-    [[nodiscard]] Client& client() noexcept { return client_; }
+    [[nodiscard]] StreamClient& client() noexcept { return client_; }
 
 protected:
     void enter() override {
-        hio::detail::require_waiter(tymist(), client_.network(), "tcp::ClientDoer");
+        hio::detail::require_waiter(tymist(), client_.network(), "StreamClientDoer");
         client_.owner(this);
         client_.connect(tyme());
     }
 
     bool recur(double tyme) override {
         struct Servicing {
-            Client& client;
+            StreamClient& client;
             ~Servicing() { client.servicing(false); }
         } servicing{client_};
         client_.servicing(true);
@@ -324,8 +324,8 @@ protected:
     }
 
 private:
-    Client& client_;
+    StreamClient& client_;
     bool idle_wanted_ = false;
 };
 
-}  // namespace hio::tcp
+}  // namespace hio
