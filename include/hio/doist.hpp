@@ -40,8 +40,10 @@ struct DoistOptions {
     /// Dispatches I/O before each pass and, in real time, waits on it between passes (not
     /// owned; must outlive the run). nullptr: no I/O, sleep between real-time passes.
     Waiter* waiter = nullptr;
-    /// Seeds the Doist's Random (Tymist::random()), which doers draw their noise from.
-    std::uint64_t seed = 0;
+    /// Seeds the Doist's Random (Tymist::random()), which doers draw their noise from; unset:
+    /// 0. Under a simulation (sim::World as the waiter) the World's seed does this: leave it
+    /// unset there (a different one is refused).
+    std::optional<std::uint64_t> seed{};
     /// Wall-clock time of tyme 0 (Tymist::wall_time), seconds since the Unix epoch. In virtual
     /// time it defaults to Tymist::virtual_epoch; in real time each run sets it from the system
     /// clock unless it is given here (a replay of a capture gives the capture's).
@@ -83,11 +85,11 @@ public:
           handle_signals_{options.handle_signals}, fixed_epoch_{options.epoch.has_value()},
           waiter_{options.waiter} {
         scheduler_.wake_sink(this);
-        random().seed(options.seed);
+        random().seed(options.seed.value_or(0));
         if (options.epoch)
             epoch(*options.epoch);
         if (waiter_ != nullptr)
-            waiter_->attach(*this);  // a simulation reads this clock and seeds it
+            waiter_->attach({*this, [this] { request_stop(); }, options.seed});  // a simulation reads this clock
         if (options.limit)
             limit(*options.limit);
         grace(options.grace);

@@ -3,7 +3,9 @@
 /// Waiter: how a Doist spends the time between passes (the seam to an I/O reactor).
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <optional>
 
 namespace hio {
 
@@ -16,8 +18,9 @@ class Tymist;
 /// Doist calls `poll()` before each pass to dispatch I/O that is ready (a transport wakes the
 /// doers it serves, see Doer::wake()), and in real time `wait_until()` blocks until the next
 /// pass is due *or* a doer is woken, whichever comes first. The Doist then runs a pass at once,
-/// so a reply goes out in the pass where its request arrived. hio::Reactor (reactor.hpp) is the
-/// Asio implementation; a simulated network implements the same interface in virtual time.
+/// so a reply goes out in the pass where its request arrived. hio::Reactor (io/reactor.hpp) is
+/// the epoll implementation; a simulated network (sim::World) implements the same interface in
+/// virtual time.
 ///
 /// Without a Waiter a real-time Doist sleeps between passes, and a virtual one does not wait.
 class Waiter {
@@ -36,10 +39,20 @@ public:
     /// Makes a blocked `wait_until()` check `stop()` again. Safe from any thread.
     virtual void interrupt() noexcept = 0;
 
-    /// Told by a Doist constructed with this Waiter which clock it runs on. A simulated
-    /// network reads its time there, seeds its Random and sets its Tracer; a Reactor needs
-    /// nothing. Called once per Doist; the clock must outlive the Waiter's use of it.
-    virtual void attach(Tymist& clock) { static_cast<void>(clock); }
+    /// What a Doist tells the Waiter it is constructed with (attach()).
+    struct Attachment {
+        /// The Doist's clock. It must outlive the Waiter's use of it.
+        Tymist& clock;
+        /// Ends the Doist's run as Doist::request_stop() does (a simulation's stop condition).
+        std::function<void()> request_stop;
+        /// DoistOptions::seed, when it was given.
+        std::optional<std::uint64_t> seed;
+    };
+
+    /// Told by a Doist constructed with this Waiter which clock it runs on and how to stop it.
+    /// A simulated network reads its time there, seeds its Random and sets its Tracer; a
+    /// Reactor needs nothing. Called once per Doist.
+    virtual void attach(const Attachment& doist) { static_cast<void>(doist); }
 
 protected:
     ///@{

@@ -237,4 +237,46 @@ private:
     std::size_t next_ = 0;
 };
 
+/// The echo server on host "server" port 7 and `count` echo clients on host "client".
+struct EchoWorld {
+    explicit EchoWorld(hio::sim::WorldOptions options, int count = 1, int messages = 1, std::size_t size = 64,
+                       hio::StreamClientOptions client_options = {}, double patience = 0.0)
+        : world{options} {
+        hio::sim::Host& server_host = world.host("server");
+        hio::sim::Host& client_host = world.host("client");
+        server.emplace(server_host.network(), hio::StreamServerOptions{.host = "server", .port = 7});
+        echo.emplace(*server);
+        server_host.add({&*echo});
+        client_options.host = "server";
+        client_options.port = 7;
+        clients.reserve(static_cast<std::size_t>(count));
+        doers.reserve(static_cast<std::size_t>(count));
+        for (int i = 0; i < count; ++i) {
+            clients.emplace_back(std::make_unique<hio::StreamClient>(client_host.network(), client_options));
+            doers.emplace_back(std::make_unique<hio_test::EchoClientDoer>(*clients.back(), messages, size, patience));
+            client_host.add({doers.back().get()});
+        }
+        world.stop_when([this] {
+            for (const auto& doer : doers)
+                if (!doer->done_state().has_value() || doer->done_state() == false)
+                    if (!doer->ok() && !doer->failed())
+                        return false;
+            return true;
+        });
+    }
+
+    double run(double limit = 30.0) {
+        hio::Doist doist{{.tock = tick, .limit = limit, .waiter = &world}, world.doers()};
+        doist.run();
+        return doist.tyme();
+    }
+
+    hio::sim::World world;
+    std::optional<hio::StreamServer> server;
+    std::optional<hio::EchoServerDoer> echo;
+    std::vector<std::unique_ptr<hio::StreamClient>> clients;
+    std::vector<std::unique_ptr<hio_test::EchoClientDoer>> doers;
+};
+
+
 }  // namespace hio_test
