@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <span>
 
-#include <hio/http/detail/parser.hpp>
+#include <hio/http/detail/request_parser.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0)

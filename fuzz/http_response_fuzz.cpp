@@ -9,7 +9,7 @@
 #include <span>
 #include <string_view>
 
-#include <hio/http/detail/parser.hpp>
+#include <hio/http/detail/response_parser.hpp>
 #include <hio/error.hpp>
 #include <hio/http/sse.hpp>
 

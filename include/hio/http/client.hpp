@@ -38,7 +38,7 @@
 #include <hio/detail/validate.hpp>
 #include <hio/doer.hpp>
 #include <hio/error.hpp>
-#include <hio/http/detail/parser.hpp>
+#include <hio/http/detail/response_parser.hpp>
 #include <hio/http/detail/wire.hpp>
 #include <hio/http/error.hpp>
 #include <hio/http/message.hpp>
@@ -50,60 +50,6 @@
 #include <hio/io/stream_client.hpp>
 
 namespace hio::http {
-
-/// One request for a Client (hio: the request a Requester builds).
-struct ClientRequest {
-    /// The method: a token ("GET", "POST", ...).
-    std::string method = "GET";
-    /// "http://host[:port]/path?query" or https.
-    std::string url;
-    /// Extra fields; Host, User-Agent and Content-Length are added unless given.
-    Headers headers{};
-    /// The body, sent whole with a Content-Length.
-    std::string body{};
-};
-
-/// The answer to one ClientRequest (hio: a Respondent's response dict). When `error` is set
-/// the request failed and `status` is 0 (or the last status seen, for too many redirects).
-struct ClientResponse {
-    std::uint64_t request_id = 0;  ///< what Client::request() returned
-    int status = 0;                 ///< the status code; 0 when no response came
-    std::string reason{};           ///< the reason phrase
-    int version_minor = 1;          ///< 1 for HTTP/1.1, 0 for HTTP/1.0
-    Headers headers{};              ///< the response's header fields
-    Headers trailers{};             ///< a chunked body's trailer fields, apart from headers
-    std::string body{};             ///< de-chunked; empty for event streams (see Client::events())
-    std::string url{};              ///< the URL that answered, after redirects
-    int redirects = 0;              ///< redirects followed
-    /// Why it failed: an http::Errc (timeout, too_many_redirects, bad_response, ...) or the
-    /// cause below HTTP (std::errc::connection_refused, an OpenSSL verification failure);
-    /// empty on success.
-    std::error_code error{};
-    /// The failure in words, naming the URL; empty on success.
-    std::string message{};
-
-    /// True when the request got a response (of any status).
-    [[nodiscard]] bool ok() const noexcept { return !error; }
-};
-
-/// Decodes a response body in a content coding (ClientOptions::decodings), piece by piece:
-/// gzip in hio/http/gzip.hpp (gzip_decoding()).
-class BodyDecoder {
-public:
-    virtual ~BodyDecoder() = default;
-    /// Appends to `out` what `data` decodes to. Throws ValidationError for corrupt data, and
-    /// when `out` would pass `limit` bytes (a compression bomb).
-    virtual void decode(std::string_view data, std::string& out, std::size_t limit) = 0;
-    /// Throws ValidationError unless the encoded data ended where it should (not cut short).
-    virtual void finish() = 0;
-};
-
-/// A content coding a Client can decode: its name in Accept-Encoding and Content-Encoding
-/// ("gzip"; "x-gzip" is taken for it too), and a way to make one decoder per response.
-struct ContentDecoding {
-    std::string coding;                                   ///< "gzip"
-    std::function<std::unique_ptr<BodyDecoder>()> make;  ///< a decoder for one response
-};
 
 /// Settings of a Client. Every interval is tyme, so a client behaves the same in virtual time.
 struct ClientOptions {

@@ -21,7 +21,6 @@
 #include <string_view>
 
 #include <hio/error.hpp>
-#include <hio/http/client.hpp>
 #include <hio/http/message.hpp>
 #include <hio/http/middleware.hpp>
 #include <hio/http/stream.hpp>

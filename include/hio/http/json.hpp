@@ -17,7 +17,6 @@
 #include <nlohmann/json.hpp>
 
 #include <hio/error.hpp>
-#include <hio/http/client.hpp>
 #include <hio/http/error.hpp>
 #include <hio/http/message.hpp>
 

@@ -1,33 +1,38 @@
 #pragma once
 /// \file
 /// HTTP/1.1 messages: Headers (case-insensitive, repeated names kept), Request and Response
-/// (hio: the WSGI environ and the status/headers/body an app returns).
+/// (hio: the WSGI environ and the status/headers/body an app returns), and the client's
+/// ClientRequest and ClientResponse. Values only: no I/O.
 
 #include <algorithm>
-#include <cctype>
 #include <cstddef>
-#include <cstdlib>
+#include <cstdint>
 #include <ctime>
 #include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
+#include <hio/http/detail/grammar.hpp>
 #include <hio/http/error.hpp>
 #include <hio/http/query.hpp>
 #include <hio/http/stream.hpp>
 
 namespace hio::http {
 
-/// True when `a` and `b` are equal ignoring ASCII case (header names, tokens).
-inline bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
+// HTTP's grammar (detail/grammar.hpp), the parts applications use: iequals (names and
+// tokens, ignoring ASCII case), trim_blanks (optional whitespace), has_token (a token in a
+// comma-separated field value), media_type (a Content-Type without its parameters) and
+// list_accepts (a q-weighted list such as Accept).
+using detail::has_token;
+using detail::iequals;
+using detail::list_accepts;
+using detail::media_type;
+using detail::trim_blanks;
 
 /// Header fields in the order they came or were added. Lookups ignore case; a name may
 /// repeat (Set-Cookie, Via), and every value is kept.
@@ -95,58 +100,6 @@ public:
 private:
     std::vector<Field> fields_;
 };
-
-/// `text` without the blanks (spaces, tabs) around it.
-inline std::string_view trim_blanks(std::string_view text) noexcept {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-        text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-        text.remove_suffix(1);
-    return text;
-}
-
-/// True when the comma-separated header value `list` holds `token` (ignoring case), as in
-/// `Connection: keep-alive, Upgrade`.
-inline bool has_token(std::string_view list, std::string_view token) {
-    while (!list.empty()) {
-        const std::size_t comma = list.find(',');
-        if (iequals(trim_blanks(list.substr(0, comma)), token))
-            return true;
-        if (comma == std::string_view::npos)
-            break;
-        list.remove_prefix(comma + 1);
-    }
-    return false;
-}
-
-/// The media type of a Content-Type value, without its parameters or the blanks around it:
-/// "text/html; charset=utf-8" -> "text/html".
-inline std::string_view media_type(std::string_view content_type) {
-    return trim_blanks(content_type.substr(0, content_type.find(';')));
-}
-
-/// True when an item of the comma-separated, q-weighted list `field` (Accept,
-/// Accept-Encoding) satisfies `match` (given the item without parameters) and is not refused
-/// with q=0.
-template <class Match>
-bool list_accepts(std::string_view field, Match match) {
-    while (!field.empty()) {
-        const std::size_t comma = field.find(',');
-        const std::string_view item = field.substr(0, comma);
-        bool refused = false;  // "q=0" (or 0.0): not this one
-        if (const std::size_t semicolon = item.find(';'); semicolon != std::string_view::npos) {
-            const std::string parameters{item.substr(semicolon)};
-            if (const std::size_t q = parameters.find("q="); q != std::string::npos)
-                refused = std::strtod(parameters.c_str() + q + 2, nullptr) <= 0.0;
-        }
-        if (!refused && match(media_type(item)))
-            return true;
-        if (comma == std::string_view::npos)
-            break;
-        field.remove_prefix(comma + 1);
-    }
-    return false;
-}
 
 /// Takes a request's body as it arrives, in place of Request::body: a file, a multipart
 /// parser (MultipartSink), a hash. ServerOptions::body_sink chooses one per request from its
@@ -234,6 +187,41 @@ struct Response {
         body_stream = std::make_shared<BodyStream>(options);
         return body_stream;
     }
+};
+
+/// One request for a Client (hio: the request a Requester builds).
+struct ClientRequest {
+    /// The method: a token ("GET", "POST", ...).
+    std::string method = "GET";
+    /// "http://host[:port]/path?query" or https.
+    std::string url;
+    /// Extra fields; Host, User-Agent and Content-Length are added unless given.
+    Headers headers{};
+    /// The body, sent whole with a Content-Length.
+    std::string body{};
+};
+
+/// The answer to one ClientRequest (hio: a Respondent's response dict). When `error` is set
+/// the request failed and `status` is 0 (or the last status seen, for too many redirects).
+struct ClientResponse {
+    std::uint64_t request_id = 0;  ///< what Client::request() returned
+    int status = 0;                 ///< the status code; 0 when no response came
+    std::string reason{};           ///< the reason phrase
+    int version_minor = 1;          ///< 1 for HTTP/1.1, 0 for HTTP/1.0
+    Headers headers{};              ///< the response's header fields
+    Headers trailers{};             ///< a chunked body's trailer fields, apart from headers
+    std::string body{};             ///< de-chunked; empty for event streams (see Client::events())
+    std::string url{};              ///< the URL that answered, after redirects
+    int redirects = 0;              ///< redirects followed
+    /// Why it failed: an http::Errc (timeout, too_many_redirects, bad_response, ...) or the
+    /// cause below HTTP (std::errc::connection_refused, an OpenSSL verification failure);
+    /// empty on success.
+    std::error_code error{};
+    /// The failure in words, naming the URL; empty on success.
+    std::string message{};
+
+    /// True when the request got a response (of any status).
+    [[nodiscard]] bool ok() const noexcept { return !error; }
 };
 
 /// The reason phrase for `status` ("Not Found"), or "Unknown".

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <hio/error.hpp>
+#include <hio/http/detail/grammar.hpp>
 
 namespace hio::http {
 
@@ -20,15 +21,6 @@ namespace hio::http {
 /// (a path holding either is better refused than guessed at). '+' stays '+' unless
 /// `plus_is_space` (it means a space in queries and form bodies, not in paths).
 inline std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space = false) {
-    const auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
-    };
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
@@ -42,8 +34,8 @@ inline std::optional<std::string> percent_decode(std::string_view text, bool plu
         }
         if (i + 2 >= text.size())
             return std::nullopt;
-        const int high = hex(text[i + 1]);
-        const int low = hex(text[i + 2]);
+        const int high = detail::hex_value(text[i + 1]);
+        const int low = detail::hex_value(text[i + 2]);
         if (high < 0 || low < 0 || (high == 0 && low == 0))
             return std::nullopt;
         out += static_cast<char>(high * 16 + low);
@@ -60,8 +52,7 @@ inline std::string percent_encode(std::string_view text) {
     out.reserve(text.size());
     for (const char c : text) {
         const auto byte = static_cast<unsigned char>(c);
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-            c == '_' || c == '~') {
+        if (detail::is_unreserved(c)) {
             out += c;
         } else if (c == ' ') {
             out += '+';

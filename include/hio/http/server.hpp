@@ -52,7 +52,7 @@
 
 #include <hio/detail/validate.hpp>
 #include <hio/error.hpp>
-#include <hio/http/detail/parser.hpp>
+#include <hio/http/detail/request_parser.hpp>
 #include <hio/http/detail/wire.hpp>
 #include <hio/http/message.hpp>
 #include <hio/http/problem.hpp>

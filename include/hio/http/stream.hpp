@@ -1,7 +1,8 @@
 #pragma once
 /// \file
 /// BodyStream: the body of a response that is produced over several passes (hio: a WSGI app
-/// that returns an iterable or generator instead of a finished body).
+/// that returns an iterable or generator instead of a finished body); the content codings a
+/// body goes through: BodyEncoder on the way out, BodyDecoder (ContentDecoding) on the way in.
 
 #include <algorithm>
 #include <cstddef>
@@ -46,6 +47,25 @@ public:
     virtual void encode(std::string_view data, std::string& out) = 0;
     /// Appends to `out` the end of the encoding (after the last encode()).
     virtual void finish(std::string& out) = 0;
+};
+
+/// Decodes a response body in a content coding (ClientOptions::decodings), piece by piece:
+/// gzip in hio/http/gzip.hpp (gzip_decoding()).
+class BodyDecoder {
+public:
+    virtual ~BodyDecoder() = default;
+    /// Appends to `out` what `data` decodes to. Throws ValidationError for corrupt data, and
+    /// when `out` would pass `limit` bytes (a compression bomb).
+    virtual void decode(std::string_view data, std::string& out, std::size_t limit) = 0;
+    /// Throws ValidationError unless the encoded data ended where it should (not cut short).
+    virtual void finish() = 0;
+};
+
+/// A content coding a Client can decode: its name in Accept-Encoding and Content-Encoding
+/// ("gzip"; "x-gzip" is taken for it too), and a way to make one decoder per response.
+struct ContentDecoding {
+    std::string coding;                                   ///< "gzip"
+    std::function<std::unique_ptr<BodyDecoder>()> make;  ///< a decoder for one response
 };
 
 /// Part of an open file for BodyStream::write_file(): the server has the kernel send it

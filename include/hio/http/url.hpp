@@ -4,12 +4,12 @@
 /// (RFC 3986) for redirects (hio: the URL handling in clienting.Requester).
 
 #include <algorithm>
-#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include <hio/detail/ascii.hpp>
 #include <hio/error.hpp>
 
 namespace hio::http {
@@ -45,7 +45,7 @@ struct Url {
             throw bad("not an absolute http or https URL");
         parsed.scheme = std::string{url.substr(0, colon)};
         for (char& c : parsed.scheme)
-            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            c = hio::detail::to_lower(c);
         if (parsed.scheme != "http" && parsed.scheme != "https")
             throw bad("the scheme must be http or https");
         std::string_view rest = url.substr(colon + 3);
@@ -118,7 +118,7 @@ struct Url {
         if (colon == std::string_view::npos || colon == 0 || !std::isalpha(static_cast<unsigned char>(reference[0])))
             return false;
         for (const char c : reference.substr(0, colon))
-            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.')
+            if (!hio::detail::is_alpha(c) && !hio::detail::is_digit(c) && c != '+' && c != '-' && c != '.')
                 return false;
         return true;
     }

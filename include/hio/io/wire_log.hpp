@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include <hio/detail/ascii.hpp>
 #include <hio/detail/validate.hpp>
 #include <hio/error.hpp>
 #include <hio/io/transport.hpp>
@@ -150,8 +151,8 @@ public:
                     throw bad("odd hex payload");
                 record.data.reserve(payload.size() / 2);
                 for (std::size_t at = 0; at < payload.size(); at += 2) {
-                    const int high = hex_value(payload[at]);
-                    const int low = hex_value(payload[at + 1]);
+                    const int high = hio::detail::hex_value(payload[at]);
+                    const int low = hio::detail::hex_value(payload[at + 1]);
                     if (high < 0 || low < 0)
                         throw bad("bad hex digit");
                     record.data += static_cast<char>(high * 16 + low);
@@ -200,16 +201,6 @@ private:
             if (name == kind_name(static_cast<WireRecord::Kind>(k)))
                 return static_cast<WireRecord::Kind>(k);
         throw bad("unknown record kind \"" + name + "\"");
-    }
-
-    static int hex_value(char c) noexcept {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
     }
 
     void write_header(std::ostream& out) const {
