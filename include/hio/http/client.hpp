@@ -38,8 +38,9 @@
 #include <hio/detail/validate.hpp>
 #include <hio/doer.hpp>
 #include <hio/error.hpp>
+#include <hio/http/detail/exchange.hpp>
+#include <hio/http/detail/redirect.hpp>
 #include <hio/http/detail/response_parser.hpp>
-#include <hio/http/detail/wire.hpp>
 #include <hio/http/error.hpp>
 #include <hio/http/message.hpp>
 #include <hio/http/sse.hpp>
@@ -94,68 +95,6 @@ struct ClientOptions {
     /// bounds the decoded body. Empty (the default): bodies arrive as sent.
     std::vector<ContentDecoding> decodings{};
 };
-
-namespace detail {
-
-// The client's state, outside the class so that it is complete where the class uses it.
-
-// One request, from the queue to its response; it survives redirects and stream resumes.
-struct ClientJob {
-    std::uint64_t id = 0;
-    ClientRequest request;
-    Url url;
-    int redirects = 0;
-    double started = 0.0;
-    double not_before = 0.0;  // a resumed stream waits for its retry delay
-    bool retried = false;  // sent again once after a kept-alive connection turned out closed
-    std::optional<ClientResponse> stream_head;  // a resumed stream's last status and headers
-    std::optional<std::uint64_t> stream_retry;  // the server's retry field, kept across resumes
-};
-
-// One request on the wire and its response so far; made when the request starts to be
-// sent, gone when the response is complete (or the connection is dropped).
-struct ClientExchange {
-    std::string out;          // the request's bytes
-    std::size_t out_at = 0;   // how many went into tx
-    EventParser events;       // for an event-stream response
-    std::string stream_bytes;  // event-stream bytes parsed by llhttp, not yet into events()
-    std::optional<ResponseParser::Outcome> ended;  // the end of a stream, once its events are taken
-    std::unique_ptr<BodyDecoder> decoder;  // the response's content coding, once its headers came
-    bool coding_known = false;             // decoder was looked for
-    double heard_at = -1.0;   // tyme bytes last arrived (or the request was sent)
-    bool answered = false;    // some byte of a response (even an interim one) arrived
-    bool close = false;       // this request asked to close the connection after it
-
-    [[nodiscard]] bool sent_whole() const noexcept { return out_at == out.size(); }
-};
-
-// A connection and the request running on it.
-struct ClientLane {
-    std::unique_ptr<StreamClient> tcp;
-    std::string origin;
-    std::unique_ptr<ResponseParser> parser;  // kept while the connection lives
-    std::optional<ClientJob> job;
-    std::optional<ClientExchange> exchange;
-    std::uint64_t received = 0;  // the connection's bytes_received() when last looked at
-    bool reused = false;         // the connection served an earlier request
-
-    [[nodiscard]] bool streaming() const noexcept {
-        return job && ((parser && exchange && parser->event_stream()) || job->stream_head.has_value());
-    }
-    [[nodiscard]] bool event_stream() const noexcept { return parser && exchange && parser->event_stream(); }
-
-    // Closes the connection; the job (if any) stays.
-    void drop() noexcept {
-        if (tcp)
-            tcp->close();
-        tcp.reset();
-        parser.reset();
-        exchange.reset();
-        origin.clear();
-    }
-};
-
-}  // namespace detail
 
 /// An HTTP/1.1 client with a request queue (hio: Client). Run it with a ClientDoer, or call
 /// service(tyme) from a doer of your own.
@@ -257,8 +196,8 @@ public:
     void owner(Waker waker) noexcept {
         doer_ = std::move(waker);
         for (Lane& lane : lanes_)
-            if (lane.tcp)
-                lane.tcp->owner(doer_);
+            if (lane.link)
+                lane.link->owner(doer_);
     }
     /// The doer woken on readiness, or nullptr (also once that doer was destroyed).
     [[nodiscard]] Doer* owner() const noexcept { return doer_.doer(); }
@@ -280,7 +219,7 @@ public:
                 else if (step(lane, tyme))
                     again = true;
             }
-            std::erase_if(lanes_, [](const Lane& lane) { return !lane.job && !lane.tcp; });
+            std::erase_if(lanes_, [](const Lane& lane) { return !lane.job && !lane.link; });
             if (!again)
                 return;
         }
@@ -298,14 +237,14 @@ public:
         constexpr double none = std::numeric_limits<double>::infinity();
         double due = none;
         for (const Lane& lane : lanes_) {
-            if (lane.tcp)
-                due = std::min(due, lane.tcp->next_deadline());
+            if (lane.link)
+                due = std::min(due, lane.link->next_deadline());
             if (!lane.job)
                 continue;
             const Job& job = *lane.job;
             if (job.not_before > now_)
                 due = std::min(due, job.not_before);
-            if (lane.exchange && (!lane.exchange->stream_bytes.empty() || lane.exchange->ended))
+            if (lane.exchange && (lane.exchange->events.waiting() || lane.exchange->ended))
                 return -none;  // events wait for room in events()
             if (lane.event_stream()) {
                 if (options_.stream_idle_timeout > 0.0 && lane.exchange->heard_at >= 0.0)
@@ -359,9 +298,9 @@ private:
             Lane* lane = nullptr;
             std::size_t to_origin = 0;  // lanes busy with, or connected to, this origin
             for (Lane& candidate : lanes_) {
-                if (!candidate.job && candidate.tcp && candidate.origin == origin)
+                if (!candidate.job && candidate.link && candidate.origin == origin)
                     lane = &candidate;
-                if (candidate.job ? candidate.job->url.origin() == origin : candidate.tcp && candidate.origin == origin)
+                if (candidate.job ? candidate.job->url.origin() == origin : candidate.link && candidate.origin == origin)
                     ++to_origin;
             }
             const bool origin_full = options_.max_per_origin != 0 && to_origin >= options_.max_per_origin;
@@ -385,25 +324,25 @@ private:
         Job& job = *lane.job;
         if (tyme < job.not_before)
             return false;  // a stream waiting to resume
-        if (!lane.tcp || lane.origin != job.url.origin())
+        if (!lane.link || lane.origin != job.url.origin())
             open(lane, job.url, tyme);
-        lane.tcp->service(tyme);
-        if (!lane.tcp->connected()) {
-            if (lane.tcp->active() && !lane.tcp->last_error())
+        lane.link->service(tyme);
+        if (!lane.link->connected()) {
+            if (lane.link->active() && !lane.link->last_error())
                 return expire(lane, tyme);  // still connecting
-            if (lane.exchange && lane.tcp->peer_closed() && !lane.tcp->last_error())
+            if (lane.exchange && lane.link->peer_closed() && !lane.link->last_error())
                 return read(lane, nullptr) || expire(lane, tyme);  // the server closed: the body may end here
             // A response may have arrived before the failure (an early 413, then a reset).
-            Connection* lost = lane.tcp->connection();
+            Connection* lost = lane.link->connection();
             if (lane.exchange && lost != nullptr && !lost->rx_buffer().empty() && read(lane, lost))
                 return true;
             const std::error_code error =
-                lane.tcp->last_error() ? lane.tcp->last_error() : std::make_error_code(std::errc::not_connected);
+                lane.link->last_error() ? lane.link->last_error() : std::make_error_code(std::errc::not_connected);
             if (retry_stale(lane))
                 return true;
             return fail(lane, error, "connection to " + job.url.authority(true) + " failed: " + error.message());
         }
-        Connection& connection = *lane.tcp->connection();
+        Connection& connection = *lane.link->connection();
         if (!connection.established())
             return expire(lane, tyme);
         if (!lane.exchange && !connection.rx_buffer().empty()) {
@@ -411,7 +350,10 @@ private:
             return true;
         }
         if (!lane.exchange)
-            start_sending(lane, tyme);
+            lane.begin(tyme, {.user_agent = options_.user_agent,
+                              .accept_encoding = accept_encoding_,
+                              .max_header_bytes = options_.max_header_bytes,
+                              .max_body_bytes = options_.max_body_bytes});
         Exchange& exchange = *lane.exchange;
         if (connection.bytes_received() != lane.received) {
             lane.received = connection.bytes_received();
@@ -421,46 +363,14 @@ private:
             exchange.out_at += connection.send(std::string_view{exchange.out}.substr(exchange.out_at));
         if (read(lane, &connection))
             return true;
-        lane.tcp->service(tyme);  // send what was queued in this same pass
+        lane.link->service(tyme);  // send what was queued in this same pass
         return expire(lane, tyme);
     }
 
     void open(Lane& lane, const Url& url, double tyme) {
-        lane.drop();
-        hio::Network& network = url.scheme == "https" ? *tls_network_ : network_;
-        lane.tcp = std::make_unique<StreamClient>(
-            network, StreamClientOptions{.host = url.host, .port = url.port, .timeout = options_.timeout,
-                                        .reconnect = false, .buffer_size = options_.buffer_size});
-        lane.tcp->owner(doer_);
-        lane.tcp->connect(tyme);
-        lane.origin = url.origin();
-        lane.reused = false;
-        lane.received = 0;
+        lane.open(url.scheme == "https" ? *tls_network_ : network_, url, tyme, options_.timeout, options_.buffer_size,
+                  doer_);
         ++opened_;
-    }
-
-    void start_sending(Lane& lane, double tyme) {
-        const Job& job = *lane.job;
-        const ClientRequest& request = job.request;
-        Exchange& exchange = lane.exchange.emplace();
-        const bool expects_body =
-            !request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
-        exchange.close = has_token(request.headers.value("Connection"), "close");
-        detail::write_request_head(
-            exchange.out, request.headers,
-            {.method = request.method,
-             .target = job.url.target,
-             .host = job.url.authority(),
-             .user_agent = options_.user_agent,
-             .accept_encoding = accept_encoding_,
-             .content_length = expects_body ? std::optional<std::size_t>{request.body.size()} : std::nullopt});
-        exchange.out += request.body;
-        if (!lane.parser)
-            lane.parser = std::make_unique<detail::ResponseParser>(detail::ResponseParser::Limits{
-                .max_header_bytes = options_.max_header_bytes, .max_body_bytes = options_.max_body_bytes});
-        lane.parser->expect(request.method == "HEAD");
-        exchange.events = EventParser{request.headers.value("Last-Event-ID")};
-        exchange.heard_at = tyme;
     }
 
     // Parses what arrived (`connection` null: the server closed and everything it sent was
@@ -473,7 +383,7 @@ private:
         // parsed, so rx fills and TCP slows the server.
         if (!drain_events(lane))
             return true;
-        if (!exchange.stream_bytes.empty())
+        if (exchange.events.waiting())
             return false;
         if (exchange.ended)
             return conclude(lane, *exchange.ended, false);
@@ -486,13 +396,13 @@ private:
                 exchange.answered = true;
             if (!drain_events(lane))
                 return true;
-            if (outcome != Outcome::more && !exchange.stream_bytes.empty()) {
+            if (outcome != Outcome::more && exchange.events.waiting()) {
                 exchange.ended = outcome;  // concluded once the consumer took the last events
                 return false;
             }
             if (outcome != Outcome::more)
                 return conclude(lane, outcome, rx.empty());
-            if (!exchange.stream_bytes.empty())
+            if (exchange.events.waiting())
                 return false;
         }
         if (connection != nullptr && !connection->peer_closed())
@@ -500,7 +410,7 @@ private:
         const Outcome outcome = parser.finish();
         if (!drain_events(lane))
             return true;
-        if (!exchange.stream_bytes.empty()) {
+        if (exchange.events.waiting()) {
             exchange.ended = outcome;
             return false;
         }
@@ -518,36 +428,22 @@ private:
                     "bad response from " + lane.job->url.authority(true) + ": " + lane.parser->reason());
     }
 
-    // Moves an event stream's new body bytes to stream_bytes and parses them into events()
-    // while it has room, a line at a time (so it never holds more than max_events); false
-    // (and the request failed) when the stream breaks the format's limits.
+    // Parses an event stream's new body bytes into events() while it has room (so it never
+    // holds more than max_events); false (and the request failed) when the stream breaks the
+    // format's limits or its coding.
     bool drain_events(Lane& lane) {
         if (!lane.parser->event_stream())
             return true;
         Exchange& exchange = *lane.exchange;
-        std::string& body = lane.parser->body();
-        std::string& bytes = exchange.stream_bytes;
-        std::size_t at = 0;
         try {
-            if (BodyDecoder* decoder = decoder_for(lane))
-                decoder->decode(body, bytes, options_.max_body_bytes);
-            else
-                bytes += body;
-            body.clear();
-            while (at < bytes.size() && events_.size() < options_.max_events) {
-                const std::size_t end = bytes.find_first_of("\r\n", at);
-                const std::size_t next = end == std::string::npos ? bytes.size() : end + 1;
-                exchange.events.feed(std::string_view{bytes}.substr(at, next - at),
-                                     [&](Event&& event) { events_.push(std::move(event)); });
-                at = next;
-            }
+            exchange.events.take(lane.parser->body(), lane.decoder(options_.decodings), options_.max_body_bytes,
+                                 events_, options_.max_events);
             last_event_id_ = exchange.events.last_event_id();
         } catch (const std::exception& error) {  // a malformed stream, or a decoder that failed
             fail(lane, Errc::bad_event_stream,
                  std::string{"bad event stream from "} + lane.job->url.authority(true) + ": " + error.what());
             return false;
         }
-        bytes.erase(0, at);
         return true;
     }
 
@@ -573,7 +469,7 @@ private:
         if (!options_.resume_streams || !lane.event_stream())
             return false;
         Job& job = *lane.job;
-        const EventParser& events = lane.exchange->events;
+        const detail::EventReader& events = lane.exchange->events;
         const detail::ResponseParser& parser = *lane.parser;
         if (!events.last_event_id().empty())
             job.request.headers.set("Last-Event-ID", events.last_event_id());
@@ -598,36 +494,17 @@ private:
         const detail::ResponseParser& parser = *lane.parser;
         const int status = parser.status();
         const auto location = parser.headers().get("Location");
-        const bool redirect = (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) &&
-                              location && options_.max_redirects > 0;
+        const bool redirect = detail::is_redirect(status) && location && options_.max_redirects > 0;
         // Reuse only a connection whose request went out whole (an early answer to an upload
         // leaves the server expecting the rest), that nothing else arrived on, and that neither
         // side said to close (RFC 9112 9.6: no request follows a `close`).
         const bool keep = reusable && lane.exchange->sent_whole() && parser.keep_alive() && !parser.event_stream() &&
                           !lane.exchange->close;
         if (redirect && job.redirects < options_.max_redirects) {
-            Url next;
-            try {
-                next = job.url.resolve(*location);
-            } catch (const ValidationError& error) {
-                return fail(lane, Errc::bad_redirect, std::string{"cannot follow the redirect: "} + error.what());
-            }
-            if (next.scheme == "https" && tls_network_ == nullptr)
-                return fail(lane, Errc::bad_redirect, "cannot follow the redirect to " + next.text() + ": no TLS network");
-            if (next.scheme == "http" && job.url.scheme == "https")  // as hio: never downgrade
-                return fail(lane, Errc::refused_downgrade, "refusing the redirect from https to " + next.text());
-            if (status == 303 || ((status == 301 || status == 302) && job.request.method == "POST")) {
-                if (job.request.method != "HEAD")
-                    job.request.method = "GET";
-                job.request.body.clear();
-                job.request.headers.remove("Content-Type");
-            }
-            if (next.origin() != job.url.origin()) {  // credentials stay with their origin
-                job.request.headers.remove("Authorization");
-                job.request.headers.remove("Cookie");
-            }
-            job.request.headers.remove("Host");
-            job.url = std::move(next);
+            detail::Redirected next = detail::follow_redirect(job.request, job.url, status, *location, tls_network_ != nullptr);
+            if (next.error)
+                return fail(lane, next.error, std::move(next.message));
+            job.url = std::move(next.url);
             ++job.redirects;
             job.retried = false;
             finish_exchange(lane, keep);
@@ -643,7 +520,7 @@ private:
 
     // The exchange is over: keep the connection for the next request, or close it.
     static void finish_exchange(Lane& lane, bool keep) {
-        if (keep && lane.tcp) {
+        if (keep && lane.link) {
             lane.exchange.reset();
             lane.reused = true;
         } else {
@@ -659,7 +536,7 @@ private:
         if (lane.parser && lane.exchange && lane.parser->headers_complete()) {
             detail::ResponseParser& parser = *lane.parser;
             try {
-                decoder_for(lane);  // while the headers are the parser's
+                lane.decoder(options_.decodings);  // while the headers are the parser's
             } catch (const std::exception& failure) {  // a decoding's make() failed
                 error = Errc::bad_response;
                 message = std::string{"cannot decode the response: "} + failure.what();
@@ -678,27 +555,11 @@ private:
             lane.drop();
     }
 
-    // The decoder for the lane's response in a coding the client asked for (made once its
-    // headers are in), or null.
-    BodyDecoder* decoder_for(Lane& lane) {
-        Exchange& exchange = *lane.exchange;
-        if (!exchange.coding_known && lane.parser->headers_complete()) {
-            exchange.coding_known = true;
-            std::string coding{trim_blanks(lane.parser->headers().value("Content-Encoding"))};
-            if (coding.size() > 2 && iequals(std::string_view{coding}.substr(0, 2), "x-"))
-                coding.erase(0, 2);  // x-gzip is gzip (RFC 9110 8.4.1.3)
-            for (const ContentDecoding& decoding : options_.decodings)
-                if (!coding.empty() && iequals(coding, decoding.coding))
-                    exchange.decoder = decoding.make();
-        }
-        return exchange.decoder.get();
-    }
-
     // Decodes a whole body in the coding the client asked for, in place; a corrupt one (or one
     // decoding past max_body_bytes) becomes a bad_response error. An empty body (HEAD, 304)
     // has nothing to decode.
     void decode(Lane& lane, ClientResponse& response, std::error_code& error, std::string& message) {
-        BodyDecoder* decoder = decoder_for(lane);
+        BodyDecoder* decoder = lane.decoder(options_.decodings);
         if (decoder == nullptr)
             return;
         try {
@@ -757,11 +618,11 @@ private:
 
     // Between requests: notice a kept-alive connection the server closed.
     static void watch_idle(Lane& lane, double tyme) {
-        if (!lane.tcp)
+        if (!lane.link)
             return;
-        lane.tcp->service(tyme);
-        if (!lane.tcp->connected() || lane.tcp->peer_closed() ||
-            !lane.tcp->connection()->rx_buffer().empty())  // bytes nobody asked for
+        lane.link->service(tyme);
+        if (!lane.link->connected() || lane.link->peer_closed() ||
+            !lane.link->connection()->rx_buffer().empty())  // bytes nobody asked for
             lane.drop();
     }
 
