@@ -1,10 +1,7 @@
-// Query strings and form bodies (hio: parseQuery, updateQargsQuery), and http::Error's
-// rendering (hio: HTTPError.render) as problem+json or text.
+// http/query.hpp: query strings and form bodies (hio: parseQuery, updateQargsQuery).
 #include <string>
 
-#include <hio/http/auth.hpp>
-#include <hio/http/multipart.hpp>
-#include <hio/http/problem.hpp>
+#include <hio/http/message.hpp>
 #include <hio/http/query.hpp>
 
 #include "catch.hpp"
@@ -64,82 +61,3 @@ TEST_CASE("Request::query and form answer a bad request with http::Error, not a 
     CHECK(request.form().value("name") == "Ada Lovelace");
 }
 
-TEST_CASE("An http::Error renders as problem+json when JSON is accepted, as text otherwise", "[http][problem]") {
-    const hio::http::Error error{404, "No such item", "item \"7\" does not exist", 42, {{"X-Why", "gone"}}};
-    hio::http::Request request;
-    request.headers.set("Accept", "application/problem+json, text/plain;q=0.5");
-    const hio::http::Response json = hio::http::render_error(error, request);
-    CHECK(json.status == 404);
-    CHECK(json.headers.value("Content-Type") == "application/problem+json");
-    CHECK(json.headers.value("X-Why") == "gone");
-    CHECK(json.body == "{\"type\": \"about:blank\", \"title\": \"No such item\", \"status\": 404, "
-                       "\"detail\": \"item \\\"7\\\" does not exist\", \"fault\": 42}\n");
-    request.headers.set("Accept", "text/html, application/json;q=0");
-    const hio::http::Response text = hio::http::render_error(error, request);
-    CHECK(text.headers.value("Content-Type") == "text/plain; charset=utf-8");
-    CHECK(text.body == "404 Not Found\nNo such item\nitem \"7\" does not exist\nfault 42\n");
-    CHECK(hio::http::Error{200}.status() == 500);  // not an error status: a server error
-    CHECK(std::string{hio::http::Error{503, "", "down"}.what()} == "HTTP 503: down");
-}
-
-TEST_CASE("Basic and Bearer credentials go into Authorization and come back out", "[http][auth]") {
-    CHECK(hio::http::base64_encode("") == "");
-    CHECK(hio::http::base64_encode("f") == "Zg==");
-    CHECK(hio::http::base64_encode("fo") == "Zm8=");
-    CHECK(hio::http::base64_encode("foobar") == "Zm9vYmFy");
-    CHECK(hio::http::base64_decode("Zm9vYg==") == "foob");
-    CHECK_FALSE(hio::http::base64_decode("Zm9"));
-    CHECK_FALSE(hio::http::base64_decode("Zm9v!A=="));
-    CHECK(hio::http::basic_auth("Aladdin", "open sesame") == "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");  // RFC 7617
-    CHECK_THROWS_AS(hio::http::basic_auth("a:b", "c"), hio::ValidationError);
-    hio::http::Request request;
-    request.headers.set("Authorization", hio::http::basic_auth("ada", "pa:ss"));
-    const auto credentials = hio::http::basic_credentials(request);
-    REQUIRE(credentials);
-    CHECK(credentials->first == "ada");
-    CHECK(credentials->second == "pa:ss");
-    CHECK_FALSE(hio::http::bearer_token(request));
-    request.headers.set("Authorization", hio::http::bearer_auth("t0k3n"));
-    CHECK(hio::http::bearer_token(request) == "t0k3n");
-    CHECK_FALSE(hio::http::basic_credentials(request));
-}
-
-TEST_CASE("A multipart body parses the same fed whole or a byte at a time, the builder's output parses back",
-          "[http][multipart]") {
-    hio::http::MultipartBuilder builder{"XyZ"};
-    builder.field("title", "a \"quoted\" name").file("upload", "notes.txt", "text/plain", "line 1\r\n--Xy\r\n");  // a delimiter's prefix
-    builder.field("empty", "");
-    CHECK(builder.content_type() == "multipart/form-data; boundary=XyZ");
-    CHECK(hio::http::multipart_boundary("multipart/form-data; charset=utf-8; boundary=\"XyZ\"") == "XyZ");
-    CHECK_FALSE(hio::http::multipart_boundary("text/plain; boundary=XyZ"));
-    const std::string body = "preamble\r\n" + builder.body() + "epilogue";
-    for (const std::size_t step : {body.size(), std::size_t{1}, std::size_t{7}}) {
-        std::vector<hio::http::Part> parts;
-        hio::http::MultipartParser parser{"XyZ",
-                                          {.on_part = [&](const hio::http::PartHeader& h) { parts.push_back({h, {}}); },
-                                           .on_data = [&](std::string_view d) { parts.back().body.append(d); },
-                                           .on_end = {}}};
-        for (std::size_t at = 0; at < body.size(); at += step)
-            parser.feed(std::string_view{body}.substr(at, step));
-        parser.finish();
-        INFO("step " << step);
-        REQUIRE(parts.size() == 3);
-        CHECK(parts[0].header.name == "title");
-        CHECK(parts[0].body == "a \"quoted\" name");
-        CHECK(parts[1].header.filename == "notes.txt");
-        CHECK(parts[1].header.content_type == "text/plain");
-        CHECK(parts[1].body == "line 1\r\n--Xy\r\n");
-        CHECK(parts[2].header.name == "empty");
-        CHECK(parts[2].body.empty());
-    }
-    CHECK_THROWS_AS(hio::http::MultipartBuilder{"XyZ"}.field("x", "a\r\n--XyZ b"), hio::ValidationError);
-    hio::http::MultipartParser cut{"XyZ", {}};
-    cut.feed(builder.body().substr(0, 40));
-    CHECK_THROWS_AS(cut.finish(), hio::http::Error);
-    hio::http::MultipartParser many{"b", {}, {.max_parts = 1}};
-    CHECK_THROWS_AS(many.feed("--b\r\nContent-Disposition: form-data; name=a\r\n\r\nx\r\n--b\r\n"
-                              "Content-Disposition: form-data; name=b\r\n\r\ny\r\n--b--\r\n"),
-                    hio::http::Error);
-    hio::http::MultipartParser headless{"b", {}};
-    CHECK_THROWS_AS(headless.feed("--b\r\nX-Other: 1\r\n\r\nx\r\n--b--\r\n"), hio::http::Error);
-}

@@ -309,23 +309,6 @@ TEST_CASE("A TLS client gives up on a server that never answers its handshake", 
     CHECK(client.last_error() == std::errc::timed_out);
 }
 
-TEST_CASE("A TLS context reports unreadable files and mismatched keys by name", "[tls][config]") {
-    CHECK_THROWS_WITH((hio::tls::Context{hio::tls::Role::server,
-                                         {.certificate_file = "/nonexistent.pem", .key_file = "/nonexistent.key"}}),
-                      Catch::Contains("cannot load certificate chain /nonexistent.pem"));
-    CHECK_THROWS_WITH((hio::tls::Context{hio::tls::Role::server,
-                                         {.certificate_file = pki().path("client.pem"),
-                                          .key_file = pki().path("server.key")}}),
-                      Catch::Contains("key values mismatch"));
-    CHECK_THROWS_AS((hio::tls::Context{hio::tls::Role::server, {}}), hio::ValidationError);
-    hio::tls::Context context{hio::tls::Role::server, pki().server()};
-    const auto before = context.native();
-    context.reload();  // new connections get a fresh context; old ones keep theirs
-    CHECK(context.native() != before);
-    CHECK_THROWS((context.reload({.certificate_file = "/nonexistent.pem", .key_file = "/x"})));
-    CHECK(context.config().certificate_file == pki().path("server.pem"));  // kept on failure
-}
-
 // Starts waves of TLS clients in `clients` one after the other, each when the last has finished.
 namespace {
 class Waves : public hio::Doer {

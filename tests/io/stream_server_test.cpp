@@ -1,5 +1,5 @@
-// StreamServer, ServerDoer and EchoServerDoer over real loopback sockets, with clients of our
-// own and clients we did not write (python3's socket module, nc).
+// io/stream_server.hpp: StreamServer, StreamServerDoer and EchoServerDoer over real loopback
+// sockets (tcp::Network), with clients of our own and clients we did not write (python3, nc).
 #include <cstdio>
 #include <functional>
 #include <memory>

@@ -1,4 +1,5 @@
-// StreamClient and ClientDoer over real loopback sockets: exchange, retries, timeouts, resets.
+// io/stream_client.hpp: StreamClient and StreamClientDoer over real loopback sockets (tcp::Network):
+// exchange, retries, timeouts, resets, name lookups off the Doist.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
