@@ -26,5 +26,6 @@
 #include <hio/io/ring_buffer.hpp>
 #include <hio/io/stream_client.hpp>
 #include <hio/io/stream_server.hpp>
+#include <hio/io/stream_server_doer.hpp>
 #include <hio/io/transport.hpp>
 #include <hio/io/wire_log.hpp>

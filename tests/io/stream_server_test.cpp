@@ -1,5 +1,6 @@
-// io/stream_server.hpp: StreamServer, StreamServerDoer and EchoServerDoer over real loopback
-// sockets (tcp::Network), with clients of our own and clients we did not write (python3, nc).
+// io/stream_server.hpp and io/stream_server_doer.hpp: StreamServer, StreamServerDoer and
+// EchoServerDoer over real loopback sockets (tcp::Network), with clients of our own and clients
+// we did not write (python3, nc).
 #include <cstdio>
 #include <functional>
 #include <memory>

@@ -18,7 +18,7 @@
 #include <hio/http/static_files.hpp>
 #include <hio/sim.hpp>
 #include <hio/io/stream_client.hpp>
-#include <hio/io/stream_server.hpp>
+#include <hio/io/stream_server_doer.hpp>
 
 #include "catch.hpp"
 #include "support/process.hpp"

@@ -8,7 +8,7 @@
 
 #include <hio/sim.hpp>
 #include <hio/io/stream_client.hpp>
-#include <hio/io/stream_server.hpp>
+#include <hio/io/stream_server_doer.hpp>
 
 #include "catch.hpp"
 #include "support/sim.hpp"

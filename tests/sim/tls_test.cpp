@@ -7,7 +7,7 @@
 
 #include <hio/sim.hpp>
 #include <hio/io/stream_client.hpp>
-#include <hio/io/stream_server.hpp>
+#include <hio/io/stream_server_doer.hpp>
 #include <hio/tls/context.hpp>
 #include <hio/tls/network.hpp>
 #include <hio/tls/seeded_random.hpp>

@@ -31,7 +31,7 @@ void small_run(hio::sim::Trace& trace, hio::Doer& doer, std::string_view sent, b
 
 }  // namespace
 
-TEST_CASE("The same steps give the same hash; another byte, order or tyme another", "[sim][trace]") {
+TEST_CASE("The same steps give the same hash, and another byte, order or tyme another", "[sim][trace]") {
     hio::Doer doer;
     hio::sim::Trace a;
     hio::sim::Trace b;
@@ -61,7 +61,7 @@ TEST_CASE("The same steps give the same hash; another byte, order or tyme anothe
     CHECK(a.passes() == 0);
 }
 
-TEST_CASE("Two recorded runs are compared step by step; the first difference is named", "[sim][trace]") {
+TEST_CASE("Two recorded runs are compared step by step and the first difference is named", "[sim][trace]") {
     hio::Doer doer;
     hio::sim::Trace a{true};
     hio::sim::Trace b{true};

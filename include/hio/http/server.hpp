@@ -58,7 +58,7 @@
 #include <hio/http/problem.hpp>
 #include <hio/http/stream.hpp>
 #include <hio/io/connection.hpp>
-#include <hio/io/stream_server.hpp>
+#include <hio/io/stream_server_doer.hpp>
 
 namespace hio::http {
 
