@@ -10,6 +10,9 @@
 # installed), idle CPU, and memory per idle connection. Each scenario runs ROUNDS times
 # (default 3), the servers alternating; the ratios compare medians, as one run on a shared or
 # virtual machine can be 20% off.
+# With HIO_BASELINE=OTHER_BUILD_DIR the echo_server of that build (an earlier commit) runs in
+# the same rounds as a third server, "base", and each scenario also prints hio/base: a before
+# and after measured in one run.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 build=${1:?usage: run_echo_bench.sh BUILD_DIR [SECONDS] [ROUNDS]}
@@ -25,6 +28,11 @@ declare -A servers=(
     [asio]="$build/bench/asio_echo_server --port 0"
     [hio]="$build/examples/echo_server --port 0 --quiet --max-connections 20000"
 )
+names="asio hio"
+if [[ -n "${HIO_BASELINE:-}" ]]; then
+    servers[base]="$HIO_BASELINE/examples/echo_server --port 0 --quiet --max-connections 20000"
+    names="asio hio base"
+fi
 
 start_server() {  # $1: name; sets server_pid and port
     : >"$log"
@@ -47,7 +55,7 @@ for scenario in "1 conn, 64 B|--connections 1 --size 64" \
     name=${scenario%%|*}
     args=${scenario#*|}
     for _ in $(seq "$rounds"); do
-        for server in asio hio; do
+        for server in $names; do
             start_server "$server"
             before=$(cpu_ticks "$server_pid")
             # shellcheck disable=SC2086
@@ -69,6 +77,11 @@ for scenario in "1 conn, 64 B|--connections 1 --size 64" \
         "$name" "$(ratio "${rt[$name,hio]}" "${rt[$name,asio]}")" "$(ratio "${rt[$name,hio,cpu]}" "${rt[$name,asio,cpu]}")" \
         "$(median "${rt[$name,hio,p50]}")" "$(median "${rt[$name,asio,p50]}")" \
         "$(median "${rt[$name,hio,p99]}")" "$(median "${rt[$name,asio,p99]}")"
+    if [[ -n "${HIO_BASELINE:-}" ]]; then
+        printf '%-34s hio/base: %s round trips/s, %s per server CPU-second; base/asio %s per server CPU-second\n' \
+            "$name" "$(ratio "${rt[$name,hio]}" "${rt[$name,base]}")" "$(ratio "${rt[$name,hio,cpu]}" "${rt[$name,base,cpu]}")" \
+            "$(ratio "${rt[$name,base,cpu]}" "${rt[$name,asio,cpu]}")"
+    fi
 done
 
 echo

@@ -5,7 +5,9 @@
 #
 # Usage: bench/run_http_bench.sh BUILD_DIR [SECONDS] [ROUNDS]
 # Needs the Debian packages wrk and nginx-light (or nginx). Each scenario runs ROUNDS times
-# (default 3), the servers alternating; ratios compare medians.
+# (default 3), the servers alternating; ratios compare medians. With HIO_BASELINE=OTHER_BUILD_DIR
+# the http_server of that build (an earlier commit) runs in the same rounds as "base", and each
+# scenario also prints hio/base: a before and after measured in one run.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 build=${1:?usage: run_http_bench.sh BUILD_DIR [SECONDS] [ROUNDS]}
@@ -19,14 +21,16 @@ work=$(mktemp -d)
 server_pid=
 trap 'if [[ -n "$server_pid" ]]; then kill -9 "$server_pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
-start_server() {  # $1: hio or nginx; sets server_pid and port
+start_server() {  # $1: hio, base or nginx; sets server_pid and port
     if [[ $1 == nginx ]]; then
         start_nginx "$work" "keepalive_timeout 15s;" \
             'location / { default_type "text/plain; charset=utf-8"; return 200 "hello from hio-cpp\n"; }' /
         return 0
     fi
     : >"$work/log"
-    taskset -c 1 "$build/examples/http_server" --port 0 --quiet >"$work/log" 2>&1 &
+    local binary="$build/examples/http_server"
+    [[ $1 == base ]] && binary="$HIO_BASELINE/examples/http_server"
+    taskset -c 1 "$binary" --port 0 --quiet >"$work/log" 2>&1 &
     server_pid=$!
     wait_listening "$work/log" && return 0
     echo "http_server did not start"; cat "$work/log"; exit 1
@@ -35,12 +39,14 @@ ratio() { awk -v a="$(median "$1")" -v b="$(median "$2")" 'BEGIN { printf "%.2fx
 # wrk's latency figure in microseconds ("52.00us", "1.20ms", "2.01s").
 to_us() { awk '{ v = $1 + 0; if ($1 ~ /ms$/) v *= 1000; else if ($1 ~ /[0-9]s$/ && $1 !~ /us$/) v *= 1000000; print v }' <<<"$1"; }
 
+names="nginx hio"
+[[ -n "${HIO_BASELINE:-}" ]] && names="nginx hio base"
 declare -A result
 printf '%-16s %-6s %12s %10s %10s %16s\n' scenario server "req/s" "p50 us" "p99 us" "req/server-CPU-s"
 for scenario in "1 connection|-c1" "50 connections|-c50"; do
     name=${scenario%%|*}
     for _ in $(seq "$rounds"); do
-        for server in nginx hio; do
+        for server in $names; do
             start_server "$server"
             wrk -t1 -c1 -d1s "http://127.0.0.1:$port/" >/dev/null  # warm-up
             before=$(cpu_ticks "$server_pid")
@@ -63,6 +69,11 @@ for scenario in "1 connection|-c1" "50 connections|-c50"; do
     echo "$name: hio/nginx $(ratio "${result[$name,hio]}" "${result[$name,nginx]}") req/s," \
          "$(ratio "${result[$name,hio,cpu]}" "${result[$name,nginx,cpu]}") per server CPU-second," \
          "p50 $(median "${result[$name,hio,p50]}") us against $(median "${result[$name,nginx,p50]}") us (medians)"
+    if [[ -n "${HIO_BASELINE:-}" ]]; then
+        echo "$name: hio/base $(ratio "${result[$name,hio]}" "${result[$name,base]}") req/s," \
+             "$(ratio "${result[$name,hio,cpu]}" "${result[$name,base,cpu]}") per server CPU-second;" \
+             "base/nginx $(ratio "${result[$name,base,cpu]}" "${result[$name,nginx,cpu]}") per server CPU-second"
+    fi
 done
 
 # Memory per idle keep-alive connection: 1000 connections, each after one request.

@@ -119,11 +119,8 @@ inline std::uint32_t Datagrams::bind(HostState& on, const SocketAddress& address
                           "sim::DatagramNetwork: host " + on.name + " cannot bind " + address.text() +
                               " (not its address)"};
     std::uint16_t port = address.port();
-    if (port == 0) {
-        for (std::uint32_t tries = 0; tries < 65536 && ports_.count({on.index, on.next_port}) != 0; ++tries)
-            static_cast<void>(on.take_port());
-        port = on.take_port();
-    }
+    if (port == 0)
+        port = on.take_free_port([&](std::uint16_t p) { return ports_.count({on.index, p}) != 0; });
     if (ports_.count({on.index, port}) != 0)
         throw SystemError{std::make_error_code(std::errc::address_in_use),
                           "sim::DatagramNetwork: " + on.name + ":" + std::to_string(port) + " is already bound"};

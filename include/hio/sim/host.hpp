@@ -46,6 +46,15 @@ struct HostState {
         next_port = next_port == 65535 ? std::uint16_t{40000} : static_cast<std::uint16_t>(next_port + 1);
         return port;
     }
+
+    /// The next ephemeral port that `taken(port)` does not claim (listen or bind to port 0);
+    /// when every one is taken, the next one anyway (the caller's own check then refuses it).
+    template <class Taken>
+    std::uint16_t take_free_port(Taken&& taken) {
+        for (std::uint32_t tries = 0; tries < 65536 && taken(next_port); ++tries)
+            static_cast<void>(take_port());
+        return take_port();
+    }
 };
 
 }  // namespace detail
