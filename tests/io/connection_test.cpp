@@ -208,3 +208,76 @@ TEST_CASE("Connection keeps one typed session and tells types apart without RTTI
 TEST_CASE("Connection refuses a null transport", "[connection]") {
     CHECK_THROWS_AS(hio::Connection(nullptr, hio::RingBuffer{4}, hio::RingBuffer{4}, nullptr), hio::ValidationError);
 }
+
+TEST_CASE("receive_line takes whole lines, leaves a partial one, and reports one too long", "[connection][framing]") {
+    CountingObserver observer;
+    Made made = make(&observer, 32);
+    made.transport->deliver("GET a\r\nPUT b\nPAR");
+    made.connection->service();
+    hio::Frame line = made.connection->receive_line(16);
+    REQUIRE(line);
+    CHECK(line.data == "GET a");  // the CR of CRLF dropped with the LF
+    line = made.connection->receive_line(16);
+    REQUIRE(line);
+    CHECK(line.data == "PUT b");
+    line = made.connection->receive_line(16);
+    CHECK(line.status == hio::Frame::Status::partial);  // "PAR" waits for the rest
+    CHECK(made.connection->rx_buffer().size() == 3);
+    made.transport->deliver("TIAL\n");
+    made.connection->service();
+    line = made.connection->receive_line(16);
+    REQUIRE(line);
+    CHECK(line.data == "PARTIAL");
+
+    made.transport->deliver("0123456789ABCDEFG\n");  // 17 bytes before the end: one too many
+    made.connection->service();
+    line = made.connection->receive_line(16);
+    CHECK(line.status == hio::Frame::Status::too_long);
+    CHECK(line.data.empty());
+    CHECK(made.connection->rx_buffer().size() == 18);  // nothing taken: the server answers, then closes
+    made.connection->rx_buffer().consume(18);
+    made.transport->deliver("0123456789ABCDEF\r\n");  // 16 bytes and CRLF: fits
+    made.connection->service();
+    line = made.connection->receive_line(16);
+    REQUIRE(line);
+    CHECK(line.data == "0123456789ABCDEF");
+}
+
+TEST_CASE("A line that fills rx without its end is too long, not a wait forever", "[connection][framing]") {
+    CountingObserver observer;
+    Made made = make(&observer, 8);
+    made.transport->deliver("abcdefghij\n");
+    made.connection->service();
+    CHECK(made.connection->rx_buffer().full());
+    CHECK(made.connection->receive_line(100).status == hio::Frame::Status::too_long);  // it can never fit
+}
+
+TEST_CASE("receive_until takes up to any delimiter, receive_frame a length-prefixed message", "[connection][framing]") {
+    CountingObserver observer;
+    Made made = make(&observer, 64);
+    made.transport->deliver(std::string{"one||two||"} + std::string{"\x00\x03" "abc" "\x00\x05" "de", 9});
+    made.connection->service();
+    hio::Frame item = made.connection->receive_until("||", 8);
+    REQUIRE(item);
+    CHECK(item.data == "one");
+    item = made.connection->receive_until("||", 2);
+    CHECK(item.status == hio::Frame::Status::too_long);  // "two" is three bytes
+    item = made.connection->receive_until("||", 3);
+    REQUIRE(item);
+    CHECK(item.data == "two");
+    hio::Frame message = made.connection->receive_frame(2, 100);
+    REQUIRE(message);
+    CHECK(message.data == "abc");
+    message = made.connection->receive_frame(2, 100);
+    CHECK(message.status == hio::Frame::Status::partial);  // 2 of 5 bytes came
+    made.transport->deliver("fgh");
+    made.connection->service();
+    message = made.connection->receive_frame(2, 4);
+    CHECK(message.status == hio::Frame::Status::too_long);  // 5 > 4: refused before the bytes are read
+    message = made.connection->receive_frame(2, 5);
+    REQUIRE(message);
+    CHECK(message.data == "defgh");
+    CHECK(made.connection->rx_buffer().empty());
+    CHECK_THROWS_AS(made.connection->receive_frame(3, 10), hio::ValidationError);  // 1, 2, 4 or 8 bytes
+    CHECK_THROWS_AS(made.connection->receive_until("", 10), hio::ValidationError);
+}

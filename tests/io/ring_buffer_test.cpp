@@ -1,6 +1,8 @@
 // RingBuffer and BufferPool: bounded, contiguous spans, back pressure, pooled storage.
 #include <cstddef>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include <hio/io/ring_buffer.hpp>
 
@@ -123,4 +125,29 @@ TEST_CASE("transfer_from into an empty buffer of the same pool trades storage in
     }
     CHECK(pool.lent() == 0);
     CHECK(other.lent() == 0);
+}
+
+TEST_CASE("RingBuffer finds a byte string across its wrap, and peeks without consuming", "[ring_buffer][find]") {
+    hio::RingBuffer buffer{8};
+    CHECK(buffer.find("\n") == hio::RingBuffer::npos);  // empty
+    buffer.write(std::string_view{"xxxxxx"});
+    buffer.consume(5);  // one byte left at offset 5: what comes next wraps after two more
+    REQUIRE(buffer.write(std::string_view{"ab\r\ncd\r"}) == 7);
+    buffer.consume(1);
+    REQUIRE(buffer.write(std::string_view{"\n"}) == 1);
+    CHECK(buffer.read_span().size() == 2);               // "ab" | "\r\ncd\r\n": two pieces
+    CHECK(buffer.find("\r\n") == 2);                     // the needle straddles the wrap
+    CHECK(buffer.find("\r\n", 3) == 6);
+    CHECK(buffer.find("cd") == 4);
+    CHECK(buffer.find("b\r") == 1);
+    CHECK(buffer.find("ab\r\ncd\r\n") == 0);
+    CHECK(buffer.find("ab\r\ncd\r\n!") == hio::RingBuffer::npos);  // longer than what is held
+    CHECK(buffer.find("zz") == hio::RingBuffer::npos);
+    CHECK(buffer.find("") == 0);
+    CHECK(buffer.find("a", 9) == hio::RingBuffer::npos);
+    std::string peeked(3, '\0');
+    CHECK(buffer.peek(std::as_writable_bytes(std::span{peeked.data(), peeked.size()}), 1) == 3);
+    CHECK(peeked == "b\r\n");
+    CHECK(buffer.size() == 8);  // nothing consumed
+    CHECK(buffer.at(5) == std::byte{'d'});
 }

@@ -45,6 +45,23 @@ protected:
     ~ConnectionObserver() = default;
 };
 
+/// What Connection::receive_line(), receive_until() and receive_frame() took: a whole frame
+/// (its delimiter or length prefix removed), or why not. Tests true when whole.
+struct Frame {
+    /// How the receive went.
+    enum class Status : std::uint8_t {
+        complete,  ///< `data` holds a whole frame, taken out of rx
+        partial,   ///< not all of it has arrived: nothing was taken; try again when more comes
+        too_long,  ///< longer than the maximum, or than rx can ever hold: nothing was taken;
+                   ///< answer the peer (an error line, a status) and close, or drop the bytes
+    };
+    Status status = Status::partial;  ///< how the receive went
+    std::string data{};               ///< the frame, when complete
+
+    /// True when a whole frame was taken.
+    explicit operator bool() const noexcept { return status == Status::complete; }
+};
+
 /// State an application keeps per connection (a protocol's parser, a session): made with
 /// Connection::emplace_session<T>(), it lives and dies with the connection.
 class ConnectionSession {
@@ -196,6 +213,69 @@ public:
 
     /// Reads and removes up to `max` received bytes (all by default).
     std::string receive(std::size_t max = static_cast<std::size_t>(-1)) { return rx_.read_string(max); }
+
+    /// Takes the received bytes before the first `delimiter`, and the delimiter, when it came
+    /// within `max` bytes of frame: complete. Leaves rx alone while the frame is still coming
+    /// (partial), or when it is longer than `max` or fills rx without its delimiter (too_long:
+    /// it could never arrive whole; the peer is answered and the connection closed, or the
+    /// bytes dropped with rx_buffer().consume()). Throws ValidationError for an empty delimiter.
+    Frame receive_until(std::string_view delimiter, std::size_t max) {
+        if (delimiter.empty())
+            throw ValidationError{"Connection::receive_until: the delimiter must not be empty"};
+        const std::size_t at = rx_.find(delimiter);
+        Frame frame;
+        if (at != RingBuffer::npos && at <= max) {
+            frame.status = Frame::Status::complete;
+            frame.data = rx_.read_string(at);
+            rx_.consume(delimiter.size());
+        } else if (at != RingBuffer::npos || rx_.size() >= max + delimiter.size() || rx_.full()) {
+            frame.status = Frame::Status::too_long;
+        }
+        return frame;
+    }
+
+    /// A line: the received bytes before the next "\n" (a "\r" before it dropped too), when the
+    /// line is at most `max` bytes; see receive_until() for partial and too_long.
+    Frame receive_line(std::size_t max) {
+        const std::size_t at = rx_.find("\n");
+        const bool cr = at != RingBuffer::npos && at != 0 && rx_.at(at - 1) == std::byte{'\r'};
+        const std::size_t length = at == RingBuffer::npos ? RingBuffer::npos : at - (cr ? 1 : 0);
+        Frame frame;
+        if (at != RingBuffer::npos && length <= max) {
+            frame.status = Frame::Status::complete;
+            frame.data = rx_.read_string(length);
+            rx_.consume(at + 1 - length);
+        } else if (at != RingBuffer::npos || rx_.size() > max + 1 || rx_.full()) {
+            frame.status = Frame::Status::too_long;
+        }
+        return frame;
+    }
+
+    /// A length-prefixed message: a `prefix_bytes` (1, 2, 4 or 8) big-endian length, then that
+    /// many bytes, when the length is at most `max`: both are taken. too_long as soon as the
+    /// prefix says more than `max`, or more than rx can ever hold. Throws ValidationError for
+    /// another prefix size.
+    Frame receive_frame(std::size_t prefix_bytes, std::size_t max) {
+        if (prefix_bytes != 1 && prefix_bytes != 2 && prefix_bytes != 4 && prefix_bytes != 8)
+            throw ValidationError{"Connection::receive_frame: the length prefix must be 1, 2, 4 or 8 bytes, got " +
+                                  std::to_string(prefix_bytes)};
+        Frame frame;
+        if (rx_.size() < prefix_bytes)
+            return frame;
+        std::uint64_t length = 0;
+        for (std::size_t k = 0; k < prefix_bytes; ++k)
+            length = (length << 8) | static_cast<std::uint64_t>(rx_.at(k));
+        if (length > max || length > rx_.capacity() - prefix_bytes) {
+            frame.status = Frame::Status::too_long;
+            return frame;
+        }
+        if (rx_.size() - prefix_bytes < length)
+            return frame;
+        rx_.consume(prefix_bytes);
+        frame.status = Frame::Status::complete;
+        frame.data = rx_.read_string(static_cast<std::size_t>(length));
+        return frame;
+    }
 
     /// Ends our sending side once tx has drained (TCP half close); receiving goes on.
     void shutdown_send() noexcept {

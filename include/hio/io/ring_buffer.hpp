@@ -236,6 +236,52 @@ public:
         return out;
     }
 
+    /// What find() returns when there is no match.
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+    /// The offset of the first occurrence of `needle` among the held bytes at or after offset
+    /// `from` (a match may straddle the wrap), or npos. An empty needle matches at `from`.
+    /// Nothing is consumed. A single byte is found with memchr on each of the two pieces.
+    [[nodiscard]] std::size_t find(std::string_view needle, std::size_t from = 0) const noexcept {
+        if (from > size_ || needle.size() > size_ - from)
+            return npos;
+        if (needle.empty())
+            return from;
+        const auto first = static_cast<unsigned char>(needle.front());
+        const std::size_t last_start = size_ - needle.size();  // the last offset a match can start at
+        for (std::size_t at = from; at <= last_start;) {
+            // The contiguous piece that holds offset `at`, cut at the last possible start.
+            const std::size_t index = wrap(std::size_t{head_} + at);
+            const std::size_t piece = std::min(capacity_ - index, last_start - at + 1);
+            const void* hit = std::memchr(storage_.get() + index, first, piece);
+            if (hit == nullptr) {
+                at += piece;
+                continue;
+            }
+            at += static_cast<std::size_t>(static_cast<const std::byte*>(hit) - (storage_.get() + index));
+            if (matches(needle, at))
+                return at;
+            ++at;
+        }
+        return npos;
+    }
+
+    /// The byte `offset` bytes after the oldest (offset < size()).
+    [[nodiscard]] std::byte at(std::size_t offset) const noexcept { return storage_[wrap(std::size_t{head_} + offset)]; }
+
+    /// Copies up to `out.size()` held bytes starting `offset` bytes in, without consuming them;
+    /// returns how many.
+    std::size_t peek(std::span<std::byte> out, std::size_t offset = 0) const noexcept {
+        if (offset >= size_)
+            return 0;
+        const std::size_t count = std::min(out.size(), size_ - offset);
+        const std::size_t index = wrap(std::size_t{head_} + offset);
+        const std::size_t first = std::min(count, capacity_ - index);
+        std::memcpy(out.data(), storage_.get() + index, first);
+        std::memcpy(out.data() + first, storage_.get(), count - first);
+        return count;
+    }
+
     /// Moves as much as fits from `from` into this buffer; returns the number of bytes moved.
     /// Into an empty buffer of the same capacity and pool the bytes move without a copy: the
     /// two buffers trade storage (an echo costs no memcpy).
@@ -279,6 +325,14 @@ private:
     }
 
     [[nodiscard]] std::size_t wrap(std::size_t at) const noexcept { return at >= capacity_ ? at - capacity_ : at; }
+
+    // True when the held bytes from offset `at` begin with `needle` (it fits: checked by find).
+    [[nodiscard]] bool matches(std::string_view needle, std::size_t at) const noexcept {
+        for (std::size_t k = 0; k < needle.size(); ++k)
+            if (storage_[wrap(std::size_t{head_} + at + k)] != static_cast<std::byte>(needle[k]))
+                return false;
+        return true;
+    }
 
     void ensure_storage() {
         if (storage_)
