@@ -728,3 +728,89 @@ TEST_CASE("Extending an idle DoDoer wakes it: the new child runs in the next pas
     CHECK(late_log == std::vector<double>{1.25});
     CHECK(group_log == std::vector<double>{0.0, 1.25});
 }
+
+namespace {
+
+// Idles until `until`, then records that it ran and finishes.
+class UntilSleeper : public hio::Doer {
+public:
+    explicit UntilSleeper(double until) : until_{until} {}
+    std::vector<double> ran;
+
+protected:
+    bool recur(double tyme) override {
+        ran.push_back(tyme);
+        if (tyme >= until_)
+            return true;
+        idle_until(until_);
+        return false;
+    }
+
+private:
+    double until_;
+};
+
+}  // namespace
+
+TEST_CASE("A virtual Doist skips the passes in which no doer is due, on the same tyme grid", "[doist][idle]") {
+    UntilSleeper sleeper{1000.0};
+    hio::Doist doist{{.tock = 0.1}, {&sleeper}};
+    doist.run();
+    REQUIRE(sleeper.ran.size() == 2);
+    double grid = 0.0;  // the tyme hio's arithmetic reaches after the same ticks: tyme += tock
+    while (grid < 1000.0)
+        grid += 0.1;
+    CHECK(sleeper.ran[1] == grid);  // exactly what passes one by one would have reached
+    CHECK(doist.passes() == 2);     // not 10 001
+    CHECK(doist.ended_by() == hio::RunEnd::done);
+}
+
+TEST_CASE("Skipped passes still end a run at its limit's tyme", "[doist][idle]") {
+    UntilSleeper sleeper{1000.0};
+    hio::Doist doist{{.tock = 0.25, .limit = 10.0}, {&sleeper}};
+    doist.run();
+    CHECK(doist.tyme() == 10.0);
+    CHECK(doist.passes() == 1);
+    CHECK(doist.ended_by() == hio::RunEnd::limit);
+    CHECK_FALSE(sleeper.running());
+}
+
+TEST_CASE("A Doist says why its run ended", "[doist][run]") {
+    class Throws : public hio::Doer {
+    protected:
+        bool recur(double) override { throw std::runtime_error{"boom"}; }
+    } throws;
+    hio::Doist failing{{.tock = 1.0}, {&throws}};
+    CHECK(failing.ended_by() == hio::RunEnd::none);
+    CHECK_THROWS(failing.run());
+    CHECK(failing.ended_by() == hio::RunEnd::failed);
+
+    class Interrupts : public hio::Doer {
+    protected:
+        bool recur(double) override { throw hio::Interrupt{}; }
+    } interrupts;
+    hio::Doist interrupted{{.tock = 1.0}, {&interrupts}};
+    interrupted.run();
+    CHECK(interrupted.ended_by() == hio::RunEnd::interrupted);
+
+    hio::Doer forever;
+    hio::Doist stopped{{.tock = 1.0, .limit = 100.0}, {&forever}};
+    class Stopper : public hio::Doer {
+    public:
+        explicit Stopper(hio::Doist& doist) : doist_{doist} {}
+
+    protected:
+        bool recur(double tyme) override {
+            if (tyme >= 3.0)
+                doist_.request_stop();
+            return false;
+        }
+
+    private:
+        hio::Doist& doist_;
+    } stopper{stopped};
+    stopped.extend({&stopper});
+    stopped.run();
+    CHECK(stopped.ended_by() == hio::RunEnd::stopped);
+    CHECK(stopped.tyme() == 4.0);
+}

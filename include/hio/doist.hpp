@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <exception>
 #include <optional>
@@ -22,6 +23,16 @@
 #include <hio/waiter.hpp>
 
 namespace hio {
+
+/// Why the last Doist::run() ended (Doist::ended_by()).
+enum class RunEnd : std::uint8_t {
+    none,         ///< no run yet, or one in progress
+    done,         ///< every doer finished on its own (done() is true)
+    limit,        ///< the limit's tyme was reached
+    stopped,      ///< a stop was requested: request_stop() (a simulation's stop_when), SIGINT or SIGTERM
+    interrupted,  ///< a doer threw hio::Interrupt
+    failed,       ///< a doer's exception propagated out of run()
+};
 
 /// Settings of a Doist; see the Doist class comment.
 struct DoistOptions {
@@ -89,7 +100,8 @@ public:
         if (options.epoch)
             epoch(*options.epoch);
         if (waiter_ != nullptr)
-            waiter_->attach({*this, [this] { request_stop(); }, options.seed});  // a simulation reads this clock
+            waiter_->attach({*this, [this] { request_stop(); }, options.seed,
+                             [this] { return scheduler_.doers(); }});  // a simulation reads this clock
         if (options.limit)
             limit(*options.limit);
         grace(options.grace);
@@ -110,6 +122,7 @@ public:
         } reset{running_};
 
         done_ = 0;
+        ended_ = RunEnd::none;
         stopping_ = false;
         detail::SignalGuard signals{real_ && handle_signals_};
         signal_base_ = detail::stop_signals.load(std::memory_order_relaxed);
@@ -137,16 +150,25 @@ public:
                 tick();
                 if (empty) {
                     done_ = stopping_ ? 0 : 1;  // a shutdown is not "all done"
+                    ended_ = stopping_ ? RunEnd::stopped : RunEnd::done;
                     break;
                 }
-                if (limit_ > 0.0 && limiter.expired())
+                if (!real_)
+                    skip_idle_passes(limiter);
+                if (limit_ > 0.0 && limiter.expired()) {
+                    ended_ = RunEnd::limit;
                     break;
-                if (!keep_running_after_stop_request())
+                }
+                if (!keep_running_after_stop_request()) {
+                    ended_ = RunEnd::stopped;
                     break;
+                }
             }
         } catch (const Interrupt&) {
             // hio's KeyboardInterrupt: a graceful end; exit() below closes the others.
+            ended_ = RunEnd::interrupted;
         } catch (...) {
+            ended_ = RunEnd::failed;
             exit();
             throw;
         }
@@ -280,6 +302,28 @@ private:
         }
     }
 
+    // Virtual time, after the tick: when no doer is due before a later pass and the waiter
+    // (a simulation) has no event before it either, ticks on to that pass, as a real-time
+    // Doist sleeps through such passes. The passes are ticked one by one (tyme += tock, as hio
+    // adds), so tymes stay on the grid; the limit stops at the same tyme as without the skip.
+    // Nothing is skipped when the tock is 0, when nothing will ever be due and no limit would
+    // end the run, or when the waiter cannot say (real sockets: readiness may come any time).
+    void skip_idle_passes(const Tymer& limiter) {
+        if (tock() <= 0.0)
+            return;
+        double end = scheduler_.next_due(true);
+        if (waiter_ != nullptr)
+            end = std::min(end, waiter_->next_event());
+        if (limit_ > 0.0)
+            end = std::min(end, limiter.stop_tyme());
+        if (stopping_)
+            end = std::min(end, shutdown_deadline_);  // the grace period ends then
+        if (std::isinf(end))
+            return;  // -inf: something is due now; +inf: nothing ever, and no limit to reach
+        while (tyme() < end && stop_requests() == handled_requests_)
+            tick();
+    }
+
     // How many of the next passes (at most `most`) hold no due doer and may be slept through:
     // none when the tock is 0, and never the pass at which the limit ends the run (run()
     // ticks to it and stops, as in hio). Woken doers do not count: a wake pass runs them.
@@ -313,9 +357,14 @@ public:
     /// Passes run early because I/O woke a doer (real time only).
     [[nodiscard]] std::uint64_t wake_passes() const noexcept { return wake_passes_; }
 
-    /// Passes run in all, wake passes included; passes slept through because no doer was due
-    /// are not counted.
+    /// Passes run in all, wake passes included; passes slept through (real time) or skipped
+    /// (virtual time) because no doer was due are not counted.
     [[nodiscard]] std::uint64_t passes() const noexcept { return passes_; }
+
+    /// Why the last run() ended: every doer done, the limit, a stop request (request_stop(),
+    /// a signal, a simulation's stop_when), hio::Interrupt, or an exception. RunEnd::none
+    /// before the first run and while one runs.
+    [[nodiscard]] RunEnd ended_by() const noexcept { return ended_; }
 
 private:
     [[nodiscard]] unsigned stop_requests() const noexcept {
@@ -363,6 +412,7 @@ private:
     unsigned signal_base_ = 0;
     unsigned handled_requests_ = 0;
     std::int8_t done_ = -1;
+    RunEnd ended_ = RunEnd::none;
     std::uint64_t wake_passes_ = 0;
     std::uint64_t passes_ = 0;
     bool real_;

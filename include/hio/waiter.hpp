@@ -5,10 +5,13 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
+#include <vector>
 
 namespace hio {
 
+class Doer;
 class Tymist;
 
 /// What a Doist does between passes, and where I/O readiness enters the scheduler.
@@ -47,7 +50,15 @@ public:
         std::function<void()> request_stop;
         /// DoistOptions::seed, when it was given.
         std::optional<std::uint64_t> seed;
+        /// The doers the Doist lists (a simulation checks that each runs on one of its hosts).
+        std::function<std::vector<Doer*>()> doers;
     };
+
+    /// The tyme of the next event this Waiter will dispatch of its own accord (a simulation's
+    /// next packet or fault), +infinity when none is scheduled, or -infinity when it cannot
+    /// say: readiness from the operating system may come at any time. A virtual-time Doist
+    /// skips the passes before it in which no doer is due; the default, -infinity, skips none.
+    [[nodiscard]] virtual double next_event() const noexcept { return -std::numeric_limits<double>::infinity(); }
 
     /// Told by a Doist constructed with this Waiter which clock it runs on and how to stop it.
     /// A simulated network reads its time there, seeds its Random and sets its Tracer; a

@@ -60,16 +60,75 @@ TEST_CASE("Under a World the World's seed drives the doers' Random, and a differ
     }
 }
 
-TEST_CASE("stop_when ends the run in the first pass where it holds, through the Doist's own stop",
+TEST_CASE("stop_when ends the run after the first pass whose poll sees it hold, and says it did",
           "[sim][world]") {
     hio::sim::World world{{.seed = 1}};
-    hio::Doer forever;  // never finishes on its own
-    world.host("h").add({&forever});
-    int polls = 0;
-    world.stop_when([&] { return ++polls == 5; });
+    // Counts its runs, never finishes on its own.
+    class Counter : public hio::Doer {
+    public:
+        int runs = 0;
+
+    protected:
+        bool recur(double) override {
+            ++runs;
+            return false;
+        }
+    } counter;
+    world.host("h").add({&counter});
+    world.stop_when([&] { return counter.runs >= 5; });
     hio::Doist doist{{.tock = 0.25, .limit = 100.0, .waiter = &world}, world.doers()};
     doist.run();
-    CHECK(polls == 5);
-    CHECK(doist.tyme() == 1.25);  // passes at 0, 0.25, ..., 1.0; the stop takes effect after the fifth
-    CHECK_FALSE(forever.running());
+    // Runs at 0 ... 1.0 (the fifth); the poll before the pass at 1.25 sees the condition and
+    // asks to stop; that pass runs, and the run ends with the tick after it.
+    CHECK(counter.runs == 6);
+    CHECK(doist.tyme() == 1.5);
+    CHECK_FALSE(counter.running());
+    CHECK(doist.ended_by() == hio::RunEnd::stopped);
+    CHECK(world.stopped_by_condition());
+}
+
+TEST_CASE("A doer outside every host, or a host the Doist does not run, is an error, not a silent gap",
+          "[sim][world]") {
+    {
+        hio::sim::World world;
+        world.host("h");
+        hio::Doer stray;  // would survive the crash of the host whose network it uses
+        std::vector<hio::Doer*> doers = world.doers();
+        doers.push_back(&stray);
+        hio::Doist doist{{.tock = 0.25, .limit = 1.0, .waiter = &world}, doers};
+        CHECK_THROWS_WITH(doist.run(), Catch::Contains("runs a doer that is on no host"));
+    }
+    {
+        hio::sim::World world;
+        world.host("early");
+        hio::Doist doist{{.tock = 0.25, .limit = 1.0, .waiter = &world}, world.doers()};
+        world.host("late");  // world.doers() was taken before it existed
+        CHECK_THROWS_WITH(doist.run(), Catch::Contains("host 'late' is not run by the Doist"));
+    }
+    {
+        hio::sim::World world;
+        // Tries to add a host from inside the run.
+        class AddsHost : public hio::Doer {
+        public:
+            explicit AddsHost(hio::sim::World& world) : world_{world} {}
+            std::string error;
+
+        protected:
+            bool recur(double) override {
+                try {
+                    world_.host("during");
+                } catch (const hio::Error& failure) {
+                    error = failure.what();
+                }
+                return true;
+            }
+
+        private:
+            hio::sim::World& world_;
+        } adds{world};
+        world.host("h").add({&adds});
+        hio::Doist doist{{.tock = 0.25, .limit = 1.0, .waiter = &world}, world.doers()};
+        doist.run();
+        CHECK(adds.error.find("host 'during' added while a run is in progress") != std::string::npos);
+    }
 }

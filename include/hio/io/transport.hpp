@@ -196,7 +196,8 @@ inline void require_waiter(const Tymist* clock, Waiter* needed, const char* comp
                 (clock != nullptr && clock->waiter() != nullptr
                      ? ": the Doist waits on another Waiter than this network's"
                      : ": the Doist has no Waiter, so this network's sockets would never be heard") +
-                "; construct it with DoistOptions{.waiter = &reactor} (the Reactor the network was made with)"};
+                "; construct it with DoistOptions{.waiter = &reactor} (the Reactor the network was made with), "
+                "or {.waiter = &world} for a host's network of a sim::World"};
 }
 
 /// As above, for `network`'s Waiter.

@@ -13,6 +13,7 @@
 /// comes out first, in the order it arose, before any scheduled event.
 
 #include <cstdint>
+#include <limits>
 
 #include <hio/detail/timed_heap.hpp>
 #include <hio/sim/detail/queue.hpp>
@@ -78,6 +79,19 @@ public:
             return true;
         }
         return false;
+    }
+
+    /// The tyme of the next event: -infinity when a notice waits (due now), +infinity when
+    /// nothing is scheduled.
+    [[nodiscard]] double next_due() const noexcept {
+        if (!notices_.empty())
+            return -std::numeric_limits<double>::infinity();
+        double due = std::numeric_limits<double>::infinity();
+        if (!in_order_.empty())
+            due = in_order_.front().due;
+        if (!out_of_order_.empty() && out_of_order_.top().due < due)
+            due = out_of_order_.top().due;
+        return due;
     }
 
 private:

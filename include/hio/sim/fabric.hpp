@@ -76,6 +76,8 @@ public:
 
     /// What happens next.
     [[nodiscard]] Calendar& calendar() noexcept { return calendar_; }
+    /// What happens next, read-only.
+    [[nodiscard]] const Calendar& calendar() const noexcept { return calendar_; }
     /// The run's trace.
     [[nodiscard]] Trace& trace() noexcept { return trace_; }
     /// The run's trace, read-only.

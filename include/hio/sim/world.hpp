@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -74,8 +75,13 @@ public:
     ~World() override = default;
 
     /// Adds a host named `name` (unique). Throws ValidationError for an empty or taken name or
-    /// address. The reference stays valid as long as the World.
+    /// address, and hio::Error once a run has started: a host must exist when the Doist is
+    /// made from doers(), or the Doist would never run it. The reference stays valid as long as
+    /// the World.
     Host& host(const std::string& name, HostOptions options = {}) {
+        if (started_)
+            throw Error{"sim::World: host '" + name + "' added while a run is in progress: add every host "
+                        "before making the Doist from world.doers(), which lists the hosts there are"};
         if (name.empty())
             throw ValidationError{"sim::World: a host needs a name"};
         std::string address = options.address.empty() ? "10.0.0." + std::to_string(hosts_.size() + 1)
@@ -145,7 +151,10 @@ public:
     }
 
     /// Ends the run (the Doist's request_stop) in the first pass where `condition` holds;
-    /// checked after each poll.
+    /// checked after each poll, and after each pass (a condition a pass made true ends the run
+    /// in the next pass, as without skipping). The Doist skips the passes in which nothing is
+    /// due and no event comes, so a condition on the tyme alone is seen late: bound a run in
+    /// tyme with the Doist's limit instead. stopped_by_condition() then says it ended the run.
     void stop_when(std::function<bool()> condition) { stop_when_ = std::move(condition); }
 
     /// Holds every segment from `from` to `to` until release() (the link goes silent, TCP
@@ -195,6 +204,10 @@ public:
         host.doer().wake();
     }
 
+    /// True once stop_when()'s condition ended a run (the Doist's ended_by() says
+    /// RunEnd::stopped then).
+    [[nodiscard]] bool stopped_by_condition() const noexcept { return stop_requested_; }
+
     /// True when the connection whose client end is `local_endpoint` ("10.0.0.2:40001") met a
     /// fault: a reset, a black hole, a crash, or segments held by a partition or hold.
     [[nodiscard]] bool met_fault(const std::string& local_endpoint) const { return streams_.met_fault(local_endpoint); }
@@ -225,6 +238,16 @@ public:
 
     void interrupt() noexcept override {}
 
+    /// The tyme of the next event of the simulation (a packet, a datagram, a fault, an
+    /// action): the Doist skips the passes before it in which no doer is due.
+    [[nodiscard]] double next_event() const noexcept override {
+        if (fabric_.clock() == nullptr || !started_)
+            return -std::numeric_limits<double>::infinity();
+        if (stop_when_ && !stop_requested_ && stop_when_())
+            return -std::numeric_limits<double>::infinity();  // the next pass's poll ends the run
+        return fabric_.calendar().next_due();
+    }
+
     /// Takes the Doist's clock: reads tyme there, seeds its Random from the World's seed (so
     /// the doers' noise replays too: the World's seed replaces DoistOptions::seed), makes the
     /// World's Trace its Tracer and keeps its stop request for stop_when(). Throws
@@ -238,6 +261,7 @@ public:
                                   "leave DoistOptions::seed unset"};
         fabric_.clock(&doist.clock);
         request_stop_ = doist.request_stop;
+        listed_ = doist.doers;
         doist.clock.random() = random_.fork("doers");
         doist.clock.tracer(&fabric_.trace());
     }
@@ -256,8 +280,26 @@ private:
         return *host;
     }
 
+    // The Doist must run exactly the hosts: a doer given to it directly runs on no host, so a
+    // crash of the host whose network it uses would not close it; a host made after the Doist
+    // took world.doers() would never run. Both fail silently otherwise.
+    void check_doers() const {
+        if (!listed_)
+            return;
+        const std::vector<Doer*> listed = listed_();
+        for (Doer* doer : listed)
+            if (std::none_of(hosts_.begin(), hosts_.end(), [&](const auto& host) { return &host->doer() == doer; }))
+                throw Error{"sim::World: the Doist runs a doer that is on no host: give every doer to a host "
+                            "(host.add()) and the Doist world.doers(), so that a crash closes a host's doers"};
+        for (const auto& host : hosts_)
+            if (std::find(listed.begin(), listed.end(), &host->doer()) == listed.end())
+                throw Error{"sim::World: host '" + host->name() + "' is not run by the Doist: make the Doist from "
+                            "world.doers() after adding every host"};
+    }
+
     // The scheduled faults of the menu, drawn when the run starts, among the hosts there are.
     void start() {
+        check_doers();
         started_ = true;
         std::vector<std::string> names;
         std::vector<std::string> crashable;
@@ -323,6 +365,7 @@ private:
     std::vector<std::function<void()>> actions_;
     std::function<bool()> stop_when_;
     std::function<void()> request_stop_;
+    std::function<std::vector<Doer*>()> listed_;  // the Doist's doers
     bool started_ = false;
     bool stop_requested_ = false;
 };
