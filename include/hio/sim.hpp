@@ -10,6 +10,7 @@
 #include <hio/io/wire_log.hpp>
 #include <hio/sim/calendar.hpp>
 #include <hio/sim/datagrams.hpp>
+#include <hio/sim/disk.hpp>
 #include <hio/sim/fabric.hpp>
 #include <hio/sim/faults.hpp>
 #include <hio/sim/host.hpp>

@@ -45,7 +45,8 @@ namespace detail {
 /// directions that wait for its release (stream id, direction).
 struct LinkState {
     LinkOptions options;
-    bool held = false;
+    bool held = false;   // held by at least one fault
+    unsigned holds = 0;  // faults holding it: overlapping ones each release their own
     std::vector<std::pair<std::uint32_t, std::uint8_t>> waiting;
 };
 
@@ -123,7 +124,7 @@ public:
         const auto key = (static_cast<std::uint64_t>(from) << 32) | to;
         auto found = links_.find(key);
         if (found == links_.end())
-            found = links_.emplace(key, LinkState{options_.link, false, {}}).first;
+            found = links_.emplace(key, LinkState{options_.link, false, 0, {}}).first;
         return found->second;
     }
 

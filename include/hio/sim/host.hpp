@@ -10,7 +10,10 @@
 #include <utility>
 #include <vector>
 
+#include <functional>
+
 #include <hio/dodoer.hpp>
+#include <hio/sim/disk.hpp>
 #include <hio/doer.hpp>
 #include <hio/io/datagram.hpp>
 #include <hio/io/transport.hpp>
@@ -39,6 +42,9 @@ struct HostState {
     std::uint64_t crashes = 0;
     std::uint16_t next_port = 40000;  // ephemeral ports, and port 0 of listen and bind
     std::vector<Doer*> members;       // the doers it runs, in the order added
+    Disk disk;                        // survives crashes (what was synced)
+    std::function<void()> on_crash;   // what a crash loses, said by the program
+    std::function<void()> on_restart;
 
     /// The next ephemeral port (40000-65535, wrapping).
     std::uint16_t take_port() noexcept {
@@ -66,6 +72,10 @@ struct HostState {
 /// it is up again and they send), its listeners are gone, and its doers are closed (close,
 /// exit). World::restart(): its doers are entered again, as a rebooted machine starts its
 /// programs.
+///
+/// What survives a crash: the doers are the same objects, so their members survive unless
+/// the program resets them; say what a crash loses with on_crash() (or reset it in enter()),
+/// and keep what a machine keeps on its disk in disk(), which loses what was not synced.
 class Host {
 public:
     /// Made by the World (World::host()), which gives it its state and its two network views.
@@ -100,6 +110,15 @@ public:
         if (state_->up)
             runner_.extend(doers);
     }
+
+    /// The host's disk: what it keeps across crashes (see Disk).
+    [[nodiscard]] Disk& disk() noexcept { return state_->disk; }
+
+    /// Calls `fn` when the host crashes (after its connections vanished, before its doers are
+    /// closed in its next pass): clear here what a crash loses (caches, in-memory tables).
+    void on_crash(std::function<void()> fn) { state_->on_crash = std::move(fn); }
+    /// Calls `fn` when the host restarts, before its doers enter again: reload from disk() here.
+    void on_restart(std::function<void()> fn) { state_->on_restart = std::move(fn); }
 
     /// True unless crashed.
     [[nodiscard]] bool up() const noexcept { return state_->up; }

@@ -6,8 +6,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <hio/detail/validate.hpp>
 #include <hio/error.hpp>
@@ -102,10 +104,41 @@ struct FaultOptions {
     /// See `min_length`.
     double max_length = 1.0;
 
+    // --- Aimed faults: where the scheduled faults may land, and more of them -----------------
+
+    /// The hosts the scheduled faults may touch (partitions, one-way holds, isolations,
+    /// crashes, link failures), by name; empty: every host. With clients and servers on four
+    /// hosts, `{"server-1", "server-2"}` cuts the links that matter instead of pairs that never
+    /// talk.
+    std::vector<std::string> hosts{};
+    /// The pairs of hosts partitions, one-way holds and link failures may cut (either
+    /// direction); empty: any pair of `hosts`.
+    std::vector<std::pair<std::string, std::string>> links{};
+    /// Isolations: a host cut from every other (madsim's clog_node), healed when the fault ends.
+    unsigned isolations = 0;
+    /// Crashes last a tyme drawn from [crash_min_length, crash_max_length), apart from the
+    /// other faults' lengths (a reboot takes longer than a blip); unset: min_length and
+    /// max_length.
+    std::optional<double> crash_min_length{};
+    /// See `crash_min_length`.
+    std::optional<double> crash_max_length{};
+    /// Link failures per tyme unit on each link of `links` (or each pair of `hosts`): a link
+    /// that is up fails after a tyme drawn from an exponential distribution of this rate, and
+    /// is repaired after one of `repair_rate` (turmoil's fail_rate and repair_rate), from
+    /// `start` for `horizon`. 0: none.
+    double fail_rate = 0.0;
+    /// See `fail_rate`; must be > 0 when fail_rate is.
+    double repair_rate = 0.0;
+    /// Chance per crash that the last write to the host's Disk that got there is torn (kept
+    /// cut short): a log or a store must notice. Writes not synced are lost from a seeded
+    /// point on, torn or not.
+    double torn_write = 0.0;
+
     /// True when any fault is on.
     [[nodiscard]] bool any() const noexcept {
         return reset > 0.0 || drip > 0.0 || black_hole > 0.0 || accept_delay > 0.0 || would_block > 0.0 ||
-               loss > 0.0 || duplicate > 0.0 || partitions != 0 || one_way != 0 || crashes != 0;
+               loss > 0.0 || duplicate > 0.0 || partitions != 0 || one_way != 0 || crashes != 0 || isolations != 0 ||
+               fail_rate > 0.0 || torn_write > 0.0;
     }
 
     /// The settings as `name=value` pairs (what a sweep prints for a failing seed).
@@ -116,7 +149,13 @@ struct FaultOptions {
                n(accept_delay) + " accept_delay_max=" + n(accept_delay_max) + " would_block=" + n(would_block) +
                " storm_length=" + n(storm_length) + " loss=" + n(loss) + " duplicate=" + n(duplicate) + " partitions=" + std::to_string(partitions) +
                " one_way=" + std::to_string(one_way) + " crashes=" + std::to_string(crashes) + " start=" +
-               n(start) + " horizon=" + n(horizon) + " length=[" + n(min_length) + "," + n(max_length) + ")";
+               n(start) + " horizon=" + n(horizon) + " length=[" + n(min_length) + "," + n(max_length) + ")" +
+               (isolations != 0 ? " isolations=" + std::to_string(isolations) : std::string{}) +
+               (crash_min_length || crash_max_length
+                    ? " crash_length=[" + n(crash_lengths().first) + "," + n(crash_lengths().second) + ")"
+                    : std::string{}) +
+               (fail_rate > 0.0 ? " fail_rate=" + n(fail_rate) + " repair_rate=" + n(repair_rate) : std::string{}) +
+               (torn_write > 0.0 ? " torn_write=" + n(torn_write) : std::string{}) + aim();
     }
 
     /// Throws ValidationError naming the first bad field.
@@ -124,16 +163,44 @@ struct FaultOptions {
         for (const auto& [name, p] : {std::pair{"reset", reset}, std::pair{"drip", drip},
                                       std::pair{"black_hole", black_hole}, std::pair{"accept_delay", accept_delay},
                                       std::pair{"would_block", would_block}, std::pair{"loss", loss},
-                                      std::pair{"duplicate", duplicate}})
+                                      std::pair{"duplicate", duplicate}, std::pair{"torn_write", torn_write}})
             LinkOptions::require_probability("sim::FaultOptions", name, p);
         for (const auto& [name, t] :
              {std::pair{"reset_within", reset_within}, std::pair{"drip_interval", drip_interval},
               std::pair{"accept_delay_max", accept_delay_max}, std::pair{"storm_length", storm_length},
               std::pair{"start", start}, std::pair{"horizon", horizon}, std::pair{"min_length", min_length},
-              std::pair{"max_length", max_length}})
+              std::pair{"max_length", max_length}, std::pair{"crash_min_length", crash_lengths().first},
+              std::pair{"crash_max_length", crash_lengths().second}, std::pair{"fail_rate", fail_rate},
+              std::pair{"repair_rate", repair_rate}})
             hio::detail::require_non_negative("sim::FaultOptions", name, t);
         if (min_length > max_length)
             throw ValidationError{"sim::FaultOptions: min_length must be <= max_length"};
+        if (crash_lengths().first > crash_lengths().second)
+            throw ValidationError{"sim::FaultOptions: crash_min_length must be <= crash_max_length"};
+        if (fail_rate > 0.0 && !(repair_rate > 0.0))
+            throw ValidationError{"sim::FaultOptions: a fail_rate needs a repair_rate > 0 (links that never heal "
+                                  "are partitions: use World::partition)"};
+        for (const auto& [a, b] : links)
+            if (a == b || a.empty() || b.empty())
+                throw ValidationError{"sim::FaultOptions: a link joins two different hosts, got '" + a + "' and '" +
+                                      b + "'"};
+    }
+
+    /// The lengths crashes are drawn from: [crash_min_length, crash_max_length), each
+    /// defaulting to the general length.
+    [[nodiscard]] std::pair<double, double> crash_lengths() const noexcept {
+        return {crash_min_length.value_or(min_length), crash_max_length.value_or(max_length)};
+    }
+
+    /// The aim as text ("" when the faults may land anywhere).
+    [[nodiscard]] std::string aim() const {
+        std::string out;
+        for (const std::string& host : hosts)
+            out += (out.empty() ? " hosts=" : ",") + host;
+        std::string pairs;
+        for (const auto& [a, b] : links)
+            pairs += (pairs.empty() ? " links=" : ",") + a + "-" + b;
+        return out + pairs;
     }
 };
 

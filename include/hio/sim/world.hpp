@@ -158,9 +158,12 @@ public:
     void stop_when(std::function<bool()> condition) { stop_when_ = std::move(condition); }
 
     /// Holds every segment from `from` to `to` until release() (the link goes silent, TCP
-    /// retransmits: nothing is lost, everything is late). Logged as a fault.
+    /// retransmits: nothing is lost, everything is late). Logged as a fault. Holds count:
+    /// a direction held by two faults (a partition and an isolation) flows again when both
+    /// have released it.
     void hold(const std::string& from, const std::string& to) { set_held(from, to, true, "hold "); }
-    /// Releases a held direction: what waited arrives after one latency, in order.
+    /// Releases a hold of a direction: once none is left, what waited arrives after one
+    /// latency, in order.
     void release(const std::string& from, const std::string& to) { set_held(from, to, false, "release "); }
     /// Holds both directions between `a` and `b`.
     void partition(const std::string& a, const std::string& b) {
@@ -173,6 +176,28 @@ public:
         fabric_.log_fault("heal " + a + " <-> " + b);
         set_held(a, b, false, nullptr);
         set_held(b, a, false, nullptr);
+    }
+
+    /// Cuts host `name` from every other (madsim's clog_node): both directions of each of its
+    /// links held until rejoin(). Throws ValidationError for an unknown host.
+    void isolate(const std::string& name) {
+        const Host& isolated = require_host(name);
+        fabric_.log_fault("isolate " + isolated.name());
+        for (const auto& other : hosts_)
+            if (other.get() != &isolated) {
+                set_held(isolated.name(), other->name(), true, nullptr);
+                set_held(other->name(), isolated.name(), true, nullptr);
+            }
+    }
+    /// Ends an isolate(): releases the holds it made.
+    void rejoin(const std::string& name) {
+        const Host& isolated = require_host(name);
+        fabric_.log_fault("rejoin " + isolated.name());
+        for (const auto& other : hosts_)
+            if (other.get() != &isolated) {
+                set_held(isolated.name(), other->name(), false, nullptr);
+                set_held(other->name(), isolated.name(), false, nullptr);
+            }
     }
 
     /// Crashes `name` now (see Host). Throws ValidationError for an unknown host.
@@ -188,6 +213,11 @@ public:
         ++state.crashes;
         streams_.crash(state.index);
         datagrams_.crash(state.index);
+        const std::string lost = state.disk.crash(fault_random_, fabric_.faults().torn_write);
+        if (!lost.empty())
+            fabric_.log_fault("disk of " + state.name + ": " + lost);
+        if (state.on_crash)
+            state.on_crash();
         host.doer().wake();
     }
 
@@ -201,6 +231,8 @@ public:
         state.up = true;
         state.restart_pending = true;
         streams_.restart(state.index);  // peers still sending to it learn the connection is gone
+        if (state.on_restart)
+            state.on_restart();
         host.doer().wake();
     }
 
@@ -273,6 +305,12 @@ private:
         return options;
     }
 
+    // A host the fault menu aims at must exist: a typo would silently aim at nothing.
+    void require_aimed(const std::string& name) const {
+        if (find_host(name) == nullptr)
+            throw ValidationError{"sim::World: the fault menu aims at host '" + name + "', which the World does not have"};
+    }
+
     Host& require_host(std::string_view name) const {
         Host* host = find_host(name);
         if (host == nullptr)
@@ -300,6 +338,12 @@ private:
     // The scheduled faults of the menu, drawn when the run starts, among the hosts there are.
     void start() {
         check_doers();
+        for (const std::string& name : fabric_.faults().hosts)
+            require_aimed(name);
+        for (const auto& [a, b] : fabric_.faults().links) {
+            require_aimed(a);
+            require_aimed(b);
+        }
         started_ = true;
         std::vector<std::string> names;
         std::vector<std::string> crashable;
@@ -324,6 +368,10 @@ private:
                 at(fault.from, [this, a] { crash(a); });
                 at(fault.until, [this, a] { restart(a); });
                 break;
+            case PlannedFault::Kind::isolate:
+                at(fault.from, [this, a] { isolate(a); });
+                at(fault.until, [this, a] { rejoin(a); });
+                break;
             }
         }
     }
@@ -332,12 +380,13 @@ private:
         const Host& a = require_host(from);
         const Host& b = require_host(to);
         detail::LinkState& link = fabric_.link(a.index(), b.index());
-        if (link.held == held)
-            return;
+        if (!held && link.holds == 0)
+            return;  // not held: nothing to release
         if (log != nullptr)
             fabric_.log_fault(std::string{log} + a.name() + " -> " + b.name());
-        link.held = held;
-        if (!held)
+        link.holds = held ? link.holds + 1 : link.holds - 1;
+        link.held = link.holds != 0;
+        if (!link.held)
             streams_.release(link);
     }
 
