@@ -43,7 +43,7 @@ TEST_CASE("A disk keeps what was synced across a crash and loses the unsynced ta
     CHECK(twice.crash(first, 0.0) == other.crash(second, 0.0));  // the same seed, the same loss
 }
 
-TEST_CASE("A torn write keeps a cut-short value; nothing unsynced, nothing to log", "[sim][disk]") {
+TEST_CASE("A torn write keeps a cut-short value, and with nothing unsynced there is nothing to log", "[sim][disk]") {
     hio::sim::Disk disk;
     CHECK(hio::sim::Disk{}.crash(*std::make_unique<hio::Random>(1), 1.0).empty());
     bool torn_seen = false;
