@@ -13,7 +13,9 @@
 # marker stops the configure. The generated files carry #line directives, so a compile error
 # names the README's own line.
 #
-# hio_readme_snippets(README OUT_DIR) sets, in the caller's scope:
+# hio_readme_snippets(README OUT_DIR [PREFIX]) sets, in the caller's scope (PREFIX names the
+# programs, `readme` by default: one per Markdown file, so that programs of several files do
+# not clash):
 #   HIO_README_UNIT      one .cpp with every declarations and statements block
 #   HIO_README_PROGRAMS  the .cpp of each program block
 # and for each program P: HIO_README_OUTPUT_<name of P> = its expected-output file, or empty.
@@ -26,6 +28,10 @@ function(hio_write_if_changed path content)
 endfunction()
 
 function(hio_readme_snippets readme out_dir)
+    set(prefix readme)
+    if(ARGC GREATER 2)
+        set(prefix ${ARGV2})
+    endif()
     file(READ "${readme}" text)
     set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${readme}")
     file(MAKE_DIRECTORY "${out_dir}")
@@ -82,7 +88,7 @@ function(hio_readme_snippets readme out_dir)
         separate_arguments(words UNIX_COMMAND "${spec}")
         list(GET words 0 kind)
         if(kind STREQUAL "program")
-            set(file "${out_dir}/readme_program_${count}.cpp")
+            set(file "${out_dir}/${prefix}_program_${count}.cpp")
             hio_write_if_changed("${file}" "${origin}${code}")
             list(APPEND programs "${file}")
             # Its expected output, when the next marker is `output` (prose may come between).
@@ -101,22 +107,22 @@ function(hio_readme_snippets readme out_dir)
                 string(FIND "${rest}" "\n```" output_length)
                 math(EXPR output_length "${output_length} + 1")
                 string(SUBSTRING "${rest}" 0 ${output_length} output)
-                set(expected "${out_dir}/readme_program_${count}.expected")
+                set(expected "${out_dir}/${prefix}_program_${count}.expected")
                 hio_write_if_changed("${expected}" "${output}")
             endif()
-            set(HIO_README_OUTPUT_readme_program_${count} "${expected}" PARENT_SCOPE)
+            set(HIO_README_OUTPUT_${prefix}_program_${count} "${expected}" PARENT_SCOPE)
         elseif(kind STREQUAL "declarations")
-            string(APPEND unit "namespace readme_snippet_${count} {\n${origin}${code}}  // namespace readme_snippet_${count}\n")
+            string(APPEND unit "namespace ${prefix}_snippet_${count} {\n${origin}${code}}  // namespace ${prefix}_snippet_${count}\n")
         elseif(kind STREQUAL "statements")
             list(LENGTH words word_count)
             if(word_count LESS 2)
                 message(FATAL_ERROR "${readme}:${line}: 'statements' needs a context (readme::none for none)")
             endif()
             list(GET words 1 context)
-            string(APPEND unit "namespace readme_snippet_${count} {\n"
+            string(APPEND unit "namespace ${prefix}_snippet_${count} {\n"
                 "struct Snippet : readme::${context} {\n"
                 "    [[maybe_unused]] void run() {\n${origin}${code}    }\n};\n"
-                "}  // namespace readme_snippet_${count}\n")
+                "}  // namespace ${prefix}_snippet_${count}\n")
         else()
             message(FATAL_ERROR "${readme}:${line}: unknown snippet kind '${kind}' "
                 "(program, declarations or statements CONTEXT)")
@@ -126,7 +132,7 @@ function(hio_readme_snippets readme out_dir)
         message(FATAL_ERROR "${readme}: ${fence_count} ```cpp blocks but ${count} '<!-- compile: ... -->' "
             "markers: every C++ block says how it is compiled")
     endif()
-    set(unit_file "${out_dir}/readme_snippets.cpp")
+    set(unit_file "${out_dir}/${prefix}_snippets.cpp")
     hio_write_if_changed("${unit_file}" "${unit}")
     set(HIO_README_UNIT "${unit_file}" PARENT_SCOPE)
     set(HIO_README_PROGRAMS "${programs}" PARENT_SCOPE)

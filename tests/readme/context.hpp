@@ -51,4 +51,35 @@ struct in_stream : in_handler {
     bool done = false;
 };
 
+// --- docs/model.md ---
+
+/// Three doers to group (a sampler, a reporter, a heartbeat).
+struct group_members {
+    hio::Doer sampler;
+    hio::Doer reporter;
+    hio::Doer heartbeat;
+};
+
+/// Something to hand an item to.
+struct with_use {
+    void use(int) {}
+};
+
+/// Two doers for a Doist driven by hand.
+struct two_doers {
+    hio::Doer a;
+    hio::Doer b;
+};
+
+/// The Counter of the first program, as a type.
+struct with_counter {
+    class Counter : public hio::Doer {
+    protected:
+        bool recur(double) override { return ++count_ == 3; }
+
+    private:
+        int count_ = 0;
+    };
+};
+
 }  // namespace readme
