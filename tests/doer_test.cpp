@@ -1,6 +1,7 @@
 // Doer: the dog protocol and the six contexts; scenario S09 of hio-scenarios.md
 // (hio test_doing::test_trydoer_break/close/throw). hio sends strings into the dog; a C++ dog
 // receives the tyme, so the recur feeds here are tymes.
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -169,4 +170,66 @@ TEST_CASE("A Waker wakes its doer while it lives and nobody once it is destroyed
     second = copy;
     second.reset();
     CHECK_FALSE(second);
+}
+
+namespace {
+// Draws `per_recur` numbers per recur from its own stream and keeps the first of each recur.
+class Drawer : public hio::Doer {
+public:
+    explicit Drawer(int per_recur) : per_recur_{per_recur} {}
+    std::vector<std::uint64_t> seen;
+
+protected:
+    bool recur(double) override {
+        seen.push_back(random().next());
+        for (int k = 1; k < per_recur_; ++k)
+            static_cast<void>(random().next());
+        return seen.size() == 5;
+    }
+
+private:
+    int per_recur_;
+};
+
+std::vector<std::uint64_t> drawn_by_second(int first_draws, std::uint64_t seed) {
+    Drawer first{first_draws};
+    Drawer second{1};
+    hio::Doist doist{{.tock = 1.0, .seed = seed}, {&first, &second}};
+    doist.run();
+    return second.seen;
+}
+}  // namespace
+
+TEST_CASE("Each doer draws from a stream of its own: one more draw in one doer shifts no other", "[doer][random]") {
+    // One shared stream (as before) made the second doer's numbers depend on how many the
+    // first drew.
+    CHECK(drawn_by_second(1, 9) == drawn_by_second(3, 9));
+    CHECK(drawn_by_second(1, 9) != drawn_by_second(1, 10));  // and the seed still decides
+
+    Drawer a{1};
+    Drawer b{1};
+    hio::Doist doist{{.tock = 1.0, .seed = 9}, {&a, &b}};
+    doist.run();
+    CHECK(a.seen != b.seen);  // two doers, two streams
+    CHECK(a.seen.size() == 5);
+    CHECK(a.number() == 0);  // exited: its stream went back to the clock
+}
+
+TEST_CASE("A doer gets a new number, in enter order, each time it enters", "[doer][random]") {
+    hio::Tymist clock;
+    hio::Doer a;
+    hio::Doer b;
+    CHECK(a.number() == 0);
+    REQUIRE(a.begin(clock));
+    REQUIRE(b.begin(clock));
+    CHECK(a.number() == 1);
+    CHECK(b.number() == 2);
+    const std::uint64_t from_a = a.random().next();
+    a.halt();
+    CHECK(a.number() == 0);
+    REQUIRE(a.begin(clock));
+    CHECK(a.number() == 3);
+    CHECK(a.random().next() != from_a);  // a new stream (the old one was released)
+    CHECK(&a.random() != &b.random());
+    CHECK_THROWS_WITH(hio::Doer{}.random(), "Doer: random() used before the doer entered (or was wound to a Tymist)");
 }

@@ -132,6 +132,7 @@ public:
         if (running_)
             throw Error{"Doer::begin: the doer is already running"};
         wind(tymist);
+        number_ = tymist.number_doer();  // a new stream for random() each time it enters
         done_ = done_false;
         running_ = true;
         persistent_ = persistent();
@@ -188,6 +189,7 @@ public:
         running_ = false;
         close();
         exit();
+        release_number();
         done_ = done_false;
     }
 
@@ -214,6 +216,25 @@ public:
         static_cast<void>(tyme);
         return false;
     }
+
+    /// This doer's own seeded Random, for its noise (jittered retries, random payloads):
+    /// forked from its clock's Random (Tymist::random, which DoistOptions::seed or a
+    /// sim::World seeds) by the doer's number(), so each doer draws from a stream of its own
+    /// and one more draw in one doer does not shift what another draws. A doer gets a new
+    /// number, and so a new stream, each time it enters (in enter order: the same program
+    /// draws the same numbers); the stream lives until the doer exits. Hides Tymee::random(),
+    /// the clock's shared stream. Throws hio::Error before the doer is wound to a clock.
+    [[nodiscard]] Random& random() const {
+        if (tymist() == nullptr)
+            throw Error{"Doer: random() used before the doer entered (or was wound to a Tymist)"};
+        if (number_ == 0)
+            number_ = tymist()->number_doer();  // wound by hand, not entered
+        return tymist()->stream(number_);
+    }
+
+    /// The doer's number on its clock: 1, 2, ... in the order doers entered there (a new one at
+    /// each enter), 0 before it first entered and after it exited.
+    [[nodiscard]] std::uint32_t number() const noexcept { return number_; }
 
     /// A number a Tracer gave this doer when it last entered (0: none); see hio::Tracer.
     [[nodiscard]] std::uint32_t trace_id() const noexcept { return trace_id_; }
@@ -310,9 +331,11 @@ private:
             clean();
         } catch (...) {
             exit();
+            release_number();
             throw;
         }
         exit();
+        release_number();
     }
 
     // An exception left enter or recur: abort and exit (exit only for Interrupt), rethrow.
@@ -323,27 +346,37 @@ private:
             std::rethrow_exception(error);
         } catch (const Interrupt&) {
             exit();
+            release_number();
             throw;
         } catch (...) {
             abort(error);
             exit();
+            release_number();
             throw;
         }
     }
 
-    // Ordered so that no padding is left: sizeof(Doer) is 64 bytes.
+    // After exit: the doer's random stream goes back to its clock.
+    void release_number() noexcept {
+        if (number_ != 0 && tymist() != nullptr)
+            tymist()->release_stream(number_);
+        number_ = 0;
+    }
+
+    // Ordered, and the flags packed, so that no padding is left: sizeof(Doer) is 64 bytes.
     double tock_;
     detail::Membership* owner_ = nullptr;   // the scheduler that lists or runs this doer
     detail::WakeCell* wake_cell_ = nullptr;  // shared with its Wakers, cleared at destruction
     double idle_request_ = no_idle_request;  // idle_until() of the current run, if any
     std::uint32_t slot_ = detail::no_slot;  // its live deed in that scheduler
     std::uint32_t trace_id_ = 0;
+    mutable std::uint32_t number_ = 0;  // its number on its clock (random()'s stream); 0: none
     std::int8_t done_ = done_none;
-    bool running_ = false;
-    bool persistent_ = false;
-    bool member_ = false;  // listed in the owner's doers
-    bool custom_dog_ = false;
-    bool idling_ = false;  // set by the scheduler while the deed waits idle
+    bool running_ : 1 = false;
+    bool persistent_ : 1 = false;
+    bool member_ : 1 = false;  // listed in the owner's doers
+    bool custom_dog_ : 1 = false;
+    bool idling_ : 1 = false;  // set by the scheduler while the deed waits idle
 };
 
 namespace detail {

@@ -41,8 +41,8 @@ public:
         return tymist_->tyme();
     }
 
-    /// The wound Tymist's seeded Random (Tymist::random): a doer's noise that replays with its
-    /// run. Throws hio::Error when not wound.
+    /// The wound Tymist's seeded Random (Tymist::random), which replays with its run. A Doer
+    /// hides it with a stream of its own (Doer::random). Throws hio::Error when not wound.
     [[nodiscard]] Random& random() const {
         if (tymist_ == nullptr)
             throw Error{"Tymee: random() used before wind(): not bound to a Tymist"};

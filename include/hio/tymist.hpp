@@ -3,6 +3,7 @@
 /// Tymist: the virtual clock every doer reads (hio: base.tyming.Tymist).
 
 #include <cstdint>
+#include <unordered_map>
 
 #include <hio/detail/validate.hpp>
 #include <hio/random.hpp>
@@ -72,10 +73,30 @@ public:
     /// The default epoch of a virtual clock: 2026-01-01T00:00:00Z.
     static constexpr double virtual_epoch = 1767225600.0;
 
-    /// The seeded generator doers on this clock draw their noise from (jitter, payloads);
-    /// drawing does not change the clock, so a const Tymist hands it out too (Tymee::random).
-    /// Seeded with 0 unless a Doist's DoistOptions::seed or a simulation (sim::World) sets it.
+    /// The clock's seeded generator: each doer on it draws from a stream forked from its seed
+    /// (stream(), Doer::random); other Tymees draw from it directly (Tymee::random). Drawing
+    /// does not change the clock, so a const Tymist hands it out too. Seeded with 0 unless a
+    /// Doist's DoistOptions::seed or a simulation (sim::World) sets it, before doers enter.
     [[nodiscard]] Random& random() const noexcept { return random_; }
+
+    /// The next number for a doer that enters on this clock (Doer::number): 1, 2, ... in the
+    /// order doers enter, so the same program numbers them the same way.
+    [[nodiscard]] std::uint32_t number_doer() const noexcept { return ++doers_numbered_; }
+
+    /// The Random of the doer numbered `number` (Doer::random): forked from random()'s seed by
+    /// that number at its first use, so each doer draws from its own stream and one more draw
+    /// in one doer does not shift the numbers another sees. The reference stays valid until
+    /// release_stream(number).
+    [[nodiscard]] Random& stream(std::uint32_t number) const {
+        const auto found = streams_.find(number);
+        if (found != streams_.end())
+            return found->second;
+        return streams_.emplace(number, random_.fork("doers").fork(std::uint64_t{number})).first->second;
+    }
+
+    /// Forgets the stream of the doer numbered `number` (it exited: a doer that enters again
+    /// gets a new number and a new stream), so restarted doers do not grow the clock.
+    void release_stream(std::uint32_t number) const noexcept { streams_.erase(number); }
 
     /// The Tracer told of passes and doer runs, or nullptr.
     [[nodiscard]] Tracer* tracer() const noexcept { return tracer_; }
@@ -92,6 +113,8 @@ private:
     double epoch_ = virtual_epoch;
     Tracer* tracer_ = nullptr;
     mutable Random random_{};
+    mutable std::uint32_t doers_numbered_ = 0;
+    mutable std::unordered_map<std::uint32_t, Random> streams_{};
 };
 
 }  // namespace hio
