@@ -5,7 +5,10 @@
 #          flag or include directory, and `-H` must list no header of theirs;
 #   http_sim/  find_package(hio COMPONENTS http sim): HTTP over the simulated network, with
 #          Asio and OpenSSL disabled; no Asio or OpenSSL flag or header, as for core/;
-#   full/  find_package(hio) and hio::hio: every layer.
+#   full/  find_package(hio) and hio::hio: every layer;
+#   sim_catch2/  find_package(hio COMPONENTS sim catch2): a user's seed sweep in Catch2 with
+#          the installed helper, run passing and with a planted failing seed (when Catch2 was
+#          found: HAVE_CATCH2).
 # Run by ctest with -P; arguments: HIO_BUILD_DIR CONSUMER_SOURCE_DIR WORK_DIR CXX_COMPILER
 # C_COMPILER.
 
@@ -24,9 +27,13 @@ set(prefix "${WORK_DIR}/prefix")
 run_step("install hio into ${prefix}"
     ${CMAKE_COMMAND} --install "${HIO_BUILD_DIR}" --prefix "${prefix}")
 
-foreach(consumer core http_sim full)
+set(consumers core http_sim full)
+if(HAVE_CATCH2)
+    list(APPEND consumers sim_catch2)
+endif()
+foreach(consumer IN LISTS consumers)
     foreach(kind build-tree installed)
-        if(consumer STREQUAL "http_sim" AND kind STREQUAL "build-tree")
+        if((consumer STREQUAL "http_sim" OR consumer STREQUAL "sim_catch2") AND kind STREQUAL "build-tree")
             continue()  # the installed package is the one users get; once is enough here
         endif()
         if(kind STREQUAL "build-tree")
@@ -46,6 +53,32 @@ foreach(consumer core http_sim full)
                 -DCMAKE_BUILD_TYPE= "-DCMAKE_CXX_FLAGS=-O0 -g0")  # it checks packaging, not code: build fast
         run_step("build the ${consumer} consumer against the ${kind} package" ${CMAKE_COMMAND} --build "${build}")
         run_step("run the ${consumer} consumer built against the ${kind} package" "${build}/consumer")
+        if(consumer STREQUAL "sim_catch2")
+            # The planted failure: the sweep stops at seed 4, names it and how to replay it (the
+            # compact reporter does not wrap lines).
+            execute_process(COMMAND "${build}/consumer" "[.planted]" -r compact RESULT_VARIABLE rc
+                OUTPUT_VARIABLE out ERROR_VARIABLE err)
+            if(rc EQUAL 0)
+                message(FATAL_ERROR "consumer check: the planted failure of the sim_catch2 consumer passed\n${out}")
+            endif()
+            foreach(expected "seed 4 failed (after 3 passing seeds): planted: seed 4 is refused"
+                    "options: jitter 0.004" "replay: HIO_SIM_SEED=4 ${build}/consumer \"a planted failure on seed 4\"")
+                string(FIND "${out}${err}" "${expected}" found)
+                if(found EQUAL -1)
+                    message(FATAL_ERROR "consumer check: the planted failure does not say '${expected}':\n${out}${err}")
+                endif()
+            endforeach()
+            # The replay command runs that seed alone, and it fails again.
+            set(ENV{HIO_SIM_SEED} 4)
+            execute_process(COMMAND "${build}/consumer" "a planted failure on seed 4" -r compact RESULT_VARIABLE rc
+                OUTPUT_VARIABLE out ERROR_VARIABLE err)
+            unset(ENV{HIO_SIM_SEED})
+            string(FIND "${out}" "seed 4 failed (after 0 passing seeds)" found)
+            if(rc EQUAL 0 OR found EQUAL -1)
+                message(FATAL_ERROR "consumer check: HIO_SIM_SEED=4 did not rerun seed 4 alone:\n${out}${err}")
+            endif()
+            message(STATUS "consumer check: the installed sweep helper reports and replays a failing seed: ok")
+        endif()
 
         if(NOT consumer STREQUAL "full")
             # The compile line: no Asio define, no OpenSSL include directory (nor llhttp's, for

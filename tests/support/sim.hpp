@@ -8,9 +8,8 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include <hio/sim.hpp>
+#include <hio/sim/catch2.hpp>
 #include <hio/io/stream_client.hpp>
 #include <hio/io/stream_server_doer.hpp>
 
@@ -28,21 +27,9 @@ inline constexpr bool sanitized = true;
 inline constexpr bool sanitized = false;
 #endif
 
-/// Sweeps `runs` seeds from 1 (HIO_SIM_SEED=N reruns seed N alone, HIO_SIM_RUNS=K sweeps K)
-/// inside a Catch2 test; the first failing seed fails the test with its options and a
-/// one-line command that replays it.
-inline void sweep_seeds(std::uint64_t runs, const std::function<hio::sim::SweepRun(std::uint64_t)>& run) {
-    const hio::sim::SweepOptions seeds = hio::sim::sweep_options_from_environment({1, runs});
-    std::string self(4096, '\0');
-    const ssize_t length = ::readlink("/proc/self/exe", self.data(), self.size());
-    self.resize(length > 0 ? static_cast<std::size_t>(length) : 0);
-    const std::string replay =
-        "HIO_SIM_SEED={seed} " + self + " \"" + Catch::getResultCapture().getCurrentTestName() + "\"";
-    const auto failure = hio::sim::sweep(seeds, run, replay);
-    if (failure)
-        FAIL(failure->report());
-    SUCCEED(std::to_string(seeds.runs) + " seeds from " + std::to_string(seeds.first_seed) + " passed");
-}
+/// Sweeps `runs` seeds from 1 inside a Catch2 test: the installed helper
+/// (hio/sim/catch2.hpp, component catch2), which users' tests call the same way.
+using hio::sim::catch2::sweep_seeds;
 
 /// Sends `messages` messages of `size` random bytes (drawn from the Doist's seeded Random),
 /// one at a time, and checks that every byte comes back in order. Finishes when all came

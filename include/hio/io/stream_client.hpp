@@ -59,7 +59,7 @@ struct StreamClientOptions {
     double max_interval = 30.0;
     /// The part of each wait drawn at random, 0 to 1: the wait is uniform in [wait × (1 -
     /// jitter), wait], drawn from the random stream of the doer that runs the client
-    /// (Tymee::random(): a simulated run replays), so that clients that lost the same server
+    /// (Doer::random(): a simulated run replays), so that clients that lost the same server
     /// do not come back in step.
     double jitter = 0.0;
     /// Capacity of the rx and tx buffers.
@@ -235,7 +235,7 @@ public:
     [[nodiscard]] std::uint64_t generation() const noexcept { return generation_; }
 
     /// The random stream the jitter of the waits is drawn from (StreamClientDoer gives its
-    /// own, Tymee::random()); nullptr: the waits are not jittered. Not owned; it must outlive
+    /// own, Doer::random()); nullptr: the waits are not jittered. Not owned; it must outlive
     /// its use.
     void random(Random* source) noexcept { random_ = source; }
 
