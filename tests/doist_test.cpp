@@ -793,8 +793,8 @@ TEST_CASE("A Doist says why its run ended", "[doist][run]") {
     interrupted.run();
     CHECK(interrupted.ended_by() == hio::RunEnd::interrupted);
 
-    hio::Doer forever;
-    hio::Doist stopped{{.tock = 1.0, .limit = 100.0}, {&forever}};
+    hio::Doer endless;
+    hio::Doist stopped{{.tock = 1.0, .limit = 100.0}, {&endless}};
     class Stopper : public hio::Doer {
     public:
         explicit Stopper(hio::Doist& doist) : doist_{doist} {}
