@@ -4,6 +4,8 @@
 #include <limits>
 #include <csignal>
 #include <stdexcept>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include <signal.h>
@@ -813,4 +815,180 @@ TEST_CASE("A Doist says why its run ended", "[doist][run]") {
     stopped.run();
     CHECK(stopped.ended_by() == hio::RunEnd::stopped);
     CHECK(stopped.tyme() == 4.0);
+}
+
+namespace {
+// Steps a started Doist as an event loop would, in virtual time (every step at once).
+void drive_to_the_end(hio::Doist& doist) {
+    doist.start();
+    for (int steps = 0; steps < 10000; ++steps)
+        if (doist.step().finished)
+            return;
+    FAIL("the driven run did not end within 10000 steps");
+}
+}  // namespace
+
+TEST_CASE("A Doist driven by another loop (start, step) runs what run() runs, in the same order", "[doist][driven]") {
+    const auto program = [](bool driven, double limit) {
+        hio_test::ExDoer a;                // done after 4 recurs
+        hio_test::ExDoer b{0.5};           // its own tock
+        hio_test::TryDoer c{10, 0.25};     // still running at the limit: closed
+        hio::Doist doist{{.tock = 0.125, .limit = limit}, {&a, &b, &c}};
+        if (driven)
+            drive_to_the_end(doist);
+        else
+            doist.run();
+        return a.trace() + " | " + b.trace() + " | " + c.trace() + " | " + hio_test::num(doist.tyme()) + " " +
+               std::to_string(static_cast<int>(doist.ended_by())) + " " + std::to_string(doist.passes());
+    };
+    CHECK(program(true, 1.0) == program(false, 1.0));
+    CHECK(program(true, 0.0) == program(false, 0.0));  // no limit: c finishes, the run is done
+    CHECK(program(true, 0.0).find(" 1 ") != std::string::npos);  // RunEnd::done
+}
+
+TEST_CASE("A driven Doist: failures, Interrupt, abandon and misuse", "[doist][driven]") {
+    class Thrower : public hio::Doer {
+    protected:
+        bool recur(double tyme) override {
+            if (tyme >= 0.5)
+                throw std::runtime_error{"boom"};
+            return false;
+        }
+    } thrower;
+    hio_test::ExDoer other;
+    hio::Doist failing{{.tock = 0.25}, {&other, &thrower}};
+    failing.start();
+    CHECK_THROWS_WITH([&] {
+        for (int k = 0; k < 100; ++k)
+            failing.step();
+    }(), "boom");
+    CHECK(failing.ended_by() == hio::RunEnd::failed);
+    CHECK_FALSE(failing.running());
+    CHECK(other.trace().find("exit@") != std::string::npos);  // the others were closed
+    CHECK_THROWS_WITH(failing.step(), "Doist: step() called without start()");
+
+    hio_test::ExDoer first;
+    hio_test::TryDoer second{100};
+    hio::Doist abandoned{{.tock = 0.25}, {&first, &second}};
+    abandoned.start();
+    abandoned.step();
+    abandoned.abandon();  // the loop stopped: hio's ordered close
+    CHECK(abandoned.ended_by() == hio::RunEnd::stopped);
+    CHECK(second.trace().ends_with("close@0.25(None,2) exit@0.25(None,3)"));
+    CHECK(first.trace().ends_with("close@0.25(None,2) exit@0.25(None,3)"));
+    abandoned.start();  // a new run may start
+    CHECK(abandoned.running());
+    CHECK_THROWS_WITH(abandoned.run(), "Doist: run() called while already running");
+    abandoned.abandon();
+}
+
+TEST_CASE("A driven Doist in real time runs a woken doer at once and asks for the next tock", "[doist][driven]") {
+    // b idles until woken. Woken between steps (as an I/O handler would), it makes the wake
+    // hook fire, and the next step runs it in a wake pass at the tyme of the pass just run.
+    struct Sleeper : hio::Doer {
+        std::vector<double> runs;
+        bool recur(double tyme) override {
+            runs.push_back(tyme);
+            idle();
+            return false;
+        }
+    } b;
+    hio::Doist doist{{.tock = 10.0, .real = true}, {&b}};
+    int hooks = 0;
+    doist.wake_hook([&] { ++hooks; });
+    const auto started = std::chrono::steady_clock::now();
+    doist.start();
+    const hio::Doist::Step first = doist.step();  // the first pass: b runs, then idles
+    CHECK(b.runs == std::vector<double>{0.0});
+    CHECK_FALSE(first.finished);
+    CHECK(first.next >= started + std::chrono::seconds(10));  // idle: not before the next tock
+    const hio::Doist::Step early = doist.step();  // nothing woken: no pass
+    CHECK(b.runs.size() == 1);
+    CHECK(doist.passes() == 1);
+    CHECK(early.next == first.next);
+    CHECK(hooks == 0);
+    b.wake();
+    CHECK(hooks == 1);
+    doist.step();
+    CHECK(b.runs == std::vector<double>{0.0, 0.0});  // a wake pass, at the tyme of the pass just run
+    CHECK(doist.wake_passes() == 1);
+    CHECK(doist.passes() == 2);
+    CHECK(doist.tyme() == 0.0);
+    doist.request_stop();  // from the loop's signal handler, say
+    CHECK(hooks == 2);
+    CHECK(doist.step().finished);
+    CHECK(doist.ended_by() == hio::RunEnd::stopped);
+    CHECK(doist.tyme() == 10.0);  // the stop is handled after the tick, as run() does
+}
+
+TEST_CASE("A graceful shutdown runs idle doers that keep winding down, and ends at the grace period though all idle", "[doist][signals]") {
+    // Before: a doer that idled (no deadline) and returned true from wind_down was never run
+    // again, and a real-time Doist whose doers all idled slept past the grace period forever.
+    struct Drainer : hio::Doer {
+        bool winding = false;
+        double drained_at = -1.0;
+        bool wind_down(double) override {
+            winding = true;
+            return true;
+        }
+        bool recur(double tyme) override {
+            if (winding) {
+                drained_at = tyme;
+                return true;
+            }
+            idle();
+            return false;
+        }
+    } drainer;
+    struct Stuck : hio::Doer {
+        std::string aborted;
+        bool wind_down(double) override { return true; }
+        bool recur(double) override {
+            idle();  // never finishes, never wakes
+            return false;
+        }
+        void abort(std::exception_ptr error) noexcept override { aborted = hio::describe(error); }
+    } stuck;
+    struct Stopper : hio::Doer {
+        hio::Doist* doist = nullptr;
+        bool recur(double tyme) override {
+            if (tyme >= 0.02)
+                doist->request_stop();
+            return tyme >= 0.02;
+        }
+    } stopper;
+    for (const bool real : {false, true}) {
+        drainer.winding = false;
+        drainer.drained_at = -1.0;
+        stuck.aborted.clear();
+        hio::Doist doist{{.tock = 0.01, .limit = 30.0, .real = real, .grace = 0.05}, {&drainer, &stuck, &stopper}};
+        stopper.doist = &doist;
+        const auto begin = std::chrono::steady_clock::now();
+        doist.run();
+        CHECK(std::chrono::steady_clock::now() - begin < std::chrono::seconds{5});
+        CHECK(doist.ended_by() == hio::RunEnd::stopped);
+        CHECK(drainer.drained_at >= 0.02);  // woken to wind down
+        CHECK(stuck.aborted.find("grace period") != std::string::npos);
+        CHECK(doist.tyme() < 1.0);
+    }
+}
+
+TEST_CASE("A real-time Doist with no Waiter, its doers idle, stops at once when another thread asks", "[doist][signals]") {
+    // Before: it slept until its next due pass (here: the limit, 30 s away).
+    struct Idle : hio::Doer {
+        bool recur(double) override {
+            idle();
+            return false;
+        }
+    } idle_doer;
+    hio::Doist doist{{.tock = 0.01, .limit = 30.0, .real = true}, {&idle_doer}};
+    std::thread stopper{[&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds{50});
+        doist.request_stop();
+    }};
+    const auto begin = std::chrono::steady_clock::now();
+    doist.run();
+    stopper.join();
+    CHECK(std::chrono::steady_clock::now() - begin < std::chrono::seconds{2});
+    CHECK(doist.ended_by() == hio::RunEnd::stopped);
 }

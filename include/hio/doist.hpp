@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -115,22 +116,12 @@ public:
     void run() {
         if (running_)
             throw Error{"Doist: run() called while already running"};
-        running_ = true;
         struct Reset {
             bool& flag;
             ~Reset() { flag = false; }
         } reset{running_};
-
-        done_ = 0;
-        ended_ = RunEnd::none;
-        stopping_ = false;
         detail::SignalGuard signals{real_ && handle_signals_};
-        signal_base_ = detail::stop_signals.load(std::memory_order_relaxed);
-        stop_requests_.store(0, std::memory_order_relaxed);
-        handled_requests_ = 0;
-        if (real_ && !fixed_epoch_)
-            epoch(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() -
-                  tyme());
+        begin_run(false);
         try {
             enter();
             const Tymer limiter{*this, limit_};  // hio: starts after enter
@@ -198,6 +189,75 @@ public:
     /// Closes every running doer, reverse order (hio: exit).
     void exit() noexcept { scheduler_.exit(); }
 
+    // --- Driven by another event loop ---------------------------------------------------
+    // run() owns the thread: it waits between passes in its Waiter. A program whose main loop
+    // is another's (Asio's io_context, a GUI's) lets that loop drive the Doist instead:
+    // start(), then step() whenever the time it asked for comes or the wake hook fires, until
+    // a step says finished. hio::asio::async_run() does this on an io_context.
+
+    /// What step() asks of the loop that drives the Doist.
+    struct Step {
+        /// The run has ended (ended_by() says why; what still ran has been closed).
+        bool finished = false;
+        /// When to call step() again, unless the wake hook fires first. In virtual time: now
+        /// (the loop runs its own work in between, then the next pass).
+        std::chrono::steady_clock::time_point next{};
+    };
+
+    /// Starts a run driven by another event loop instead of run(): enters the doers now and
+    /// returns when the first pass is due (now). Passes are paced as run() paces them (real
+    /// time: one tock each, idle passes slept through, a woken doer run at once). The loop owns
+    /// the signals (it calls request_stop() on SIGINT or SIGTERM): handle_signals is not used.
+    /// The Waiter, if any, must be one the loop dispatches itself (hio::asio::Context on the
+    /// loop's io_context): step() does not poll it. Throws hio::Error when already running.
+    std::chrono::steady_clock::time_point start() {
+        if (running_)
+            throw Error{"Doist: start() called while already running"};
+        begin_run(true);
+        try {
+            enter();
+        } catch (...) {
+            fail_run();
+            throw;
+        }
+        limiter_ = Tymer{*this, limit_};  // hio: starts after enter
+        deadline_ = std::chrono::steady_clock::now();
+        pass_due_ = true;
+        return deadline_;
+    }
+
+    /// Runs what is due by now: the next pass if its time came (ticking through the passes
+    /// slept through), else a pass for the doers woken since (at the tyme of the pass just
+    /// run, as run() does), else nothing. Then says when to step again, or that the run ended.
+    /// An exception from a doer ends the run (ended_by() failed; the others closed in hio's
+    /// order) and propagates; hio::Interrupt ends it normally. Throws hio::Error unless started.
+    Step step() {
+        if (!running_ || !external_)
+            throw Error{"Doist: step() called without start()"};
+        try {
+            return external_step();
+        } catch (const Interrupt&) {
+            end_run(RunEnd::interrupted);
+            return {true, std::chrono::steady_clock::now()};
+        } catch (...) {
+            fail_run();
+            throw;
+        }
+    }
+
+    /// Ends a started run now (the loop is stopping, the awaiting coroutine was cancelled):
+    /// closes what still runs in hio's order (reverse order, close then exit), as a stop with
+    /// no grace does; ended_by() says stopped. Does nothing when no started run is in progress.
+    void abandon() noexcept {
+        if (running_ && external_)
+            end_run(RunEnd::stopped);
+    }
+
+    /// Called (on the Doist's thread) when a doer is woken, and (from any thread) by
+    /// request_stop(): the driving loop schedules a step() soon. It must be safe to call from
+    /// any thread and must not run the step itself. Empty: no hook (run() needs none).
+    void wake_hook(std::function<void()> hook) { wake_hook_ = std::move(hook); }
+
     /// Lists and, once entered, enters new doers (hio: extend).
     void extend(const std::vector<Doer*>& doers) { scheduler_.extend(doers); }
 
@@ -249,13 +309,122 @@ public:
         stop_requests_.fetch_add(1, std::memory_order_relaxed);
         if (waiter_ != nullptr)
             waiter_->interrupt();
+        else
+            sleeper_.wake();
+        if (wake_hook_)
+            wake_hook_();
     }
 
     /// The Waiter that dispatches I/O, or nullptr.
     [[nodiscard]] Waiter* waiter() const noexcept override { return waiter_; }
 
 private:
-    void on_wake() noexcept override {}
+    void on_wake() noexcept override {
+        if (wake_hook_)
+            wake_hook_();
+    }
+
+    // What run() and start() share before the first enter.
+    void begin_run(bool external) {
+        running_ = true;
+        external_ = external;
+        done_ = 0;
+        ended_ = RunEnd::none;
+        stopping_ = false;
+        signal_base_ = detail::stop_signals.load(std::memory_order_relaxed);
+        stop_requests_.store(0, std::memory_order_relaxed);
+        handled_requests_ = 0;
+        if (real_ && !fixed_epoch_)
+            epoch(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() -
+                  tyme());
+    }
+
+    // A driven run ends: closes what still runs (hio's order).
+    void end_run(RunEnd why) noexcept {
+        ended_ = why;
+        exit();
+        running_ = false;
+        external_ = false;
+    }
+
+    // A driven run ends with an exception from a doer (which propagates).
+    void fail_run() noexcept { end_run(RunEnd::failed); }
+
+    // One step of a driven run; see step(). Mirrors run()'s loop: the regular pass, then (real
+    // time) the wait, in which woken doers run in wake passes, then the tick and the checks.
+    Step external_step() {
+        using clock = std::chrono::steady_clock;
+        const auto step_length = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>{tock()});
+        const auto now_wall = clock::now();
+        if (!pass_due_) {
+            if (!real_) {
+                pass_due_ = true;
+            } else {
+                // The wait between passes: tick through the passes whose time went by with
+                // nothing due; then the regular pass if its time came or a stop was asked.
+                while (deadline_ <= now_wall && skippable_passes(limiter_, 1) == 1) {
+                    tick();
+                    deadline_ += step_length;
+                }
+                if (stop_requests() > handled_requests_ || deadline_ <= now_wall) {
+                    tick();
+                    if (const auto ended = checks_after_tick())
+                        return finished(*ended);
+                    pass_due_ = true;
+                } else if (scheduler_.has_woken()) {
+                    const double now = tyme();
+                    ++passes_;
+                    trace_pass(now);
+                    if (scheduler_.pass(now, tock(), now + tock())) {
+                        // Nothing left running: as run(), the tick, the checks, and a last
+                        // (empty) pass end the run without waiting.
+                        tick();
+                        if (const auto ended = checks_after_tick())
+                            return finished(*ended);
+                        pass_due_ = true;
+                    } else {
+                        ++wake_passes_;
+                    }
+                }
+            }
+        }
+        if (pass_due_) {
+            pass_due_ = false;
+            const double now = tyme();
+            trace_pass(now);
+            const bool empty = scheduler_.pass(now, tock(), now + tock());
+            ++passes_;
+            if (empty) {
+                tick();
+                return finished(stopping_ ? RunEnd::stopped : RunEnd::done);
+            }
+            if (!real_) {
+                tick();
+                skip_idle_passes(limiter_);
+                if (const auto ended = checks_after_tick())
+                    return finished(*ended);
+                return {false, clock::now()};
+            }
+            deadline_ += step_length;
+        }
+        return {false, deadline_ + step_length * static_cast<clock::rep>(skippable_passes(limiter_))};
+    }
+
+    // After a tick: the limit and stop requests (run()'s checks); the reason the run ends, if it does.
+    std::optional<RunEnd> checks_after_tick() {
+        if (limit_ > 0.0 && limiter_.expired())
+            return RunEnd::limit;
+        if (!keep_running_after_stop_request())
+            return RunEnd::stopped;
+        return std::nullopt;
+    }
+
+    Step finished(RunEnd why) {
+        if (why == RunEnd::done)
+            done_ = 1;
+        end_run(why);
+        return {true, std::chrono::steady_clock::now()};
+    }
 
     void trace_pass(double now) const noexcept {
         if (Tracer* const observer = tracer())
@@ -282,7 +451,7 @@ private:
             if (waiter_ != nullptr)
                 waiter_->wait_until(wait_end, stop_or_wake);
             else
-                detail::sleep_until(wait_end, [this] { return stop_requests() > handled_requests_; });
+                sleeper_.sleep_until(wait_end, stop_or_wake);
             // Tick through the passes whose time went by with nothing due.
             const auto now_wall = clock::now();
             while (deadline <= now_wall && skippable_passes(limiter, 1) == 1) {
@@ -336,6 +505,8 @@ private:
         double end = scheduler_.next_due(false);
         if (limit_ > 0.0)
             end = std::min(end, limiter.stop_tyme());
+        if (stopping_)
+            end = std::min(end, shutdown_deadline_);  // the grace period ends then, idle doers or not
         const double span = (end - tyme()) / tock();  // passes from here to the end (inf: none)
         constexpr double exact_below = 8.0;
         if (span > exact_below) {
@@ -369,7 +540,7 @@ public:
 private:
     [[nodiscard]] unsigned stop_requests() const noexcept {
         const unsigned signals = detail::stop_signals.load(std::memory_order_relaxed) - signal_base_;
-        return (real_ && handle_signals_ ? signals : 0U) +
+        return (real_ && handle_signals_ && !external_ ? signals : 0U) +
                stop_requests_.load(std::memory_order_relaxed);
     }
 
@@ -386,10 +557,12 @@ private:
             shutdown_deadline_ = tyme() + grace_;
             const double now = tyme();
             std::vector<Doer*> quick;
+            std::vector<Doer*> winding;
             scheduler_.visit([&](Doer& doer) {
-                if (!doer.wind_down(now))
-                    quick.push_back(&doer);
+                (doer.wind_down(now) ? winding : quick).push_back(&doer);
             });
+            for (Doer* doer : winding)
+                doer->wake();  // an idle doer that keeps running to wind down must get to run
             scheduler_.halt(quick);
             return scheduler_.deed_count() != 0;
         }
@@ -421,6 +594,13 @@ private:
     Waiter* waiter_;
     bool running_ = false;
     bool stopping_ = false;
+    // A run driven by another loop (start/step): its state between steps.
+    bool external_ = false;
+    bool pass_due_ = false;
+    Tymer limiter_{};
+    std::chrono::steady_clock::time_point deadline_{};
+    std::function<void()> wake_hook_{};
+    detail::Sleeper sleeper_;  // real time without a Waiter: the sleep between passes
 };
 
 }  // namespace hio

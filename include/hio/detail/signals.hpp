@@ -2,6 +2,7 @@
 /// \file
 /// SIGINT/SIGTERM capture for Doist's real-time mode. Internal: may change any day.
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -9,6 +10,8 @@
 #include <ctime>
 #include <mutex>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -79,25 +82,78 @@ private:
     bool enabled_;
 };
 
-/// Sleeps until `deadline` on the monotonic clock (steady_clock on Linux). Returns early,
-/// false, when a signal arrives and `interrupted()` says so; true once the deadline passed.
-template <class Interrupted>
-bool sleep_until(std::chrono::steady_clock::time_point deadline, Interrupted interrupted) {
-    const auto since_epoch = deadline.time_since_epoch();
-    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
-    timespec when{};
-    when.tv_sec = static_cast<std::time_t>(seconds.count());
-    when.tv_nsec = static_cast<long>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch - seconds).count());
-    for (;;) {
-        const int result = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &when, nullptr);
-        if (result == 0)
-            return true;
-        if (result != EINTR)
-            return true;  // a bad deadline: do not spin
-        if (interrupted())
-            return false;
+/// How a Doist without a Waiter sleeps between passes: until a deadline, a signal (the wait
+/// ends with EINTR), or a wake() from any thread (a stop request), whichever comes first. A
+/// non-blocking pipe made on the first sleep carries the wakes; poll() is never restarted
+/// after a signal handler, so SIGINT and SIGTERM end a sleep at once.
+class Sleeper {
+public:
+    Sleeper() = default;
+    Sleeper(const Sleeper&) = delete;
+    Sleeper& operator=(const Sleeper&) = delete;
+    ~Sleeper() {
+        const int read_fd = read_fd_.load();
+        if (read_fd >= 0) {
+            ::close(read_fd);
+            ::close(write_fd_.load());
+        }
     }
-}
+
+    /// Sleeps until `deadline` (steady_clock) unless `interrupted()` holds, checked first and
+    /// after each wake-up. Returns true once the deadline passed, false when interrupted.
+    template <class Interrupted>
+    bool sleep_until(std::chrono::steady_clock::time_point deadline, Interrupted interrupted) {
+        open();
+        for (;;) {
+            if (interrupted())
+                return false;
+            const auto now = std::chrono::steady_clock::now();
+            if (now >= deadline)
+                return true;
+            const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - now).count();
+            timespec timeout{};
+            timeout.tv_sec = static_cast<std::time_t>(left / 1'000'000'000);
+            timeout.tv_nsec = static_cast<long>(left % 1'000'000'000);
+            pollfd watched{};
+            watched.fd = read_fd_.load();
+            watched.events = POLLIN;
+            if (watched.fd < 0) {  // no pipe (out of descriptors): a plain sleep, signals still end it
+                ::nanosleep(&timeout, nullptr);
+                continue;
+            }
+            if (::ppoll(&watched, 1, &timeout, nullptr) > 0) {
+                std::array<char, 64> drain{};
+                while (::read(watched.fd, drain.data(), drain.size()) > 0) {
+                }
+            }
+        }
+    }
+
+    /// Ends a sleep in progress (or makes the next one check at once). Safe from any thread.
+    void wake() noexcept {
+        const int fd = write_fd_.load();
+        if (fd >= 0) {
+            const char byte = 1;
+            [[maybe_unused]] const auto ignored = ::write(fd, &byte, 1);
+        }
+    }
+
+private:
+    void open() noexcept {
+        if (read_fd_.load() >= 0 || failed_)
+            return;
+        std::array<int, 2> fds{-1, -1};
+        if (::pipe2(fds.data(), O_NONBLOCK | O_CLOEXEC) != 0) {
+            failed_ = true;
+            return;
+        }
+        write_fd_.store(fds[1]);
+        read_fd_.store(fds[0]);
+    }
+
+    std::atomic<int> read_fd_{-1};
+    std::atomic<int> write_fd_{-1};
+    bool failed_ = false;
+};
 
 }  // namespace hio::detail
