@@ -403,14 +403,14 @@ TEST_CASE("A client doer destroyed while a request runs leaves the client no dea
     server.open();
     hio::http::Client client{rig.network};
     auto doer = std::make_unique<hio::http::ClientDoer>(client);
-    hio::Doist doist{{.tock = 0.01, .waiter = &rig.reactor}, {doer.get()}};
+    hio::Doist doist{{.tock = 0.01, .waiter = &rig.waiter}, {doer.get()}};
     doist.enter();
     client.get("http://127.0.0.1:" + std::to_string(server.port()) + "/");
     doist.recur();  // the request starts: its connection is on its way
     REQUIRE(client.pending() == 1);
     doer.reset();
     CHECK(client.owner() == nullptr);
-    hio_test::dispatch_for(rig.reactor, 0.05);  // the connect completes: the socket turns writable
+    hio_test::dispatch_for(rig.waiter, 0.05);  // the connect completes: the socket turns writable
     client.service(0.02);
     CHECK(client.pending() == 1);
 }

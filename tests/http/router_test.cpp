@@ -6,6 +6,7 @@
 #include <hio/hio.hpp>
 
 #include "catch.hpp"
+#include "support/net.hpp"
 
 using hio::http::Request;
 using hio::http::Response;
@@ -81,9 +82,8 @@ TEST_CASE("Router refuses bad patterns and empty handlers", "[http][router]") {
 }
 
 TEST_CASE("A Router is a handler the server doer takes", "[http][router]") {
-    hio::Reactor reactor;
-    hio::tcp::Network network{reactor};
-    hio::StreamServer tcp{network, {}};
+    hio_test::NetRig rig;
+    hio::StreamServer tcp{rig.network, {}};
     // As in the README.
     hio::http::Router router;
     router.get("/users/{id}", [](const hio::http::Request&, hio::http::Response& response,

@@ -43,6 +43,9 @@ struct Site {
     }
 };
 
+// The epoll sockets send files by sendfile(2); Asio's cannot (the bytes go through the buffers).
+bool kernel_sends() { return hio_test::backend() == hio_test::Backend::epoll; }
+
 long peak_rss_kib() {
     std::ifstream status{"/proc/self/status"};
     std::string line;
@@ -98,7 +101,7 @@ TEST_CASE("StaticFiles: single ranges give 206 with Content-Range, beyond the en
     CHECK(get({"-o", "/dev/null", "-w", "%{http_code} %{size_download}", "-r", "5-", "{base}/digits.bin"}) ==
           "206 40015");  // past one chunk: sent by the kernel from offset 5
     CHECK(get({"-r", "15-2014", "{base}/digits.bin"}) == "fghij" + std::string(1995, 'x'));
-    CHECK(files.sent_by_kernel() == 2);
+    CHECK(files.sent_by_kernel() == (kernel_sends() ? 2 : 0));
     out = get({"-i", "-r", "50000-", "{base}/digits.bin"});
     CHECK(out.rfind("HTTP/1.1 416 ", 0) == 0);
     CHECK(out.find("\r\nContent-Range: bytes */40020\r\n") != std::string::npos);
@@ -126,7 +129,7 @@ TEST_CASE("StaticFiles: no request reaches outside the root, by .., encoded .., 
     CHECK_THROWS_AS(hio::http::StaticFiles({.root = "/no/such/dir"}), hio::SystemError);
 }
 
-TEST_CASE("StaticFiles: a 256 MB file goes whole by sendfile while the server's memory stays flat",
+TEST_CASE("StaticFiles: a 256 MB file goes whole (by sendfile where the transport can) while the server's memory stays flat",
           "[http][static][peer]") {
     Site site;
     site.big(256ULL << 20);
@@ -141,10 +144,10 @@ TEST_CASE("StaticFiles: a 256 MB file goes whole by sendfile while the server's 
     INFO("peak RSS grew by " << grown << " KiB");
     CHECK(grown < 32 * 1024);  // a file read whole would be 256 MB (the sanitizers alone add ~9 MB)
     CHECK(files.streaming() == 0);  // finished: its file is closed
-    CHECK(files.sent_by_kernel() == 1);  // plain TCP: sendfile, no byte through the server
+    CHECK(files.sent_by_kernel() == (kernel_sends() ? 1 : 0));  // epoll TCP: sendfile, no byte through the server
 }
 
-TEST_CASE("StaticFiles: a client that resets in the middle of a sendfile costs a connection, not the process",
+TEST_CASE("StaticFiles: a client that resets in the middle of a file costs a connection, not the process",
           "[http][static][peer]") {
     Site site;
     site.big(64ULL << 20);
@@ -169,7 +172,7 @@ TEST_CASE("StaticFiles: a client that resets in the middle of a sendfile costs a
         out, 30.0, {&files.doer()});
     REQUIRE(code == 0);
     CHECK(out == "hello, static world\n");
-    CHECK(files.sent_by_kernel() == 5);
+    CHECK(files.sent_by_kernel() == (kernel_sends() ? 5 : 0));
 }
 
 TEST_CASE("StreamServerOptions::send_buffer caps what a slow reader makes the kernel hold for it",

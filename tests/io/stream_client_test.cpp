@@ -107,7 +107,7 @@ TEST_CASE("A refused client retries until the server appears", "[tcp][client]") 
             doist_ptr->request_stop();  // the server never finishes on its own
         return false;
     }};
-    hio::Doist doist{{.tock = 0.01, .limit = 10.0, .real = true, .waiter = &rig.reactor}, {&pinger, &starter}};
+    hio::Doist doist{{.tock = 0.01, .limit = 10.0, .real = true, .waiter = &rig.waiter}, {&pinger, &starter}};
     doist_ptr = &doist;
     doist.run();
     CHECK(pinger.replies == "pong 1\npong 2\npong 3\n");
@@ -208,7 +208,7 @@ TEST_CASE("In real time a reply arrives in a wake pass, not a tock later", "[tcp
     hio::EchoServerDoer echo{server};
     server.open();
     hio::StreamClient client{rig.network, {.port = server.port()}};
-    hio::Doist doist{{.tock = 0.5, .limit = 5.0, .real = true, .waiter = &rig.reactor}};
+    hio::Doist doist{{.tock = 0.5, .limit = 5.0, .real = true, .waiter = &rig.waiter}};
 
     class Timed : public hio::StreamClientDoer {
     public:
@@ -255,7 +255,7 @@ TEST_CASE("With reconnect, a client connects again after the server drops it", "
     CHECK(client.attempts() >= 3);
 }
 
-TEST_CASE("A slow name lookup holds up no doer: it runs off the Doist's thread", "[tcp][client][resolve]") {
+TEST_CASE("A slow name lookup holds up no doer: it runs off the Doist's thread", "[tcp][client][resolve][epoll]") {
     // A resolver that takes 2 s to answer "slow.test" with the echo server's address.
     hio::Reactor reactor;
     std::atomic<int> lookups{0};

@@ -339,7 +339,7 @@ TEST_CASE("A server or client doer under a Doist that does not wait on its React
     }
 
     deaf.remove({&echo});
-    hio::Doist right{{.tock = 0.01, .limit = 0.05, .waiter = &rig.reactor}, {&echo}};
+    hio::Doist right{{.tock = 0.01, .limit = 0.05, .waiter = &rig.waiter}, {&echo}};
     CHECK_NOTHROW(right.run());  // the same doer, with the Reactor: it runs
     CHECK(server.accepted() == 0);
 }
@@ -348,7 +348,7 @@ TEST_CASE("A server doer destroyed while it runs leaves its server no dead doer 
     NetRig rig;
     hio::StreamServer server{rig.network, {}};
     auto doer = std::make_unique<hio::EchoServerDoer>(server);
-    hio::Doist doist{{.tock = 0.01, .waiter = &rig.reactor}, {doer.get()}};
+    hio::Doist doist{{.tock = 0.01, .waiter = &rig.waiter}, {doer.get()}};
     doist.enter();
     REQUIRE(server.opened());
     REQUIRE(server.owner() == doer.get());
@@ -358,7 +358,7 @@ TEST_CASE("A server doer destroyed while it runs leaves its server no dead doer 
     // the destroyed one was a use-after-free, caught by AddressSanitizer).
     const int peer = hio_test::connect_loopback(server.port());
     REQUIRE(peer >= 0);
-    hio_test::dispatch_for(rig.reactor, 0.05);
+    hio_test::dispatch_for(rig.waiter, 0.05);
     ::close(peer);
     CHECK(server.connection_count() == 0);
 }
@@ -369,12 +369,12 @@ TEST_CASE("A client doer destroyed while it connects leaves its client no dead d
     server.open();
     hio::StreamClient client{rig.network, {.port = server.port()}};
     auto doer = std::make_unique<hio::StreamClientDoer>(client);
-    hio::Doist doist{{.tock = 0.01, .waiter = &rig.reactor}, {doer.get()}};
+    hio::Doist doist{{.tock = 0.01, .waiter = &rig.waiter}, {doer.get()}};
     doist.enter();
     REQUIRE(client.active());
     doer.reset();
     CHECK(client.owner() == nullptr);
-    hio_test::dispatch_for(rig.reactor, 0.05);  // the connect completes: the socket turns writable
+    hio_test::dispatch_for(rig.waiter, 0.05);  // the connect completes: the socket turns writable
     client.service(0.0);
     CHECK(client.connected());
 }

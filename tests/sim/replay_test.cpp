@@ -48,7 +48,7 @@ const std::string session =
 
 }  // namespace
 
-TEST_CASE("A capture of a real HTTP session replays through the simulation byte for byte", "[sim][replay]") {
+TEST_CASE("A capture of a real HTTP session replays through the simulation byte for byte", "[sim][replay][epoll]") {
     constexpr double tock = 0.01;
     // --- Capture: real sockets, real time, a real client ---
     std::ostringstream file;  // the text format, written as it happens

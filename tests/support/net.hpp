@@ -14,26 +14,87 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <hio/hio.hpp>
+#if defined(HIO_TEST_ASIO)
+#include <hio/asio.hpp>
+#endif
 
 #include "support/process.hpp"
 
 namespace hio_test {
 
-/// A Reactor, a TCP network on it, and a real-time Doist runner with a wall-clock bound.
-struct NetRig {
-    hio::Reactor reactor;
-    hio::tcp::Network network{reactor};
+/// The socket backend the network tests run over: the suite runs twice, once over each
+/// (ctest's "net/" and "net-asio/" tests), chosen by HIO_TEST_BACKEND=epoll (the default) or
+/// asio. A test of one backend only is tagged [epoll].
+enum class Backend { epoll, asio };
+
+inline Backend backend() {
+    const char* name = std::getenv("HIO_TEST_BACKEND");
+    if (name == nullptr || std::string{name}.empty() || std::string{name} == "epoll")
+        return Backend::epoll;
+    if (std::string{name} == "asio") {
+#if defined(HIO_TEST_ASIO)
+        return Backend::asio;
+#else
+        throw std::runtime_error{"HIO_TEST_BACKEND=asio, but this test program was built without the asio component"};
+#endif
+    }
+    throw std::runtime_error{"HIO_TEST_BACKEND must be epoll or asio, got " + std::string{name}};
+}
+
+/// What a NetRig owns, made before the references to it (hence a base).
+struct NetRigStorage {
+    // Destroyed in reverse order: the network before its loop.
+    std::optional<hio::Reactor> epoll_reactor_;
+    std::optional<hio::tcp::Network> epoll_network_;
+#if defined(HIO_TEST_ASIO)
+    std::optional<hio::asio::Context> context_;
+    std::optional<hio::asio::Network> asio_network_;
+#endif
+
+    hio::Waiter& make_waiter(Backend chosen) {
+#if defined(HIO_TEST_ASIO)
+        if (chosen == Backend::asio)
+            return context_.emplace();
+#endif
+        static_cast<void>(chosen);
+        return epoll_reactor_.emplace();
+    }
+    hio::Network& make_network(Backend chosen) {
+#if defined(HIO_TEST_ASIO)
+        if (chosen == Backend::asio)
+            return asio_network_.emplace(*context_);
+#endif
+        static_cast<void>(chosen);
+        return epoll_network_.emplace(*epoll_reactor_);
+    }
+};
+
+/// A socket backend's event loop and TCP network (as HIO_TEST_BACKEND says), and a real-time
+/// Doist runner with a wall-clock bound.
+struct NetRig : private NetRigStorage {
+    NetRig() : NetRig{backend()} {}
+    explicit NetRig(Backend chosen) : kind{chosen}, waiter{make_waiter(chosen)}, network{make_network(chosen)} {}
+    NetRig(const NetRig&) = delete;
+    NetRig& operator=(const NetRig&) = delete;
+
+    /// The backend in use.
+    Backend kind;
+    /// Its event loop: the Waiter a Doist on `network` needs (a Reactor, or an asio::Context).
+    hio::Waiter& waiter;
+    /// Its TCP network.
+    hio::Network& network;
 
     /// Runs `doers` in real time (tock 0.01) until all finish or `limit` seconds pass.
     /// Returns the Doist's done(): true when every doer finished on its own.
     bool run(const std::vector<hio::Doer*>& doers, double limit = 20.0, double tock = 0.01) {
-        hio::Doist doist{{.tock = tock, .limit = limit, .real = true, .waiter = &reactor}, doers};
+        hio::Doist doist{{.tock = tock, .limit = limit, .real = true, .waiter = &waiter}, doers};
         doist.run();
         return doist.done();
     }
@@ -48,7 +109,7 @@ struct NetRig {
 };
 
 inline bool NetRig::run_until(std::vector<hio::Doer*> doers, const std::function<bool()>& goal, double limit) {
-    const RunOutcome outcome = hio_test::run_until(reactor, std::move(doers), goal, limit, 0.05);
+    const RunOutcome outcome = hio_test::run_until(waiter, std::move(doers), goal, limit, 0.05);
     wake_passes = outcome.wake_passes;
     passes = outcome.passes;
     return outcome.reached;

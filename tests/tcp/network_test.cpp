@@ -9,7 +9,7 @@
 #include "catch.hpp"
 
 TEST_CASE("The system resolver finds localhost and names an unknown host with getaddrinfo's code",
-          "[tcp][network][resolve]") {
+          "[tcp][network][resolve][epoll]") {
     std::vector<hio::tcp::Endpoint> found;
     REQUIRE_FALSE(hio::tcp::detail::system_resolve("localhost", 8080, found));
     REQUIRE_FALSE(found.empty());
@@ -27,7 +27,7 @@ TEST_CASE("The system resolver finds localhost and names an unknown host with ge
     CHECK_FALSE(error.message().empty());
 }
 
-TEST_CASE("Listening on a taken port or a bad backlog says which address and why", "[tcp][network]") {
+TEST_CASE("Listening on a taken port or a bad backlog says which address and why", "[tcp][network][epoll]") {
     hio::Reactor reactor;
     hio::tcp::Network network{reactor};
     const auto first = network.listen("127.0.0.1", 0, 16);

@@ -265,7 +265,7 @@ TEST_CASE("A peer doer destroyed while it runs leaves its peer no dead doer to w
     DatagramRig rig;
     hio::udp::Peer peer{rig.network, {}};
     auto doer = std::make_unique<hio::udp::EchoPeerDoer>(peer);
-    hio::Doist doist{{.tock = 0.01, .waiter = &rig.reactor}, {doer.get()}};
+    hio::Doist doist{{.tock = 0.01, .waiter = &rig.waiter}, {doer.get()}};
     doist.enter();
     REQUIRE(peer.opened());
     doer.reset();
@@ -275,7 +275,7 @@ TEST_CASE("A peer doer destroyed while it runs leaves its peer no dead doer to w
     REQUIRE_FALSE(sender.send_to("ping", "127.0.0.1", peer.port()));
     sender.service();
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds{50};
-    rig.reactor.wait_until(until, [] { return false; });  // the datagram arrives: readable
+    rig.waiter.wait_until(until, [] { return false; });  // the datagram arrives: readable
     peer.service();
     CHECK(peer.receive().has_value());
 }

@@ -19,6 +19,7 @@
 #include <asio/socket_base.hpp>
 
 #include <hio/asio/context.hpp>
+#include <hio/asio/detail/stream.hpp>
 #include <hio/error.hpp>
 #include <hio/io/address.hpp>
 #include <hio/io/datagram.hpp>
@@ -69,7 +70,7 @@ public:
         if (error) {
             std::error_code ignored;
             socket.close(ignored);
-            throw SystemError{error, "asio::DatagramNetwork: cannot bind to " + address.text()};
+            throw SystemError{normalized(error), "asio::DatagramNetwork: cannot bind to " + address.text()};
         }
         local_ = to_address(socket.local_endpoint(error));
     }
@@ -104,7 +105,7 @@ public:
             }
             if (error && error != ::asio::error::message_size) {
                 if (result.count == 0)
-                    result.error = error;
+                    result.error = normalized(error);
                 break;
             }
             fill(into[result.count++], state.buffer, error ? state.buffer.size() : got, from);
@@ -129,7 +130,7 @@ public:
                 break;
             }
             if (error) {
-                result.error = error;  // this datagram's own failure: the peer drops it
+                result.error = normalized(error);  // this datagram's own failure: the peer drops it
                 break;
             }
         }
@@ -153,7 +154,7 @@ public:
             else
                 state_->socket.set_option(::asio::ip::multicast::leave_group{group_ip}, error);
         }
-        return error;
+        return normalized(error);
     }
 
     void watch(TransportEvents* events) noexcept override { state_->events = state_->closed ? nullptr : events; }

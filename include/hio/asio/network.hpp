@@ -54,7 +54,7 @@ public:
                                                                               ::asio::ip::tcp::resolver::passive,
                                               error);
         if (error)
-            throw SystemError{error, "asio::Network: cannot resolve listen address " + host + ":" + std::to_string(port)};
+            throw SystemError{detail::normalized(error), "asio::Network: cannot resolve listen address " + host + ":" + std::to_string(port)};
         std::error_code last = std::make_error_code(std::errc::address_not_available);
         for (const auto& entry : results) {
             try {

@@ -45,6 +45,15 @@ inline std::string endpoint_text(const ::asio::ip::tcp::endpoint& endpoint) {
     return host + ":" + std::to_string(endpoint.port());
 }
 
+/// `error` with the operating system's codes in std::system_category, as the rest of hio-cpp
+/// reports them: Asio's standalone build has a system category of its own ("asio.system"),
+/// whose codes do not compare equal to std::errc values (connection_refused, ...).
+inline std::error_code normalized(const std::error_code& error) noexcept {
+    if (error && error.category() == ::asio::error::get_system_category())
+        return {error.value(), std::system_category()};
+    return error;
+}
+
 /// Would-block, EOF or failure, from an Asio error.
 inline void classify(const std::error_code& error, IoResult& result) noexcept {
     if (error == ::asio::error::would_block || error == ::asio::error::try_again || error == ::asio::error::interrupted)
@@ -52,7 +61,7 @@ inline void classify(const std::error_code& error, IoResult& result) noexcept {
     else if (error == ::asio::error::eof)
         result.eof = true;
     else
-        result.error = error;
+        result.error = normalized(error);
 }
 
 /// A TCP connection on an Asio socket, as a Transport: made connected (by a listener) or
@@ -133,7 +142,7 @@ public:
         std::error_code error;
         std::size_t sent = state.socket.write_some(::asio::buffer(from.data(), from.size()), error);
         if (error && error != ::asio::error::would_block && error != ::asio::error::try_again) {
-            result.error = error;
+            result.error = normalized(error);
             return result;
         }
         if (sent < from.size()) {
@@ -160,7 +169,7 @@ public:
         std::error_code error;
         if (state.connected && !state.closed)
             state.socket.shutdown(::asio::ip::tcp::socket::shutdown_send, error);
-        return error == ::asio::error::not_connected ? std::error_code{} : error;
+        return error == ::asio::error::not_connected ? std::error_code{} : normalized(error);
     }
 
     void close() noexcept override {
@@ -283,7 +292,7 @@ private:
         if (state.closed)
             return;
         if (error) {
-            state.connect_error = error;
+            state.connect_error = normalized(error);
         } else {
             state.connected = true;
             prepare(state);
@@ -302,7 +311,7 @@ private:
         if (state.closed)
             return;
         if (error) {
-            state.write_error = error;
+            state.write_error = normalized(error);
         } else if (state.shutdown_pending) {
             state.shutdown_pending = false;
             std::error_code ignored;
@@ -338,7 +347,7 @@ public:
         if (error) {
             std::error_code ignored;
             acceptor.close(ignored);
-            throw SystemError{error, "asio::Network: cannot listen on " + endpoint_text(endpoint)};
+            throw SystemError{normalized(error), "asio::Network: cannot listen on " + endpoint_text(endpoint)};
         }
         bound_ = acceptor.local_endpoint(error);
         accept_next(state_);
@@ -437,7 +446,7 @@ private:
                 return;
             }
             if (error)
-                state->error = error;  // out of descriptors, ...: reported by accept()
+                state->error = normalized(error);  // out of descriptors, ...: reported by accept()
             else
                 state->ready.push_back(std::move(socket));
             accept_next(state);
