@@ -1,26 +1,66 @@
-// Helpers for the datagram tests: a Reactor with a udp::Network, a real-time runner with a
+// Helpers for the datagram tests: a backend with its datagram network, a real-time runner with a
 // wall-clock bound, and a doer that keeps what its peer receives. Core and udp only.
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <hio/udp.hpp>
+#if defined(HIO_TEST_ASIO)
+#include <hio/asio/datagrams.hpp>
+#endif
+
+#include "support/backend.hpp"
 
 #include "support/process.hpp"
 
 namespace hio_test {
 
-/// A Reactor and a udp::Network on it; runs doers in real time until a goal or a limit.
-struct DatagramRig {
-    hio::Reactor reactor;
-    hio::udp::Network network{reactor};
+/// What a DatagramRig owns, made before the references to it (hence a base).
+struct DatagramRigStorage {
+    std::optional<hio::Reactor> epoll_reactor_;
+    std::optional<hio::udp::Network> epoll_network_;
+#if defined(HIO_TEST_ASIO)
+    std::optional<hio::asio::Context> context_;
+    std::optional<hio::asio::DatagramNetwork> asio_network_;
+#endif
+
+    hio::Waiter& make_waiter(Backend chosen) {
+#if defined(HIO_TEST_ASIO)
+        if (chosen == Backend::asio)
+            return context_.emplace();
+#endif
+        static_cast<void>(chosen);
+        return epoll_reactor_.emplace();
+    }
+    hio::DatagramNetwork& make_network(Backend chosen) {
+#if defined(HIO_TEST_ASIO)
+        if (chosen == Backend::asio)
+            return asio_network_.emplace(*context_);
+#endif
+        static_cast<void>(chosen);
+        return epoll_network_.emplace(*epoll_reactor_);
+    }
+};
+
+/// A backend's event loop and datagram network (as HIO_TEST_BACKEND says: a Reactor and a
+/// udp::Network, or an asio::Context and an asio::DatagramNetwork); runs doers in real time
+/// until a goal or a limit.
+struct DatagramRig : private DatagramRigStorage {
+    DatagramRig() : kind{backend()}, waiter{make_waiter(kind)}, network{make_network(kind)} {}
+    DatagramRig(const DatagramRig&) = delete;
+    DatagramRig& operator=(const DatagramRig&) = delete;
+
+    Backend kind;
+    hio::Waiter& waiter;
+    hio::DatagramNetwork& network;
 
     /// Runs `doers` in real time until `goal()` holds or `limit` seconds pass; returns
     /// whether the goal was reached. Every doer is closed at the end.
     bool run_until(std::vector<hio::Doer*> doers, const std::function<bool()>& goal, double limit = 10.0) {
-        return hio_test::run_until(reactor, std::move(doers), goal, limit).reached;
+        return hio_test::run_until(waiter, std::move(doers), goal, limit).reached;
     }
 };
 

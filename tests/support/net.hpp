@@ -25,28 +25,10 @@
 #include <hio/asio.hpp>
 #endif
 
+#include "support/backend.hpp"
 #include "support/process.hpp"
 
 namespace hio_test {
-
-/// The socket backend the network tests run over: the suite runs twice, once over each
-/// (ctest's "net/" and "net-asio/" tests), chosen by HIO_TEST_BACKEND=epoll (the default) or
-/// asio. A test of one backend only is tagged [epoll].
-enum class Backend { epoll, asio };
-
-inline Backend backend() {
-    const char* name = std::getenv("HIO_TEST_BACKEND");
-    if (name == nullptr || std::string{name}.empty() || std::string{name} == "epoll")
-        return Backend::epoll;
-    if (std::string{name} == "asio") {
-#if defined(HIO_TEST_ASIO)
-        return Backend::asio;
-#else
-        throw std::runtime_error{"HIO_TEST_BACKEND=asio, but this test program was built without the asio component"};
-#endif
-    }
-    throw std::runtime_error{"HIO_TEST_BACKEND must be epoll or asio, got " + std::string{name}};
-}
 
 /// What a NetRig owns, made before the references to it (hence a base).
 struct NetRigStorage {

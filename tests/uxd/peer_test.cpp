@@ -39,7 +39,7 @@ void leave_stale_socket(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("Python exchanges datagrams with an EchoPeerDoer over a Unix socket path", "[uxd][peer][python]") {
+TEST_CASE("Python exchanges datagrams with an EchoPeerDoer over a Unix socket path", "[uxd][peer][python][epoll]") {
     DatagramRig rig;
     const std::string path = hio_test::temp_path("uxd_echo.sock");
     const std::string client_path = hio_test::temp_path("uxd_client.sock");
@@ -65,7 +65,7 @@ TEST_CASE("Python exchanges datagrams with an EchoPeerDoer over a Unix socket pa
     std::remove(out.c_str());
 }
 
-TEST_CASE("The socket file is private (0600 unless asked) and close removes only the file it made", "[uxd][peer]") {
+TEST_CASE("The socket file is private (0600 unless asked) and close removes only the file it made", "[uxd][peer][epoll]") {
     DatagramRig rig;
     const std::string path = hio_test::temp_path("uxd_mode.sock");
     {
@@ -92,7 +92,7 @@ TEST_CASE("The socket file is private (0600 unless asked) and close removes only
 }
 
 TEST_CASE("A stale socket file of ours is replaced, a live socket, a plain file, another user's socket are refused",
-          "[uxd][peer][python]") {
+          "[uxd][peer][python][epoll]") {
     DatagramRig rig;
     const std::string path = hio_test::temp_path("uxd_stale.sock");
 
@@ -145,7 +145,7 @@ TEST_CASE("A stale socket file of ours is replaced, a live socket, a plain file,
     }
 }
 
-TEST_CASE("A uxd path that is empty or too long is refused before any file is touched", "[uxd][peer]") {
+TEST_CASE("A uxd path that is empty or too long is refused before any file is touched", "[uxd][peer][epoll]") {
     DatagramRig rig;
     CHECK_THROWS_AS((hio::uxd::Peer{rig.network, {.path = ""}}), hio::ValidationError);
     CHECK_THROWS_AS((hio::uxd::Peer{rig.network, {.path = "/tmp/" + std::string(120, 'x')}}), hio::ValidationError);
@@ -158,7 +158,7 @@ TEST_CASE("A uxd path that is empty or too long is refused before any file is to
     }
 }
 
-TEST_CASE("Two uxd peers exchange datagrams, a datagram longer than max_datagram is reported cut", "[uxd][peer]") {
+TEST_CASE("Two uxd peers exchange datagrams, a datagram longer than max_datagram is reported cut", "[uxd][peer][epoll]") {
     DatagramRig rig;
     const std::string a_path = hio_test::temp_path("uxd_a.sock");
     const std::string b_path = hio_test::temp_path("uxd_b.sock");

@@ -138,6 +138,10 @@ public:
     }
 
     std::error_code membership(const SocketAddress& group, const SocketAddress& interface_address, bool join) override {
+        if (state_->closed)
+            return std::make_error_code(std::errc::bad_file_descriptor);
+        if (group.family() != local_.family())
+            return std::make_error_code(std::errc::address_family_not_supported);
         const ::asio::ip::address group_ip = to_endpoint(group).address();
         std::error_code error;
         if (group_ip.is_v4()) {
