@@ -197,6 +197,7 @@ inline void require_waiter(const Tymist* clock, Waiter* needed, const char* comp
                      ? ": the Doist waits on another Waiter than this network's"
                      : ": the Doist has no Waiter, so this network's sockets would never be heard") +
                 "; construct it with DoistOptions{.waiter = &reactor} (the Reactor the network was made with), "
+                "{.waiter = &context} (the hio::asio::Context of a hio::asio network), "
                 "or {.waiter = &world} for a host's network of a sim::World"};
 }
 

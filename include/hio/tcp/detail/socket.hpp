@@ -6,8 +6,9 @@
 ///
 /// The sockets are plain descriptors rather than Asio socket objects: an Asio socket registers
 /// itself with Asio's own reactor (a second epoll set, never run here), which cost two system
-/// calls and a descriptor state of Asio's per connection. Asio is used where it does not
-/// reach into the data path: name resolution (resolver.hpp).
+/// calls and a descriptor state of Asio's per connection. Names are resolved with getaddrinfo
+/// on the Network's own threads (resolver.hpp). Sockets through Asio are the asio
+/// component's (hio::asio::Network), for embedding and portability.
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -1,0 +1,63 @@
+// hio::asio::Network and DatagramNetwork beside the other backends: mixing them is an error
+// that names the fix. (The stream and datagram suites run over Asio as net-asio/ and
+// local-io-asio/: see tests/support/backend.hpp.)
+#include <string>
+
+#include <hio/asio.hpp>
+#include <hio/io/stream_server_doer.hpp>
+#include <hio/tcp.hpp>
+
+#include "catch.hpp"
+
+TEST_CASE("A server on one backend under a Doist that waits on the other is refused, with the fix named", "[asio][network]") {
+    hio::asio::Context context;
+    hio::asio::Network asio_network{context};
+    hio::Reactor reactor;
+    hio::tcp::Network epoll_network{reactor};
+
+    const auto refusal = [](hio::Network& network, hio::Waiter& waiter) {
+        hio::StreamServer server{network, {.port = 0}};
+        hio::EchoServerDoer echo{server};
+        hio::Doist doist{{.tock = 0.01, .limit = 0.05, .waiter = &waiter}, {&echo}};
+        try {
+            doist.run();
+        } catch (const hio::Error& error) {
+            CHECK_FALSE(server.opened());  // refused before it listened
+            return std::string{error.what()};
+        }
+        return std::string{"no error"};
+    };
+    const std::string epoll_under_asio = refusal(epoll_network, context);
+    CHECK(epoll_under_asio.find("another Waiter than this network's") != std::string::npos);
+    CHECK(epoll_under_asio.find("{.waiter = &reactor}") != std::string::npos);
+    const std::string asio_under_epoll = refusal(asio_network, reactor);
+    CHECK(asio_under_epoll.find("another Waiter than this network's") != std::string::npos);
+    CHECK(asio_under_epoll.find("hio::asio::Context") != std::string::npos);
+    CHECK(refusal(asio_network, context) == "no error");
+}
+
+TEST_CASE("asio::Network reports what it cannot do through the seam's capability queries", "[asio][network]") {
+    hio::asio::Context context;
+    hio::asio::Network network{context};
+    CHECK(network.waiter() == &context);
+    auto listener = network.listen("127.0.0.1", 0, 16);
+    REQUIRE(listener->port() != 0);
+    CHECK(listener->local_endpoint() == "127.0.0.1:" + std::to_string(listener->port()));
+    CHECK_THROWS_WITH(network.listen("127.0.0.1", listener->port(), 16),
+                      "asio::Network: cannot listen on 127.0.0.1:" + std::to_string(listener->port()) +
+                          ": Address already in use");
+    CHECK_THROWS_AS(network.listen("127.0.0.1", 0, 0), hio::ValidationError);
+    std::error_code error;
+    auto transport = network.connect("127.0.0.1", listener->port(), error);
+    REQUIRE(transport);
+    CHECK_FALSE(error);
+    CHECK_FALSE(transport->can_send_files());  // files go through the buffers: StaticFiles falls back
+    CHECK(transport->finish_connect() == std::errc::operation_in_progress);
+
+    hio::asio::DatagramNetwork datagrams{context};
+    hio::SocketAddress path;
+    REQUIRE(hio::SocketAddress::unix_path("/tmp/x.sock", path));
+    CHECK_THROWS_WITH(datagrams.bind(path, {}),
+                      "asio::DatagramNetwork: bind needs an IP address (Unix-domain datagrams need hio::udp::Network), "
+                      "got /tmp/x.sock");
+}
