@@ -13,7 +13,8 @@
 // One Doist runs one EchoServerDoer. The Doist is in real time and waits in a Reactor
 // between passes: it sleeps in epoll until a socket is ready or a timeout is due (the server
 // doer idles between events), so an idle server makes no system call at all and an echo
-// leaves in the pass where its bytes arrived.
+// leaves in the pass where its bytes arrived. With --backend asio the same doer runs on Asio's
+// io_context and sockets instead (as on macOS and Windows).
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +26,7 @@
 #include <hio/hio.hpp>
 
 #include "arguments.hpp"
+#include "backend.hpp"
 
 namespace {
 
@@ -35,6 +37,7 @@ struct Settings {
     bool quiet = false;
     bool tls = false;
     hio::tls::Config tls_config;
+    std::string backend = "epoll";  // the sockets: hio's epoll Reactor, or Asio's (backend.hpp)
 };
 
 volatile std::sig_atomic_t reload_requested = 0;
@@ -68,10 +71,11 @@ private:
 Settings parse(int argc, char** argv) {
     const example::Arguments args{
         argc, argv,
-        "echo_server [--host H] [--port P] [--tock SECONDS] [--max-connections N]\n"
+        "echo_server [--host H] [--port P] [--backend epoll|asio] [--tock SECONDS] [--max-connections N]\n"
         "                   [--idle-timeout SECONDS] [--grace SECONDS] [--quiet]\n"
         "                   [--tls --cert FILE --key FILE [--ca FILE --require-client-cert]]",
-        {"--host", "--port", "--tock", "--max-connections", "--idle-timeout", "--grace", "--cert", "--key", "--ca"},
+        {"--host", "--port", "--backend", "--tock", "--max-connections", "--idle-timeout", "--grace", "--cert", "--key",
+         "--ca"},
         {"--quiet", "--tls", "--require-client-cert"}};
     Settings settings;
     settings.server.host = args.text("--host", settings.server.host);
@@ -82,6 +86,9 @@ Settings parse(int argc, char** argv) {
     settings.server.idle_timeout = args.number("--idle-timeout", settings.server.idle_timeout, 0.0, 1e9);
     settings.grace = args.number("--grace", settings.grace, 0.0, 3600.0);
     settings.quiet = args.flag("--quiet");
+    settings.backend = args.text("--backend", settings.backend);
+    if (settings.backend != "epoll" && settings.backend != "asio")
+        args.fail("--backend must be epoll or asio");
     settings.tls = args.flag("--tls");
     settings.tls_config.require_client_certificate = args.flag("--require-client-cert");
     settings.tls_config.certificate_file = args.text("--cert");
@@ -99,8 +106,8 @@ Settings parse(int argc, char** argv) {
 int main(int argc, char** argv) {
     const Settings settings = parse(argc, argv);
     try {
-        hio::Reactor reactor;                          // waits on the sockets between passes
-        hio::tcp::Network tcp{reactor};                // real TCP, IPv4 and IPv6
+        example::Sockets sockets{settings.backend};   // waits on the sockets between passes
+        hio::Network& tcp = sockets.network();         // real TCP, IPv4 and IPv6
         // With --tls the same server runs over TLS: only the Network changes.
         std::optional<hio::tls::Context> tls_context;
         std::optional<hio::tls::Network> tls_network;
@@ -136,7 +143,7 @@ int main(int argc, char** argv) {
             reloader.emplace(*tls_context);
             doers.push_back(&*reloader);
         }
-        hio::Doist doist{{.tock = settings.tock, .real = true, .grace = settings.grace, .waiter = &reactor}, doers};
+        hio::Doist doist{{.tock = settings.tock, .real = true, .grace = settings.grace, .waiter = &sockets.waiter()}, doers};
         doist.run();    // until Ctrl-C or SIGTERM: then no new connections, the others drain
         std::printf("stopped: %llu connections served, %llu refused, %llu idle-closed\n",
                     static_cast<unsigned long long>(server.accepted()),

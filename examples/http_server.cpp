@@ -33,6 +33,7 @@
 #include <hio/http/static_files.hpp>
 
 #include "arguments.hpp"
+#include "backend.hpp"
 
 namespace {
 
@@ -44,16 +45,18 @@ struct Settings {
     bool quiet = false;
     bool tls = false;
     hio::tls::Config tls_config;
+    std::string backend = "epoll";  // the sockets: hio's epoll Reactor, or Asio's (backend.hpp)
 };
 
 Settings parse(int argc, char** argv) {
     const example::Arguments args{
         argc, argv,
-        "http_server [--host H] [--port P] [--root DIR] [--max-connections N] [--idle-timeout SECONDS]\n"
+        "http_server [--host H] [--port P] [--backend epoll|asio] [--root DIR] [--max-connections N]\n"
+        "                   [--idle-timeout SECONDS]\n"
         "                   [--send-buffer BYTES]\n"
         "                   [--keep-alive-timeout SECONDS] [--grace SECONDS] [--quiet]\n"
         "                   [--tls --cert FILE --key FILE]",
-        {"--host", "--port", "--root", "--max-connections", "--idle-timeout", "--send-buffer", "--keep-alive-timeout", "--grace",
+        {"--host", "--port", "--backend", "--root", "--max-connections", "--idle-timeout", "--send-buffer", "--keep-alive-timeout", "--grace",
          "--cert", "--key"},
         {"--quiet", "--tls"}};
     Settings settings;
@@ -69,6 +72,9 @@ Settings parse(int argc, char** argv) {
     settings.grace = args.number("--grace", settings.grace, 0.0, 3600.0);
     settings.root = args.text("--root", settings.root);
     settings.quiet = args.flag("--quiet");
+    settings.backend = args.text("--backend", settings.backend);
+    if (settings.backend != "epoll" && settings.backend != "asio")
+        args.fail("--backend must be epoll or asio");
     settings.tls = args.flag("--tls");
     settings.tls_config.certificate_file = args.text("--cert");
     settings.tls_config.key_file = args.text("--key");
@@ -180,8 +186,8 @@ private:
 int main(int argc, char** argv) {
     const Settings settings = parse(argc, argv);
     try {
-        hio::Reactor reactor;
-        hio::tcp::Network tcp{reactor};
+        example::Sockets sockets{settings.backend};  // --backend: hio's epoll Reactor, or Asio
+        hio::Network& tcp = sockets.network();
         std::optional<hio::tls::Context> tls_context;
         std::optional<hio::tls::Network> tls_network;
         hio::Network* network = &tcp;
@@ -238,7 +244,7 @@ int main(int argc, char** argv) {
         server.open();
         std::printf("listening on %s\n", server.local_endpoint().c_str());
         std::fflush(stdout);
-        hio::Doist doist{{.tock = 0.03125, .real = true, .grace = settings.grace, .waiter = &reactor},
+        hio::Doist doist{{.tock = 0.03125, .real = true, .grace = settings.grace, .waiter = &sockets.waiter()},
                          {&http, &clock, &dripper, &files.doer()}};
         doist.run();  // until Ctrl-C or SIGTERM: then no new connections, answers in flight finish
         std::printf("stopped: %llu requests, %llu refused\n", static_cast<unsigned long long>(http.requests()),

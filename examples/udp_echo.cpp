@@ -18,6 +18,7 @@
 #include <hio/udp.hpp>
 
 #include "arguments.hpp"
+#include "backend.hpp"
 
 namespace {
 
@@ -59,23 +60,26 @@ private:
 
 int main(int argc, char** argv) {
     const example::Arguments args{argc, argv,
-                                  "udp_echo [--host H] [--port P] [--queue N] [--tock SECONDS] [--quiet]",
-                                  {"--host", "--port", "--queue", "--tock"}, {"--quiet"}};
+                                  "udp_echo [--host H] [--port P] [--backend epoll|asio] [--queue N] [--tock SECONDS] [--quiet]",
+                                  {"--host", "--port", "--backend", "--queue", "--tock"}, {"--quiet"}};
     hio::udp::PeerOptions options;
     options.host = args.text("--host", options.host);
     options.port = static_cast<std::uint16_t>(args.integer("--port", 0, 0, 65535));
     options.receive_queue = options.send_queue = static_cast<std::size_t>(args.integer("--queue", 1024, 1, 1 << 20));
     const double tock = args.number("--tock", 0.03125, 0.0, 60.0);
     const bool quiet = args.flag("--quiet");
+    const std::string backend = args.text("--backend", "epoll");
+    if (backend != "epoll" && backend != "asio")
+        args.fail("--backend must be epoll or asio");
     try {
-        hio::Reactor reactor;
-        hio::udp::Network network{reactor};
+        example::Sockets sockets{backend};  // --backend: hio's epoll Reactor, or Asio
+        hio::DatagramNetwork& network = sockets.datagrams();
         hio::udp::Peer peer{network, options};
         peer.open();  // bind now, so the port is known
         std::printf("listening on %s\n", peer.local_endpoint().c_str());
         std::fflush(stdout);
         Echo echo{peer, quiet};
-        hio::Doist doist{{.tock = tock, .real = true, .waiter = &reactor}, {&echo}};
+        hio::Doist doist{{.tock = tock, .real = true, .waiter = &sockets.waiter()}, {&echo}};
         doist.run();  // until Ctrl-C or SIGTERM
         std::printf("stopped: %llu datagrams echoed, %llu send errors\n",
                     echo.echoed,

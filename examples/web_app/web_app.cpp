@@ -32,6 +32,7 @@
 #include <hio/http/static_files.hpp>
 
 #include "../arguments.hpp"
+#include "../backend.hpp"
 
 #ifndef HIO_WEB_APP_ROOT
 #define HIO_WEB_APP_ROOT "public"
@@ -44,17 +45,21 @@ struct Settings {
     std::string root = HIO_WEB_APP_ROOT;
     std::size_t max_items = 1000;
     bool quiet = false;
+    std::string backend = "epoll";  // the sockets: hio's epoll Reactor, or Asio's (backend.hpp)
 };
 
 Settings parse(int argc, char** argv) {
-    const example::Arguments args{argc, argv, "web_app [--host H] [--port P] [--root DIR] [--max-items N] [--quiet]",
-                                  {"--host", "--port", "--root", "--max-items"}, {"--quiet"}};
+    const example::Arguments args{argc, argv, "web_app [--host H] [--port P] [--backend epoll|asio] [--root DIR] [--max-items N] [--quiet]",
+                                  {"--host", "--port", "--backend", "--root", "--max-items"}, {"--quiet"}};
     Settings settings;
     settings.server.host = args.text("--host", settings.server.host);
     settings.server.port = static_cast<std::uint16_t>(args.integer("--port", 0, 0, 65535));
     settings.root = args.text("--root", settings.root);
     settings.max_items = static_cast<std::size_t>(args.integer("--max-items", 1000, 1, 1'000'000));
     settings.quiet = args.flag("--quiet");
+    settings.backend = args.text("--backend", settings.backend);
+    if (settings.backend != "epoll" && settings.backend != "asio")
+        args.fail("--backend must be epoll or asio");
     if (!std::filesystem::is_regular_file(std::filesystem::path{settings.root} / "index.html"))
         args.fail("--root " + settings.root + " has no index.html");
     return settings;
@@ -175,8 +180,8 @@ std::string new_item_name(const hio::http::Request& request) {
 int main(int argc, char** argv) {
     const Settings settings = parse(argc, argv);
     try {
-        hio::Reactor reactor;
-        hio::tcp::Network tcp{reactor};
+        example::Sockets sockets{settings.backend};  // --backend: hio's epoll Reactor, or Asio
+        hio::Network& tcp = sockets.network();
         hio::StreamServer server{tcp, settings.server};
         Feed feed{settings.max_items};
         hio::http::StaticFiles files{{.root = settings.root}};
@@ -233,7 +238,7 @@ int main(int argc, char** argv) {
         server.open();
         std::printf("listening on %s\n", server.local_endpoint().c_str());
         std::fflush(stdout);
-        hio::Doist doist{{.tock = 0.03125, .real = true, .grace = 5.0, .waiter = &reactor},
+        hio::Doist doist{{.tock = 0.03125, .real = true, .grace = 5.0, .waiter = &sockets.waiter()},
                          {&http, &feed, &files.doer()}};
         doist.run();  // until Ctrl-C or SIGTERM
         std::printf("stopped: %llu requests\n", static_cast<unsigned long long>(http.requests()));

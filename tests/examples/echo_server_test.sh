@@ -4,6 +4,9 @@
 # same over TLS with certificates made here, talking with echo_client --tls and s_client.
 # Usage: echo_server_test.sh BUILD_DIR
 set -euo pipefail
+# HIO_TEST_BACKEND=asio runs the example over Asio's sockets (--backend asio); unset: epoll.
+backend=()
+[[ -n "${HIO_TEST_BACKEND:-}" ]] && backend=(--backend "$HIO_TEST_BACKEND")
 build=$1
 log=$(mktemp)
 pki=$(mktemp -d)
@@ -16,7 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$build/examples/echo_server" --port 0 --idle-timeout 10 >"$log" 2>&1 &
+"$build/examples/echo_server" --port 0 "${backend[@]}" --idle-timeout 10 >"$log" 2>&1 &
 server_pid=$!
 
 port=
@@ -61,7 +64,7 @@ echo "echo_server example: ok (port $port)"
         -extfile ext 2>/dev/null
 )
 : >"$log"
-"$build/examples/echo_server" --port 0 --tls --cert "$pki/server.pem" --key "$pki/server.key" >"$log" 2>&1 &
+"$build/examples/echo_server" --port 0 "${backend[@]}" --tls --cert "$pki/server.pem" --key "$pki/server.key" >"$log" 2>&1 &
 server_pid=$!
 port=
 for _ in $(seq 100); do

@@ -5,6 +5,9 @@
 # stop it with SIGTERM.
 # Usage: http_server_test.sh BUILD_DIR
 set -euo pipefail
+# HIO_TEST_BACKEND=asio runs the example over Asio's sockets (--backend asio); unset: epoll.
+backend=()
+[[ -n "${HIO_TEST_BACKEND:-}" ]] && backend=(--backend "$HIO_TEST_BACKEND")
 build=$1
 log=$(mktemp)
 root=$(mktemp -d)
@@ -21,7 +24,7 @@ fail() { echo "http_server_test: $*"; cat "$log"; exit 1; }
 mkdir -p "$root/pub"
 printf '<h1>hi</h1>\n' >"$root/pub/index.html"
 printf 'secret\n' >"$root/secret.txt"
-"$build/examples/http_server" --port 0 --root "$root/pub" >"$log" 2>&1 &
+"$build/examples/http_server" --port 0 "${backend[@]}" --root "$root/pub" >"$log" 2>&1 &
 server_pid=$!
 port=
 for _ in $(seq 100); do

@@ -3,6 +3,9 @@
 # to it with nc -u and Python, stop it with SIGTERM, expect a clean exit and the right lines.
 # Usage: udp_echo_test.sh BUILD_DIR
 set -euo pipefail
+# HIO_TEST_BACKEND=asio runs the example over Asio's sockets (--backend asio); unset: epoll.
+backend=()
+[[ -n "${HIO_TEST_BACKEND:-}" ]] && backend=(--backend "$HIO_TEST_BACKEND")
 build=$1
 log=$(mktemp)
 pid=
@@ -16,7 +19,7 @@ trap cleanup EXIT
 fail() { echo "udp_echo: $*"; cat "$log"; exit 1; }
 
 start() {  # start ARGS...: runs udp_echo, sets pid and port
-    "$build/examples/udp_echo" --port 0 "$@" >"$log" 2>&1 &
+    "$build/examples/udp_echo" --port 0 "${backend[@]}" "$@" >"$log" 2>&1 &
     pid=$!
     port=
     for _ in $(seq 100); do  # up to 10 s for "listening on HOST:PORT"

@@ -152,7 +152,8 @@ class DevTools:
 
 items_js = "[...document.querySelectorAll('#items li')].map(li => li.textContent)"
 
-app = subprocess.Popen([program, "--port", "0", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+backend = os.environ.get("HIO_TEST_BACKEND", "")  # asio: the example over Asio's sockets
+app = subprocess.Popen([program, "--port", "0", "--quiet"] + (["--backend", backend] if backend else []), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 browser = None
 profile = tempfile.mkdtemp(prefix="hio-web-app-")
 browser_log = tempfile.TemporaryFile()

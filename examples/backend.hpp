@@ -1,0 +1,78 @@
+// The socket backend an example runs on, chosen with --backend: "epoll" (hio's own Reactor:
+// epoll, edge-triggered, sendfile and recvmmsg; the default on Linux) or "asio" (Asio's
+// io_context and sockets, as on macOS and Windows, or inside an application that runs Asio).
+// The doers are the same either way: only the Waiter and the Networks change.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include <hio/tcp.hpp>
+#include <hio/udp.hpp>
+#if defined(HIO_EXAMPLE_ASIO)
+#include <hio/asio/context.hpp>
+#include <hio/asio/datagrams.hpp>
+#include <hio/asio/network.hpp>
+#endif
+
+namespace example {
+
+/// The event loop and the TCP and UDP networks of one backend.
+class Sockets {
+public:
+    /// The backend named `name` ("epoll" or "asio"). Throws std::invalid_argument for another
+    /// name, or for asio in a program built without it.
+    explicit Sockets(const std::string& name) {
+        if (name == "epoll") {
+            reactor_.emplace();
+            waiter_ = &*reactor_;
+            return;
+        }
+#if defined(HIO_EXAMPLE_ASIO)
+        if (name == "asio") {
+            context_.emplace();
+            waiter_ = &*context_;
+            return;
+        }
+#endif
+        throw std::invalid_argument{name == "asio" ? "--backend asio: this program was built without Asio "
+                                                     "(install libasio-dev and rebuild)"
+                                                   : "--backend must be epoll or asio, got " + name};
+    }
+
+    /// What the Doist waits in (DoistOptions::waiter).
+    [[nodiscard]] hio::Waiter& waiter() noexcept { return *waiter_; }
+
+    /// The TCP network (made on first use).
+    hio::Network& network() {
+#if defined(HIO_EXAMPLE_ASIO)
+        if (context_)
+            return asio_tcp_ ? *asio_tcp_ : asio_tcp_.emplace(*context_);
+#endif
+        return tcp_ ? *tcp_ : tcp_.emplace(*reactor_);
+    }
+
+    /// The UDP network (made on first use).
+    hio::DatagramNetwork& datagrams() {
+#if defined(HIO_EXAMPLE_ASIO)
+        if (context_)
+            return asio_udp_ ? *asio_udp_ : asio_udp_.emplace(*context_);
+#endif
+        return udp_ ? *udp_ : udp_.emplace(*reactor_);
+    }
+
+private:
+    // Destroyed in reverse order: the networks before their loop.
+    std::optional<hio::Reactor> reactor_;
+    std::optional<hio::tcp::Network> tcp_;
+    std::optional<hio::udp::Network> udp_;
+#if defined(HIO_EXAMPLE_ASIO)
+    std::optional<hio::asio::Context> context_;
+    std::optional<hio::asio::Network> asio_tcp_;
+    std::optional<hio::asio::DatagramNetwork> asio_udp_;
+#endif
+    hio::Waiter* waiter_ = nullptr;
+};
+
+}  // namespace example
