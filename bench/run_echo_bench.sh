@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Echo benchmark: hio's examples/echo_server against bench/asio_echo_server, same run, same
-# load generator (bench/echo_load), server pinned to CPU 1 and load to CPU 0.
+# load generator (bench/echo_load), server pinned to CPU 1 and load to CPU 0. Where the build
+# has the asio component, hio's echo server on Asio's sockets (--backend asio) runs in the same
+# rounds as "hio-asio".
 #
 # Usage: bench/run_echo_bench.sh BUILD_DIR [SECONDS] [ROUNDS]
 #   BUILD_DIR must hold bench/echo_load, bench/asio_echo_server and examples/echo_server
@@ -29,9 +31,15 @@ declare -A servers=(
     [hio]="$build/examples/echo_server --port 0 --quiet --max-connections 20000"
 )
 names="asio hio"
+# hio's echo server on Asio's sockets (--backend asio), when the build has the asio component:
+# the same doers, the other backend, in the same rounds.
+if "$build/examples/echo_server" --help 2>&1 | grep -q -- '--backend'; then
+    servers[hio-asio]="$build/examples/echo_server --port 0 --quiet --max-connections 20000 --backend asio"
+    names="$names hio-asio"
+fi
 if [[ -n "${HIO_BASELINE:-}" ]]; then
     servers[base]="$HIO_BASELINE/examples/echo_server --port 0 --quiet --max-connections 20000"
-    names="asio hio base"
+    names="$names base"
 fi
 
 start_server() {  # $1: name; sets server_pid and port
@@ -77,6 +85,11 @@ for scenario in "1 conn, 64 B|--connections 1 --size 64" \
         "$name" "$(ratio "${rt[$name,hio]}" "${rt[$name,asio]}")" "$(ratio "${rt[$name,hio,cpu]}" "${rt[$name,asio,cpu]}")" \
         "$(median "${rt[$name,hio,p50]}")" "$(median "${rt[$name,asio,p50]}")" \
         "$(median "${rt[$name,hio,p99]}")" "$(median "${rt[$name,asio,p99]}")"
+    if [[ " $names " == *" hio-asio "* ]]; then
+        printf '%-34s hio-asio/hio: %s round trips/s, %s per server CPU-second; hio-asio/asio: %s, %s\n' \
+            "$name" "$(ratio "${rt[$name,hio-asio]}" "${rt[$name,hio]}")" "$(ratio "${rt[$name,hio-asio,cpu]}" "${rt[$name,hio,cpu]}")" \
+            "$(ratio "${rt[$name,hio-asio]}" "${rt[$name,asio]}")" "$(ratio "${rt[$name,hio-asio,cpu]}" "${rt[$name,asio,cpu]}")"
+    fi
     if [[ -n "${HIO_BASELINE:-}" ]]; then
         printf '%-34s hio/base: %s round trips/s, %s per server CPU-second; base/asio %s per server CPU-second\n' \
             "$name" "$(ratio "${rt[$name,hio]}" "${rt[$name,base]}")" "$(ratio "${rt[$name,hio,cpu]}" "${rt[$name,base,cpu]}")" \
@@ -86,7 +99,7 @@ done
 
 echo
 if command -v strace >/dev/null; then
-    for server in asio hio; do
+    for server in ${names/ base/}; do
         start_server "$server"
         strace -c -f -p "$server_pid" -o "$log.strace" 2>/dev/null &
         strace_pid=$!
@@ -103,7 +116,7 @@ else
     echo "strace not installed: system-call counts skipped"
 fi
 
-for server in asio hio; do
+for server in ${names/ base/}; do
     start_server "$server"
     sleep 0.5
     before=$(cpu_ticks "$server_pid")

@@ -21,7 +21,7 @@ work=$(mktemp -d)
 server_pid=
 trap 'if [[ -n "$server_pid" ]]; then kill -9 "$server_pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
-start_server() {  # $1: hio, base or nginx; sets server_pid and port
+start_server() {  # $1: hio, hio-asio, base or nginx; sets server_pid and port
     if [[ $1 == nginx ]]; then
         start_nginx "$work" "keepalive_timeout 15s;" \
             'location / { default_type "text/plain; charset=utf-8"; return 200 "hello from hio-cpp\n"; }' /
@@ -29,8 +29,10 @@ start_server() {  # $1: hio, base or nginx; sets server_pid and port
     fi
     : >"$work/log"
     local binary="$build/examples/http_server"
+    local extra=()
     [[ $1 == base ]] && binary="$HIO_BASELINE/examples/http_server"
-    taskset -c 1 "$binary" --port 0 --quiet >"$work/log" 2>&1 &
+    [[ $1 == hio-asio ]] && extra=(--backend asio)
+    taskset -c 1 "$binary" --port 0 --quiet "${extra[@]}" >"$work/log" 2>&1 &
     server_pid=$!
     wait_listening "$work/log" && return 0
     echo "http_server did not start"; cat "$work/log"; exit 1
@@ -40,9 +42,11 @@ ratio() { awk -v a="$(median "$1")" -v b="$(median "$2")" 'BEGIN { printf "%.2fx
 to_us() { awk '{ v = $1 + 0; if ($1 ~ /ms$/) v *= 1000; else if ($1 ~ /[0-9]s$/ && $1 !~ /us$/) v *= 1000000; print v }' <<<"$1"; }
 
 names="nginx hio"
-[[ -n "${HIO_BASELINE:-}" ]] && names="nginx hio base"
+# hio's server on Asio's sockets (--backend asio), when the build has the asio component.
+"$build/examples/http_server" --help 2>&1 | grep -q -- '--backend' && names="$names hio-asio"
+[[ -n "${HIO_BASELINE:-}" ]] && names="$names base"
 declare -A result
-printf '%-16s %-6s %12s %10s %10s %16s\n' scenario server "req/s" "p50 us" "p99 us" "req/server-CPU-s"
+printf '%-16s %-8s %12s %10s %10s %16s\n' scenario server "req/s" "p50 us" "p99 us" "req/server-CPU-s"
 for scenario in "1 connection|-c1" "50 connections|-c50"; do
     name=${scenario%%|*}
     for _ in $(seq "$rounds"); do
@@ -63,12 +67,17 @@ for scenario in "1 connection|-c1" "50 connections|-c50"; do
             result[$name,$server]+=" $rps"
             result[$name,$server,p50]+=" $p50"
             result[$name,$server,cpu]+=" $per_cpu"
-            printf '%-16s %-6s %12s %10s %10s %16s\n' "$name" "$server" "$rps" "$p50" "$p99" "$per_cpu"
+            printf '%-16s %-8s %12s %10s %10s %16s\n' "$name" "$server" "$rps" "$p50" "$p99" "$per_cpu"
         done
     done
     echo "$name: hio/nginx $(ratio "${result[$name,hio]}" "${result[$name,nginx]}") req/s," \
          "$(ratio "${result[$name,hio,cpu]}" "${result[$name,nginx,cpu]}") per server CPU-second," \
          "p50 $(median "${result[$name,hio,p50]}") us against $(median "${result[$name,nginx,p50]}") us (medians)"
+    if [[ " $names " == *" hio-asio "* ]]; then
+        echo "$name: hio-asio/hio $(ratio "${result[$name,hio-asio]}" "${result[$name,hio]}") req/s," \
+             "$(ratio "${result[$name,hio-asio,cpu]}" "${result[$name,hio,cpu]}") per server CPU-second;" \
+             "hio-asio/nginx $(ratio "${result[$name,hio-asio,cpu]}" "${result[$name,nginx,cpu]}") per server CPU-second"
+    fi
     if [[ -n "${HIO_BASELINE:-}" ]]; then
         echo "$name: hio/base $(ratio "${result[$name,hio]}" "${result[$name,base]}") req/s," \
              "$(ratio "${result[$name,hio,cpu]}" "${result[$name,base,cpu]}") per server CPU-second;" \

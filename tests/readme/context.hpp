@@ -13,6 +13,18 @@
 #include <vector>
 
 #include <hio/hio.hpp>
+#if defined(HIO_README_ASIO)
+#include <chrono>
+#include <csignal>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <hio/asio.hpp>
+#endif
 
 namespace readme {
 
@@ -81,5 +93,20 @@ struct with_counter {
         int count_ = 0;
     };
 };
+
+#if defined(HIO_README_ASIO)
+// --- README.md's and docs/asio.md's Asio ---
+
+/// A doer to wake.
+struct with_asio {
+    hio::Doer doer;
+};
+
+/// An application's io_context and a Doist to run in it.
+struct with_doist_in_asio {
+    asio::io_context io;
+    hio::Doist doist;
+};
+#endif
 
 }  // namespace readme
