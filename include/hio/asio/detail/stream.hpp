@@ -2,9 +2,14 @@
 /// \file
 /// TCP transports and listeners on Asio sockets. Internal: use hio::asio::Network.
 ///
-/// The shapes follow what each platform does natively (docs/asio.md): a read is readiness
-/// (`async_wait(wait_read)`, then a non-blocking read straight into the connection's rx ring,
-/// so an idle connection pins no buffer; on Windows a 0-byte overlapped WSARecv); a send is a
+/// The shapes follow what each platform does natively (docs/asio.md): a read is one
+/// `async_read_some` into a small buffer of the transport's own (512 bytes, so an idle
+/// connection pins no rx ring), drained into the connection's rx ring by the next receive(),
+/// which reads the rest straight from the socket when that buffer came back full. Not
+/// `async_wait(wait_read)`: Asio's epoll reactor re-arms its edge-triggered registration with an
+/// epoll_ctl for every such wait (a third system call per message), while a read that found the
+/// socket drained lets the next one queue without any (docs/benchmarks.md#the-asio-backend). On
+/// Windows the read is one overlapped WSARecv into that buffer. A send is a
 /// non-blocking write, and what the socket cannot take at once goes out as one completion-shaped
 /// `async_write` from a staging copy (never `wait_write`, which Windows serves from a select()
 /// thread); accepts and connects are `async_accept` and `async_connect` (AcceptEx, ConnectEx).
@@ -12,8 +17,10 @@
 /// operations pending is safe: they complete with operation_aborted and find it closed.
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -26,10 +33,12 @@
 #include <asio/buffer.hpp>
 #include <asio/connect.hpp>
 #include <asio/error.hpp>
+#include <asio/execution/context.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ip/v6_only.hpp>
 #include <asio/post.hpp>
+#include <asio/query.hpp>
 #include <asio/socket_base.hpp>
 #include <asio/write.hpp>
 
@@ -118,6 +127,43 @@ public:
             result.would_block = true;
             return result;
         }
+        if (state.early_begin != state.early_end) {
+            // What the last asynchronous read brought first, in order.
+            const std::size_t taken = std::min<std::size_t>(state.early_end - state.early_begin, into.size());
+            std::memcpy(into.data(), state.early.data() + state.early_begin, taken);
+            state.early_begin = static_cast<std::uint16_t>(state.early_begin + taken);
+            result.bytes = taken;
+            if (state.early_begin != state.early_end) {
+                result.more = true;  // `into` is full and more is waiting here
+                return result;
+            }
+            state.early_begin = state.early_end = 0;
+            // A short read found the socket drained: report a short receive, so that the
+            // connection arms the next read (which Asio queues without a system call). A full
+            // one may have left more in the socket: read it now.
+            if (std::exchange(state.early_full, false) && taken < into.size()) {
+                std::error_code error;
+                const std::size_t got = state.socket.read_some(::asio::buffer(into.data() + taken, into.size() - taken), error);
+                result.bytes += got;
+                if (error && got == 0 && error != ::asio::error::would_block && error != ::asio::error::try_again &&
+                    error != ::asio::error::interrupted) {
+                    classify(error, state.read_end);  // told by the next receive
+                    result.more = true;
+                }
+            }
+            return result;
+        }
+        if (state.read_end.eof || state.read_end.error) {
+            result.eof = state.read_end.eof;
+            result.error = state.read_end.error;
+            return result;
+        }
+        if (state.reading) {
+            // The pending read may already hold bytes whose handler has not run: reading
+            // past them would reorder the stream. Its completion tells on_readable.
+            result.would_block = true;
+            return result;
+        }
         std::error_code error;
         const std::size_t got = state.socket.read_some(::asio::buffer(into.data(), into.size()), error);
         result.bytes = got;
@@ -131,10 +177,8 @@ public:
         State& state = *state_;
         if (from.empty())
             return result;
-        if (state.write_error) {
-            result.error = state.write_error;
-            return result;
-        }
+        if (state.write_error)
+            return write_failed(state);
         if (!state.connected || state.closed || state.writing) {
             result.would_block = true;  // on_writable comes when the staged bytes are gone
             return result;
@@ -142,8 +186,8 @@ public:
         std::error_code error;
         std::size_t sent = state.socket.write_some(::asio::buffer(from.data(), from.size()), error);
         if (error && error != ::asio::error::would_block && error != ::asio::error::try_again) {
-            result.error = normalized(error);
-            return result;
+            state.write_error = normalized(error);
+            return write_failed(state);
         }
         if (sent < from.size()) {
             // The socket is full: stage the rest (up to a bound) and let Asio send it as it
@@ -244,14 +288,22 @@ public:
         return !error;
     }
 
+    /// The bytes an asynchronous read takes at most (the rest is read by receive()).
+    static constexpr std::size_t early_capacity = 512;
+
     /// The most bytes staged for an asynchronous write when the socket is full.
     static constexpr std::size_t staging_limit = 64 * 1024;
 
 private:
+    enum class ReadCancel : std::uint8_t { none, pending, done };
+
     // Everything the pending handlers touch: it outlives the transport until they ran.
     struct State {
-        explicit State(::asio::ip::tcp::socket s) : socket{std::move(s)} {}
+        explicit State(::asio::ip::tcp::socket s)
+            : socket{std::move(s)},
+              io{&static_cast<::asio::io_context&>(::asio::query(socket.get_executor(), ::asio::execution::context))} {}
         ::asio::ip::tcp::socket socket;
+        ::asio::io_context* io;  // posts go to its own executor (no type-erased executor call)
         std::optional<::asio::ip::tcp::resolver> resolver;
         std::vector<std::byte> staging;
         TransportEvents* events = nullptr;
@@ -259,7 +311,14 @@ private:
         std::error_code write_error;
         bool connected = false;
         bool closed = false;
-        bool read_armed = false;
+        std::array<std::byte, early_capacity> early{};  // what the asynchronous read brought
+        std::uint16_t early_begin = 0;
+        std::uint16_t early_end = 0;
+        bool early_full = false;  // that read filled `early`: the socket may hold more
+        IoResult read_end;        // the EOF or error an asynchronous read met, not yet told
+        bool read_armed = false;  // on_readable is coming (a read or a post is pending)
+        bool reading = false;     // an async_read_some into `early` is pending
+        ReadCancel read_cancel = ReadCancel::none;  // by a failed send (see write_failed())
         bool read_wanted = false;
         bool write_wanted = false;
         bool write_posted = false;
@@ -267,22 +326,73 @@ private:
         bool shutdown_pending = false;
     };
 
+    // A send failed (now, or the staged write did). The peer may have answered before it
+    // reset (an early 413), and those bytes may sit in the pending read, unseen: end that read
+    // first (cancelled, or with the bytes) and tell the error on a send after its handler ran
+    // (arm_write's on_writable is posted behind it). Once: a read the connection arms after
+    // that does not hold the error back again.
+    static IoResult write_failed(State& state) {
+        IoResult result;
+        if (state.reading && state.read_cancel != ReadCancel::done) {
+            if (state.read_cancel == ReadCancel::none) {
+                state.read_cancel = ReadCancel::pending;
+                std::error_code ignored;
+                state.socket.cancel(ignored);
+            }
+            result.would_block = true;
+            return result;
+        }
+        result.error = state.write_error;
+        return result;
+    }
+
     static void prepare(State& state) {
         std::error_code ignored;
         state.socket.non_blocking(true, ignored);
         state.socket.set_option(::asio::ip::tcp::no_delay{true}, ignored);  // small echoes leave at once
     }
 
-    // One readiness wait for input at a time; its end is told as on_readable (an error shows
-    // in the next receive()).
+    // One asynchronous read at a time, into `early`; its end is told as on_readable (an EOF or
+    // error shows in the next receive()). Input already waiting is told at once.
     static void start_read(const std::shared_ptr<State>& shared) {
         State& state = *shared;
         if (state.read_armed)
             return;
         state.read_armed = true;
-        state.socket.async_wait(::asio::ip::tcp::socket::wait_read, [state = shared](std::error_code) {
+        // Begun from the io_context, not here: the connection arms right after its answer left,
+        // and a read begun now would find nothing (Asio tries it at once: a wasted recv); by
+        // the time the io_context runs this, the peer's next bytes have often come.
+        ::asio::post(state.io->get_executor(), [state = shared] { begin_read(state); });
+    }
+
+    static void begin_read(const std::shared_ptr<State>& shared) {
+        State& state = *shared;
+        if (state.closed)
+            return;
+        if (state.early_begin != state.early_end || state.read_end.eof || state.read_end.error) {
+            state.read_armed = false;
+            if (state.events != nullptr)
+                state.events->on_readable();
+            return;
+        }
+        state.reading = true;
+        state.socket.async_read_some(::asio::buffer(state.early), [state = shared](std::error_code error, std::size_t got) {
             state->read_armed = false;
-            if (!state->closed && state->events != nullptr)
+            state->reading = false;
+            if (state->read_cancel == ReadCancel::pending)
+                state->read_cancel = ReadCancel::done;
+            if (state->closed)
+                return;
+            state->early_begin = 0;
+            state->early_end = static_cast<std::uint16_t>(got);
+            state->early_full = got == state->early.size();
+            if (error && got == 0 && error != ::asio::error::operation_aborted) {  // aborted: see send()
+                IoResult end;
+                classify(error, end);
+                if (!end.would_block)
+                    state->read_end = end;
+            }
+            if (state->events != nullptr)
                 state->events->on_readable();
         });
     }
