@@ -24,12 +24,14 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 
 #include <hio/doist.hpp>
+#include <hio/dodoer_of.hpp>
 #include <hio/version.hpp>
 
 // --- Memory: bytes in use on the heap, from glibc (malloc's own overhead included). -------
@@ -192,6 +194,51 @@ Figures run_coroutines(std::size_t n, double work) {
             static_cast<double>(sizeof(Task))};
 }
 
+// --- The same work in a compile-time group (hio::DoDoerOf, hio::DoDoerArray) -----------
+// Members held by value, scheduled without a virtual call: `K` makes ten different types.
+template <int K>
+struct Work : hio::StaticDoer {
+    std::uint64_t count = 0;
+    bool recur(double) {
+        ++count;
+        return false;
+    }
+};
+
+// Drives `group` as a Doist drives a child: enter, then one send (one pass) per tock.
+template <class Group>
+double run_group(Group& group, std::size_t n, std::size_t passes) {
+    hio::Tymist clock{0.0, 0.03125};
+    group.begin(clock);
+    group.send(clock.tyme());  // warm-up pass
+    const auto start = Clock::now();
+    for (std::size_t p = 0; p < passes; ++p)
+        group.send(clock.tick());
+    const double elapsed = seconds_since(start);
+    group.halt();
+    return elapsed * 1e9 / (static_cast<double>(n) * static_cast<double>(passes));
+}
+
+template <int... Ks>
+double run_static_ten(std::integer_sequence<int, Ks...>, double work) {
+    const std::size_t passes = passes_for(sizeof...(Ks), work);
+    hio::DoDoerOf<Work<Ks>...> group;
+    const double ns = run_group(group, sizeof...(Ks), passes);
+    [&]<std::size_t... Is>(std::index_sequence<Is...>) { ((sink += group.template get<Is>().count), ...); }(
+        std::make_index_sequence<sizeof...(Ks)>{});
+    return ns;
+}
+
+double run_static_array(double work) {
+    constexpr std::size_t n = 1000;
+    const std::size_t passes = passes_for(n, work);
+    auto group = std::make_unique<hio::DoDoerArray<Work<0>, n>>();
+    const double ns = run_group(*group, n, passes);
+    for (const Work<0>& member : group->members())
+        sink += member.count;
+    return ns;
+}
+
 // --- Sparse: 10 due among a million -----------------------------------------------------
 double sparse_doist_ns_per_pass(std::size_t idle, std::size_t due, std::size_t passes) {
     std::vector<Counter> busy(due);
@@ -284,6 +331,24 @@ int main(int argc, char** argv) {
         row("asio post", asio);
         row("coroutine", coro);
     }
+
+    // Compile-time groups: ten members of ten types, and a thousand of one type, beside the
+    // dynamic Doist and the coroutine floor at the same N, in the same run.
+    std::printf("\ncompile-time groups (DoDoerOf, DoDoerArray): every member due every pass\n");
+    std::printf("%9s  %-22s %12s %12s\n", "N", "runner", "ns/recur", "vs coroutine");
+    for (const std::size_t n : {std::size_t{10}, std::size_t{1000}}) {
+        const double group = n == 10 ? run_static_ten(std::make_integer_sequence<int, 10>{}, work) : run_static_array(work);
+        const Figures doist = run_doist(n, work);
+        const Figures coro = run_coroutines(n, work);
+        const char* name = n == 10 ? "DoDoerOf, 10 types" : "DoDoerArray, 1 type";
+        std::printf("%9zu  %-22s %12.2f %11.2fx\n", n, name, group, group / coro.ns_per_recur);
+        std::printf("%9zu  %-22s %12.2f %11.2fx\n", n, "Doist", doist.ns_per_recur, doist.ns_per_recur / coro.ns_per_recur);
+        std::printf("%9zu  %-22s %12.2f %11.2fx\n", n, "coroutine", coro.ns_per_recur, 1.0);
+    }
+    std::printf("  state per member: none beyond the group object (sizeof DoDoerArray<Work, 1000> = %zu B: %zu B "
+                "per member, of which %zu the member itself)\n",
+                sizeof(hio::DoDoerArray<Work<0>, 1000>), sizeof(hio::DoDoerArray<Work<0>, 1000>) / 1000,
+                sizeof(Work<0>));
 
     const std::size_t idle = quick ? 10000 : 1000000;
     const std::size_t due = 10;

@@ -8,10 +8,13 @@
 #include <hio/codoer.hpp>
 #include <hio/deck.hpp>
 #include <hio/dodoer.hpp>
+#include <hio/dodoer_of.hpp>
 #include <hio/doer.hpp>
 #include <hio/doist.hpp>
+#include <hio/doist_of.hpp>
 #include <hio/error.hpp>
 #include <hio/random.hpp>
+#include <hio/static_doer.hpp>
 #include <hio/stepper.hpp>
 #include <hio/trace.hpp>
 #include <hio/tymee.hpp>

@@ -59,6 +59,22 @@ struct DoDoerOptions {
     RestartPolicy restart{};
 };
 
+namespace detail {
+/// `policy`, checked: throws ValidationError naming the bad field.
+inline RestartPolicy checked(RestartPolicy policy) {
+    require_non_negative("DoDoer", "restart.backoff", policy.backoff);
+    require_non_negative("DoDoer", "restart.max_backoff", policy.max_backoff);
+    if (!(policy.factor >= 1.0) || std::isinf(policy.factor))
+        throw ValidationError{"DoDoer: restart.factor must be finite and >= 1, got " + format_number(policy.factor)};
+    return policy;
+}
+
+/// The delay before restart number `count` + 1.
+inline double restart_delay(const RestartPolicy& policy, std::size_t count) {
+    return std::min(policy.backoff * std::pow(policy.factor, static_cast<double>(count)), policy.max_backoff);
+}
+}  // namespace detail
+
 /// A doer whose recur runs a pass over its own doers, with hio's scheduling rules.
 ///
 /// Mirrors hio's DoDoer: the children share the Doist's clock, run only when the DoDoer runs,
@@ -82,7 +98,7 @@ public:
     /// scheduler holds.
     explicit DoDoer(Options options = {}, const std::vector<Doer*>& doers = {})
         : Doer{options.tock}, always_{options.always}, policy_{options.on_failure},
-          restart_{checked(options.restart)} {
+          restart_{detail::checked(options.restart)} {
         scheduler_.wake_sink(this);
         scheduler_.extend(doers);
     }
@@ -182,15 +198,6 @@ private:
         double at;
     };
 
-    static RestartPolicy checked(RestartPolicy policy) {
-        detail::require_non_negative("DoDoer", "restart.backoff", policy.backoff);
-        detail::require_non_negative("DoDoer", "restart.max_backoff", policy.max_backoff);
-        if (!(policy.factor >= 1.0) || std::isinf(policy.factor))
-            throw ValidationError{"DoDoer: restart.factor must be finite and >= 1, got " +
-                                  detail::format_number(policy.factor)};
-        return policy;
-    }
-
     // A child was woken: this DoDoer must run too, so it wakes itself in its own scheduler.
     void on_wake() noexcept override { wake(); }
 
@@ -205,8 +212,7 @@ private:
             return true;
         if (count >= restart_.max_restarts)
             return false;  // give up: the failure propagates
-        const double delay = std::min(
-            restart_.backoff * std::pow(restart_.factor, static_cast<double>(count)), restart_.max_backoff);
+        const double delay = detail::restart_delay(restart_, count);
         ++count;
         pending_.push_back({&doer, tyme + delay});
         return true;

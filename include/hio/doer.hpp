@@ -18,6 +18,7 @@ namespace hio {
 namespace detail {
 class Scheduler;
 struct WakeCell;
+struct DoerAccess;
 }  // namespace detail
 
 class Doer;
@@ -308,6 +309,7 @@ protected:
 
 private:
     friend class detail::Scheduler;
+    friend struct detail::DoerAccess;  // compile-time groups (dodoer_of.hpp)
 
     static constexpr double no_idle_request = -std::numeric_limits<double>::infinity();
 

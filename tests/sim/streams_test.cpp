@@ -1,9 +1,12 @@
 // sim/streams.hpp: the stream model under the unchanged stream doers, in virtual time, with
 // exact tymes: latency, refusals, windows, and the server's and client's timers over it.
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <hio/sim.hpp>
+
+#include <hio/dodoer_of.hpp>
 
 #include "catch.hpp"
 #include "support/sim.hpp"
@@ -103,6 +106,41 @@ TEST_CASE("TCP timeouts in virtual time: an idle connection is closed at its las
     CHECK(peer.first_byte_at == 4 * tick);
     CHECK(peer.closed_at == 30.0 + 4 * tick);  // the last byte moved at 3 ticks
     CHECK(server.idle_closed() == 1);
+}
+
+TEST_CASE("I/O doers inside compile-time groups keep their exact tymes, wakes and skipped passes",
+          "[sim][streams][dodoer_of]") {
+    // The idle-timeout program above, with each host's doer held by a DoDoerOf: the same
+    // tymes, and the same passes (the groups idle when their members do, so the Doist skips).
+    const auto run = [](bool grouped) {
+        hio::sim::World world{{.link = {.latency = tick}}};
+        hio::sim::Host& server_host = world.host("server");
+        hio::sim::Host& client_host = world.host("client");
+        hio::StreamServer server{server_host.network(), {.host = "server", .port = 7, .idle_timeout = 30.0, .timer_slack = 0.0}};
+        hio::EchoServerDoer echo{server};
+        hio::StreamClient client{client_host.network(), {.host = "server", .port = 7}};
+        hio_test::ScriptedPeer peer{client, {{0.0, "hi"}}};
+        std::optional<hio::DoDoerOf<hio::Doer&>> server_group;
+        std::optional<hio::DoDoerOf<hio::Doer&>> client_group;
+        if (grouped) {
+            server_group.emplace(hio::DoDoerOptions{}, echo);
+            client_group.emplace(hio::DoDoerOptions{}, peer);
+        }
+        server_host.add({grouped ? static_cast<hio::Doer*>(&*server_group) : &echo});
+        client_host.add({grouped ? static_cast<hio::Doer*>(&*client_group) : &peer});
+        world.stop_when([&] { return peer.done(); });
+        hio::Doist doist{{.tock = tick, .limit = 100.0, .waiter = &world}, world.doers()};
+        doist.run();
+        CHECK(peer.received == "hi");
+        CHECK(peer.first_byte_at == 4 * tick);
+        CHECK(peer.closed_at == 30.0 + 4 * tick);
+        CHECK(server.idle_closed() == 1);
+        return doist.passes();
+    };
+    const std::size_t plain = run(false);
+    const std::size_t grouped = run(true);
+    CHECK(grouped == plain);
+    CHECK(grouped < 100);  // not the 30 / tick passes of a Doist that never skips
 }
 
 TEST_CASE("TCP timeouts in virtual time: refused attempts start reconnect_interval apart until the timeout",

@@ -60,6 +60,32 @@ protected:
 
 using hio::DeedView;
 
+// The retyme of a deed that asked to idle until `until`: the first pass at or after it, on
+// the deed's own grid when tock > 0 (`natural` is its next retyme without idling).
+inline double idle_retyme(double natural, double tock, double until) noexcept {
+    if (std::isinf(until))
+        return until;
+    if (tock <= 0.0)
+        return std::max(natural, until);
+    // retyme += tock, as every pass in between would have done, within a bound.
+    for (int step = 0; natural < until && step < 4096; ++step)
+        natural += tock;
+    if (natural < until)
+        natural += std::ceil((until - natural) / tock) * tock;
+    return natural;
+}
+
+// True for hio::Interrupt (which no failure policy absorbs).
+inline bool is_interrupt(const std::exception_ptr& error) noexcept {
+    try {
+        std::rethrow_exception(error);
+    } catch (const Interrupt&) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
 class Scheduler final : public Membership {
 public:
     /// `component` names the owner in error messages ("Doist", "DoDoer").
@@ -401,21 +427,6 @@ private:
     };
     [[nodiscard]] HeapRecord heap_record() noexcept { return {this}; }
 
-    // The retyme of a deed that asked to idle until `until`: the first pass at or after it,
-    // on the deed's own grid when tock > 0 (`natural` is its next retyme without idling).
-    static double idle_retyme(double natural, double tock, double until) noexcept {
-        if (std::isinf(until))
-            return until;
-        if (tock <= 0.0)
-            return std::max(natural, until);
-        // retyme += tock, as every pass in between would have done, within a bound.
-        for (int step = 0; natural < until && step < 4096; ++step)
-            natural += tock;
-        if (natural < until)
-            natural += std::ceil((until - natural) / tock) * tock;
-        return natural;
-    }
-
     void set_idle(Slot& slot, bool idle) noexcept {
         if (slot.idle == idle)
             return;
@@ -426,16 +437,6 @@ private:
             --idle_;
         if (slot.doer != nullptr)
             slot.doer->idling_ = idle;
-    }
-
-    static bool is_interrupt(const std::exception_ptr& error) noexcept {
-        try {
-            std::rethrow_exception(error);
-        } catch (const Interrupt&) {
-            return true;
-        } catch (...) {
-            return false;
-        }
     }
 
     // Every change that empties a slot (finish, close, forget, marker, free) bumps its gen, and
