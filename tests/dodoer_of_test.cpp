@@ -429,3 +429,94 @@ TEST_CASE("A compile-time group is a child of a DoDoer, and a member of one is r
 }
 
 }  // namespace dodoer_of_test
+
+namespace dodoer_of_test {
+
+TEST_CASE("A compile-time group refuses the same Doer twice and forgets a member destroyed before it", "[dodoer_of]") {
+    Log journal;
+    Sleeper sleeper{journal};
+    CHECK_THROWS_WITH((hio::DoDoerOf<hio::Doer&, hio::Doer&>{{}, sleeper, sleeper}),
+                      "DoDoerOf: members 0 and 1 are the same Doer");
+    CHECK(sleeper.done_state() == std::nullopt);  // and it is not held by the refused group
+
+    auto doomed = std::make_unique<Sleeper>(journal);
+    const Plan plan{.tock = 0.25, .stop = 2};
+    hio::DoDoerOf<hio::Doer&, ValueMember> group{{}, *doomed, ValueMember{Script{&journal, plan, 1}}};
+    doomed.reset();  // the group never touches it again (ASan checks)
+    hio::Doist doist{{.tock = 0.25, .limit = 1.0}, {&group}};
+    journal.clock = &doist;
+    doist.run();
+    CHECK(journal.text == "m1 enter 0\nm1 recur 0\nm1 recur 0.25\nm1 clean 0.25\nm1 exit 0.25\n");
+    CHECK(doist.done());
+}
+
+namespace {
+/// Halts its group from inside its own recur, then finishes.
+class Halter final : public hio::Doer {
+public:
+    Halter(Log& journal, hio::Doer*& group) : journal_{journal}, group_{group} {}
+
+protected:
+    bool recur(double tyme) override {
+        journal_.add(7, "recur", tyme);
+        if (tyme >= 0.5) {
+            group_->halt();
+            return true;
+        }
+        return false;
+    }
+    void exit() noexcept override { journal_.add(7, "exit"); }
+
+private:
+    Log& journal_;
+    hio::Doer*& group_;
+};
+}  // namespace
+
+TEST_CASE("A member that halts its own group mid-pass finishes its recur once, as in a DoDoer", "[dodoer_of]") {
+    const auto run_with = [](bool fixed) {
+        Log journal;
+        hio::Doer* group = nullptr;
+        Halter halter{journal, group};
+        const Plan plan{.tock = 0.25};
+        DoerMember after{Script{&journal, plan, 2}};
+        std::unique_ptr<hio::Doer> made;
+        if (fixed)
+            made = std::make_unique<hio::DoDoerOf<hio::Doer&, hio::Doer&>>(hio::DoDoerOptions{}, halter, after);
+        else
+            made = std::make_unique<hio::DoDoer>(hio::DoDoerOptions{}, std::vector<hio::Doer*>{&halter, &after});
+        group = made.get();
+        hio::Doist doist{{.tock = 0.25, .limit = 2.0}, {group}};
+        journal.clock = &doist;
+        doist.run();
+        return journal.text;
+    };
+    const std::string dynamic = run_with(false);
+    const std::string fixed = run_with(true);
+    CHECK(fixed == dynamic);
+    CHECK(fixed.find("m7 exit") == fixed.rfind("m7 exit"));  // exit ran once
+}
+
+TEST_CASE("A wake from an earlier member during a pass runs a later, idle member in the next pass, as in a DoDoer",
+          "[dodoer_of]") {
+    const auto run_with = [](bool fixed) {
+        Log journal;
+        Sleeper sleeper{journal};
+        PokerDoer poker_doer{sleeper};
+        std::unique_ptr<hio::Doer> group;
+        if (fixed)
+            group = std::make_unique<hio::DoDoerOf<Poker, hio::Doer&>>(hio::DoDoerOptions{}, Poker{sleeper}, sleeper);
+        else
+            group = std::make_unique<hio::DoDoer>(hio::DoDoerOptions{}, std::vector<hio::Doer*>{&poker_doer, &sleeper});
+        hio::Doist doist{{.tock = 0.0625, .limit = 2.0}, {group.get()}};
+        journal.clock = &doist;
+        doist.run();
+        return std::make_pair(journal.text, doist.passes());
+    };
+    const auto dynamic = run_with(false);
+    const auto fixed = run_with(true);
+    CHECK(fixed.first == dynamic.first);
+    CHECK(fixed.second == dynamic.second);
+}
+
+}  // namespace dodoer_of_test

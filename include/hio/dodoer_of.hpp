@@ -11,6 +11,7 @@
 #include <exception>
 #include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -72,6 +73,7 @@ struct StaticDeed {
     bool idle : 1 = false;
     bool gone : 1 = false;           // a Doer member destroyed while the group held it
     bool restart_now : 1 = false;    // due in the restart_due() under way
+    bool wake_next : 1 = false;      // woken during a pass it was not due in: runs in the next
 };
 
 template <class T>
@@ -184,9 +186,11 @@ public:
     BasicDoDoerOf(const BasicDoDoerOf&) = delete;
     BasicDoDoerOf& operator=(const BasicDoDoerOf&) = delete;
     ~BasicDoDoerOf() override {
-        members_.each([&](auto, auto& member) {
+        if (live_ != 0)
+            exit();  // as ~DoDoer: members still running are closed (reverse order)
+        members_.each([&](auto index, auto& member) {
             if constexpr (std::is_base_of_v<Doer, std::remove_cvref_t<decltype(member)>>) {
-                if (!deed_of(member).gone)
+                if (!deeds_[index].gone)
                     detail::DoerAccess::detach(member);
             }
         });
@@ -202,9 +206,12 @@ public:
     [[nodiscard]] std::size_t deed_count() const noexcept { return live_; }
 
     using Doer::done_state;  // the group's own
+    using Doer::wake;        // the group's own
 
     /// hio's tri-state done flag of member `index`: nullopt (never run), false, or true.
     [[nodiscard]] std::optional<bool> done_state(std::size_t index) {
+        if (index >= size)
+            throw std::out_of_range{"DoDoerOf::done_state: member " + std::to_string(index) + " of " + std::to_string(size)};
         std::optional<bool> state;
         members_.at(index, [&](auto, auto& member) {
             if constexpr (std::is_base_of_v<Doer, std::remove_cvref_t<decltype(member)>>) {
@@ -265,6 +272,16 @@ protected:
         if (held != size)
             throw ValidationError{"DoDoerOf: member " + std::to_string(held) +
                                   " is a Doer another scheduler (a Doist, DoDoer or group) already holds"};
+        std::array<const Doer*, size> doers{};
+        members_.each([&](auto index, auto& member) {
+            if constexpr (std::is_base_of_v<Doer, std::remove_cvref_t<decltype(member)>>) {
+                doers[index] = &member;
+                for (std::size_t earlier = 0; earlier < index; ++earlier)
+                    if (doers[earlier] == &member)
+                        throw ValidationError{"DoDoerOf: members " + std::to_string(earlier) + " and " +
+                                              std::to_string(index) + " are the same Doer"};
+            }
+        });
         members_.each([&](auto index, auto& member) {
             if constexpr (std::is_base_of_v<Doer, std::remove_cvref_t<decltype(member)>>)
                 detail::DoerAccess::attach(member, this, static_cast<std::uint32_t>(index));
@@ -273,6 +290,8 @@ protected:
 
     /// Enters the members in order (hio: DoDoer.enter).
     void enter() override {
+        if (live_ != 0)
+            throw Error{"DoDoerOf: enter() while members are running; exit() first"};
         clear_restarts();
         interrupted_at_ = no_position;
         reset_order();
@@ -284,6 +303,23 @@ protected:
         if (pending_ != 0)
             restart_due(tyme);
         const double asap = tock();
+        pass_tyme_ = tyme;
+        in_pass_ = true;
+        struct EndPass {
+            BasicDoDoerOf& group;
+            ~EndPass() {
+                group.in_pass_ = false;
+                group.current_ = no_position;
+                if (group.deferred_wakes_) {  // woken during the pass, not due in it: run next
+                    group.deferred_wakes_ = false;
+                    for (detail::StaticDeed& deed : group.deeds_)
+                        if (deed.wake_next) {
+                            deed.wake_next = false;
+                            deed.woken = deed.live;
+                        }
+                }
+            }
+        } end_pass{*this};
         if (in_order_) {
             std::size_t position = 0;
             members_.each([&](auto index, auto& member) { step(index, member, position++, tyme, asap); });
@@ -291,7 +327,7 @@ protected:
             for (std::size_t position = 0; position < size; ++position)
                 members_.at(order_[position], [&](auto index, auto& member) { step(index, member, position, tyme, asap); });
         }
-        if (live_ != 0 && idle_ == live_) {  // every member waits idle: so does the group
+        if (live_ != 0 && idle_ == live_ && !any_woken()) {  // every member waits idle: so does the group
             double until = std::numeric_limits<double>::infinity();
             for (const detail::StaticDeed& deed : deeds_)
                 if (deed.live)
@@ -310,7 +346,10 @@ protected:
         const std::size_t cut = interrupted_at_;
         interrupted_at_ = no_position;
         const auto close_at = [&](std::size_t position) {
-            members_.at(order_[position], [&](auto index, auto& member) { close_member(index, member); });
+            members_.at(order_[position], [&](auto index, auto& member) {
+                if (index != current_)  // a member running its recur finishes it, as in DoDoer
+                    close_member(index, member);
+            });
         };
         if (cut == no_position) {
             for (std::size_t position = size; position-- > 0;)
@@ -333,11 +372,6 @@ protected:
 private:
     static constexpr std::size_t no_position = std::numeric_limits<std::size_t>::max();
 
-    template <class M>
-    detail::StaticDeed& deed_of(M& member) noexcept {
-        return deeds_[detail::DoerAccess::index(member)];
-    }
-
     void reset_order() noexcept {
         for (std::size_t i = 0; i < size; ++i)
             order_[i] = static_cast<std::uint16_t>(i);
@@ -355,7 +389,7 @@ private:
     template <class Pick>
     void close_where(Pick&& pick) noexcept {
         for (std::size_t position = size; position-- > 0;)
-            if (pick(order_[position]))
+            if (order_[position] != current_ && pick(order_[position]))
                 members_.at(order_[position], [&](auto index, auto& member) { close_member(index, member); });
     }
 
@@ -370,6 +404,8 @@ private:
     }
 
     void end_deed(detail::StaticDeed& deed) noexcept {
+        if (!deed.live)
+            return;
         set_idle(deed, false);
         deed.live = false;
         deed.woken = false;
@@ -434,6 +470,7 @@ private:
         } else if (early) {
             return;
         }
+        current_ = index;
         std::optional<double> tock;
         try {
             if constexpr (std::is_base_of_v<Doer, M>) {
@@ -458,15 +495,19 @@ private:
             }
         } catch (...) {
             const std::exception_ptr error = std::current_exception();
-            if (deed.gone)
-                throw;  // destroyed during its own recur, then threw: nothing to record
+            current_ = no_position;
+            if (deed.gone) {
+                interrupted_at_ = position;  // destroyed during its own recur, then threw
+                throw;
+            }
             end_deed(deed);
             if (absorb(index, error, tyme))
                 return;
             interrupted_at_ = position;
             throw;
         }
-        if (deed.gone)
+        current_ = no_position;
+        if (deed.gone || !deed.live)
             return;  // destroyed during its own recur (forget() ended its deed)
         if (!tock) {
             end_deed(deed);
@@ -559,17 +600,49 @@ private:
         detail::StaticDeed& deed = deeds_[detail::DoerAccess::index(doer)];
         if (!deed.live)
             return;
-        deed.woken = true;
+        const std::size_t index = detail::DoerAccess::index(doer);
+        if (in_pass_ && index != current_ && !visited(index) && deed.retyme > pass_tyme_) {
+            // Not due in this pass and not reached yet: it runs in the next one, as in DoDoer
+            // (whose pass runs the deeds that were due when it began).
+            deed.wake_next = true;
+            deferred_wakes_ = true;
+        } else {
+            deed.woken = true;
+        }
         Doer::wake();
+    }
+
+    // True when the member at `index` had its turn in the pass under way.
+    [[nodiscard]] bool visited(std::size_t index) const noexcept {
+        if (current_ == no_position)
+            return false;
+        std::size_t at_current = size;
+        std::size_t at_index = size;
+        for (std::size_t position = 0; position < size; ++position) {
+            if (order_[position] == current_)
+                at_current = position;
+            if (order_[position] == index)
+                at_index = position;
+        }
+        return at_index < at_current;
+    }
+
+    [[nodiscard]] bool any_woken() const noexcept {
+        for (const detail::StaticDeed& deed : deeds_)
+            if (deed.live && (deed.woken || deed.wake_next))
+                return true;
+        return false;
     }
 
     // A Doer member is being destroyed: never touch it again.
     void forget(Doer& doer) noexcept override {
         detail::StaticDeed& deed = deeds_[detail::DoerAccess::index(doer)];
-        if (deed.live)
-            end_deed(deed);
+        end_deed(deed);
         deed.gone = true;
+        if (deed.restart_at != std::numeric_limits<double>::infinity() && pending_ != 0)
+            --pending_;  // its restart will never come
         deed.restart_at = std::numeric_limits<double>::infinity();
+        deed.restart_now = false;
     }
 
     std::array<detail::StaticDeed, size> deeds_{};
@@ -579,6 +652,10 @@ private:
     std::size_t pending_ = 0;
     std::size_t interrupted_at_ = no_position;
     std::uint32_t failure_count_ = 0;  // orders pending restarts by when they failed
+    std::size_t current_ = no_position;  // the member running its recur now
+    double pass_tyme_ = 0.0;
+    bool in_pass_ = false;
+    bool deferred_wakes_ = false;
     bool in_order_ = true;
     bool always_;
     FailurePolicy policy_;

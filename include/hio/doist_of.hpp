@@ -34,9 +34,9 @@ struct DoistOfOptions {
 /// member aborts it, closes the others in hio's order and propagates; hio::Interrupt ends the
 /// run normally. Nothing is allocated from construction through run() and close.
 ///
-/// What a DoistOf does not do, by design: it has no Waiter, so no I/O readiness and no
-/// skipped idle passes (a Doer member that idles is still run by tock), and no signal
-/// handling. For those, put a DoDoerOf in a Doist.
+/// What a DoistOf does not do, by design: it has no Waiter, so no I/O readiness, and it does
+/// not skip passes nobody is due in (a Doer member that idles waits for its idle tyme or a
+/// wake, while the passes go on), and no signal handling. For those, put a DoDoerOf in a Doist.
 template <class... Ms>
 class DoistOf : public Tymist {
 public:

@@ -75,11 +75,17 @@ concept has_recur = requires(T& t, double tyme) {
 template <class T>
 concept has_clean = requires(T& t) { t.clean(); };
 template <class T>
-concept has_close = requires(T& t) { t.close(); };
+concept has_close = requires(T& t) {
+    { t.close() } noexcept;
+};
 template <class T>
-concept has_abort = requires(T& t, std::exception_ptr error) { t.abort(error); };
+concept has_abort = requires(T& t, std::exception_ptr error) {
+    { t.abort(error) } noexcept;
+};
 template <class T>
-concept has_exit = requires(T& t) { t.exit(); };
+concept has_exit = requires(T& t) {
+    { t.exit() } noexcept;
+};
 template <class T>
 concept has_tock = requires(const T& t) {
     { t.tock() } -> std::convertible_to<double>;
