@@ -245,8 +245,10 @@ public:
         State& state = *state_;
         if (state.closed)
             return;
-        if (!state.connected || state.writing) {
-            state.write_wanted = true;  // told when the connect or the staged write ends
+        if (!state.connected || state.writing || state.read_cancel == ReadCancel::pending) {
+            // Told when the connect, the staged write or the cancelled read ends (the last
+            // from the read's own handler: on Windows a cancel may complete after a post).
+            state.write_wanted = true;
             return;
         }
         // Nothing in the way: a send would make progress now (told from the io_context, not
@@ -329,8 +331,8 @@ private:
     // A send failed (now, or the staged write did). The peer may have answered before it
     // reset (an early 413), and those bytes may sit in the pending read, unseen: end that read
     // first (cancelled, or with the bytes) and tell the error on a send after its handler ran
-    // (arm_write's on_writable is posted behind it). Once: a read the connection arms after
-    // that does not hold the error back again.
+    // (arm_write waits for it, and the handler tells on_writable). Once: a read the connection
+    // arms after that does not hold the error back again.
     static IoResult write_failed(State& state) {
         IoResult result;
         if (state.reading && state.read_cancel != ReadCancel::done) {
@@ -379,7 +381,8 @@ private:
         state.socket.async_read_some(::asio::buffer(state.early), [state = shared](std::error_code error, std::size_t got) {
             state->read_armed = false;
             state->reading = false;
-            if (state->read_cancel == ReadCancel::pending)
+            const bool cancel_ended = state->read_cancel == ReadCancel::pending;
+            if (cancel_ended)
                 state->read_cancel = ReadCancel::done;
             if (state->closed)
                 return;
@@ -394,6 +397,8 @@ private:
             }
             if (state->events != nullptr)
                 state->events->on_readable();
+            if (cancel_ended && !state->closed && state->events != nullptr && std::exchange(state->write_wanted, false))
+                state->events->on_writable();  // the failed send's error can be told now
         });
     }
 
