@@ -76,8 +76,6 @@ struct StaticDeed {
     bool wake_next : 1 = false;      // woken during a pass it was not due in: runs in the next
 };
 
-template <class T>
-inline constexpr bool is_doer_member = std::is_lvalue_reference_v<T> && std::is_base_of_v<Doer, std::remove_cvref_t<T>>;
 
 // Doer's dog protocol for a member held by value: the same order of contexts, the same
 // exceptions (see Doer::begin, send, halt).
@@ -146,7 +144,6 @@ struct ArrayMembers {
     static constexpr std::size_t count = N;
     std::array<T, N> items{};
 
-    ArrayMembers() = default;
     explicit ArrayMembers(std::in_place_t) {}
 
     template <class F>
@@ -189,7 +186,7 @@ public:
         if (live_ != 0)
             exit();  // as ~DoDoer: members still running are closed (reverse order)
         members_.each([&](auto index, auto& member) {
-            if constexpr (std::is_base_of_v<Doer, std::remove_cvref_t<decltype(member)>>) {
+            if constexpr (detail::is_doer<decltype(member)>) {
                 if (!deeds_[index].gone)
                     detail::DoerAccess::detach(member);
             }
@@ -214,7 +211,7 @@ public:
             throw std::out_of_range{"DoDoerOf::done_state: member " + std::to_string(index) + " of " + std::to_string(size)};
         std::optional<bool> state;
         members_.at(index, [&](auto, auto& member) {
-            if constexpr (std::is_base_of_v<Doer, std::remove_cvref_t<decltype(member)>>) {
+            if constexpr (detail::is_doer<decltype(member)>) {
                 if (!deeds_[index].gone)
                     state = member.done_state();
             } else if (deeds_[index].done >= 0) {
@@ -238,7 +235,7 @@ public:
         bool linger = false;
         std::array<bool, size> quick{};
         for_each_live([&](std::size_t index, auto& member) {
-            if constexpr (std::is_base_of_v<Doer, std::remove_cvref_t<decltype(member)>>) {
+            if constexpr (detail::is_doer<decltype(member)>) {
                 if (member.wind_down(tyme)) {
                     linger = true;
                     return;
@@ -264,7 +261,7 @@ protected:
         reset_order();
         std::size_t held = size;
         members_.each([&](auto index, auto& member) {
-            if constexpr (std::is_base_of_v<Doer, std::remove_cvref_t<decltype(member)>>) {
+            if constexpr (detail::is_doer<decltype(member)>) {
                 if (held == size && detail::DoerAccess::held(member))
                     held = index;
             }
@@ -274,7 +271,7 @@ protected:
                                   " is a Doer another scheduler (a Doist, DoDoer or group) already holds"};
         std::array<const Doer*, size> doers{};
         members_.each([&](auto index, auto& member) {
-            if constexpr (std::is_base_of_v<Doer, std::remove_cvref_t<decltype(member)>>) {
+            if constexpr (detail::is_doer<decltype(member)>) {
                 doers[index] = &member;
                 for (std::size_t earlier = 0; earlier < index; ++earlier)
                     if (doers[earlier] == &member)
@@ -283,7 +280,7 @@ protected:
             }
         });
         members_.each([&](auto index, auto& member) {
-            if constexpr (std::is_base_of_v<Doer, std::remove_cvref_t<decltype(member)>>)
+            if constexpr (detail::is_doer<decltype(member)>)
                 detail::DoerAccess::attach(member, this, static_cast<std::uint32_t>(index));
         });
     }
@@ -421,7 +418,7 @@ private:
         const Tymist& clock = *tymist();
         bool running = false;
         try {
-            if constexpr (std::is_base_of_v<Doer, M>) {
+            if constexpr (detail::is_doer<M>) {
                 if (Tracer* const tracer = clock.tracer())
                     tracer->ran(member, clock.tyme(), true);
                 running = member.begin(clock);
@@ -462,7 +459,7 @@ private:
         if (!deed.live)
             return;
         const bool early = deed.retyme > tyme;
-        if constexpr (std::is_base_of_v<Doer, M>) {  // only a Doer member is woken or idles
+        if constexpr (detail::is_doer<M>) {  // only a Doer member is woken or idles
             if (early && !deed.woken)
                 return;
             deed.woken = false;
@@ -473,7 +470,7 @@ private:
         current_ = index;
         std::optional<double> tock;
         try {
-            if constexpr (std::is_base_of_v<Doer, M>) {
+            if constexpr (detail::is_doer<M>) {
                 detail::DoerAccess::idling(member, false);
                 if (Tracer* const tracer = tymist()->tracer())
                     tracer->ran(member, tyme, false);
@@ -514,7 +511,7 @@ private:
             return;
         }
         double retyme = *tock > 0.0 ? (early ? deed.retyme : deed.retyme + *tock) : tyme + asap;
-        if constexpr (std::is_base_of_v<Doer, M>) {
+        if constexpr (detail::is_doer<M>) {
             const double idle = detail::DoerAccess::idle_request(member);
             if (!detail::DoerAccess::no_idle_request(idle)) {
                 retyme = detail::idle_retyme(retyme, *tock, idle);
@@ -534,7 +531,7 @@ private:
         if (!deed.live)
             return;
         end_deed(deed);
-        if constexpr (std::is_base_of_v<Doer, M>) {
+        if constexpr (detail::is_doer<M>) {
             detail::DoerAccess::idling(member, false);
             member.halt();
         } else {

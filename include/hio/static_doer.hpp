@@ -66,6 +66,11 @@ private:
 };
 
 namespace detail {
+/// True for a member that is a Doer (held by value or by reference): driven through its dog
+/// protocol, woken and idled as in a DoDoer.
+template <class T>
+inline constexpr bool is_doer = std::is_base_of_v<Doer, std::remove_cvref_t<T>>;
+
 template <class T>
 concept has_enter = requires(T& t) { t.enter(); };
 template <class T>
@@ -112,16 +117,16 @@ namespace detail {
 /// "required from here" shows the member's index and type beside the message.
 template <std::size_t Index, class T>
 struct CheckMember {
-    static constexpr bool is_doer = std::is_base_of_v<Doer, std::remove_cvref_t<T>>;
-    static_assert(is_doer || !std::is_reference_v<T>,
+    static constexpr bool doer = is_doer<T>;
+    static_assert(doer || !std::is_reference_v<T>,
                   "hio::DoDoerOf: a member held by reference must be a hio::Doer (Doer&); hold other types by value");
-    static_assert(is_doer || has_enter<T>, "hio::DoDoerOf: this member (T, at Index) has no `void enter()`");
-    static_assert(is_doer || has_recur<T>, "hio::DoDoerOf: this member (T, at Index) has no `bool recur(double tyme)`");
-    static_assert(is_doer || has_clean<T>, "hio::DoDoerOf: this member (T, at Index) has no `void clean()`");
-    static_assert(is_doer || has_close<T>, "hio::DoDoerOf: this member (T, at Index) has no `void close() noexcept`");
-    static_assert(is_doer || has_abort<T>,
+    static_assert(doer || has_enter<T>, "hio::DoDoerOf: this member (T, at Index) has no `void enter()`");
+    static_assert(doer || has_recur<T>, "hio::DoDoerOf: this member (T, at Index) has no `bool recur(double tyme)`");
+    static_assert(doer || has_clean<T>, "hio::DoDoerOf: this member (T, at Index) has no `void clean()`");
+    static_assert(doer || has_close<T>, "hio::DoDoerOf: this member (T, at Index) has no `void close() noexcept`");
+    static_assert(doer || has_abort<T>,
                   "hio::DoDoerOf: this member (T, at Index) has no `void abort(std::exception_ptr) noexcept`");
-    static_assert(is_doer || has_exit<T>, "hio::DoDoerOf: this member (T, at Index) has no `void exit() noexcept`");
+    static_assert(doer || has_exit<T>, "hio::DoDoerOf: this member (T, at Index) has no `void exit() noexcept`");
     static constexpr bool ok = true;
 };
 }  // namespace detail

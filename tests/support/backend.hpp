@@ -5,8 +5,14 @@
 #pragma once
 
 #include <cstdlib>
+#include <optional>
 #include <stdexcept>
 #include <string>
+
+#include <hio/io/reactor.hpp>
+#if defined(HIO_TEST_ASIO)
+#include <hio/asio/context.hpp>
+#endif
 
 namespace hio_test {
 
@@ -27,5 +33,36 @@ inline Backend backend() {
     }
     throw std::runtime_error{"HIO_TEST_BACKEND must be epoll or asio, got " + std::string{name}};
 }
+
+/// What a rig owns, made before the references to it (hence a base of NetRig and
+/// DatagramRig): the chosen backend's loop and its `Network` (an `EpollNetwork` over a
+/// Reactor, or an `AsioNetwork` over an asio::Context; the latter unused without the asio
+/// component). Destroyed in reverse order: the network before its loop.
+template <class Network, class EpollNetwork, class AsioNetwork>
+struct RigStorage {
+    std::optional<hio::Reactor> epoll_reactor_;
+    std::optional<EpollNetwork> epoll_network_;
+#if defined(HIO_TEST_ASIO)
+    std::optional<hio::asio::Context> context_;
+    std::optional<AsioNetwork> asio_network_;
+#endif
+
+    hio::Waiter& make_waiter(Backend chosen) {
+#if defined(HIO_TEST_ASIO)
+        if (chosen == Backend::asio)
+            return context_.emplace();
+#endif
+        static_cast<void>(chosen);
+        return epoll_reactor_.emplace();
+    }
+    Network& make_network(Backend chosen) {
+#if defined(HIO_TEST_ASIO)
+        if (chosen == Backend::asio)
+            return asio_network_.emplace(*context_);
+#endif
+        static_cast<void>(chosen);
+        return epoll_network_.emplace(*epoll_reactor_);
+    }
+};
 
 }  // namespace hio_test

@@ -18,32 +18,11 @@
 
 namespace hio_test {
 
-/// What a DatagramRig owns, made before the references to it (hence a base).
-struct DatagramRigStorage {
-    std::optional<hio::Reactor> epoll_reactor_;
-    std::optional<hio::udp::Network> epoll_network_;
 #if defined(HIO_TEST_ASIO)
-    std::optional<hio::asio::Context> context_;
-    std::optional<hio::asio::DatagramNetwork> asio_network_;
+using DatagramRigStorage = RigStorage<hio::DatagramNetwork, hio::udp::Network, hio::asio::DatagramNetwork>;
+#else
+using DatagramRigStorage = RigStorage<hio::DatagramNetwork, hio::udp::Network, void>;
 #endif
-
-    hio::Waiter& make_waiter(Backend chosen) {
-#if defined(HIO_TEST_ASIO)
-        if (chosen == Backend::asio)
-            return context_.emplace();
-#endif
-        static_cast<void>(chosen);
-        return epoll_reactor_.emplace();
-    }
-    hio::DatagramNetwork& make_network(Backend chosen) {
-#if defined(HIO_TEST_ASIO)
-        if (chosen == Backend::asio)
-            return asio_network_.emplace(*context_);
-#endif
-        static_cast<void>(chosen);
-        return epoll_network_.emplace(*epoll_reactor_);
-    }
-};
 
 /// A backend's event loop and datagram network (as HIO_TEST_BACKEND says: a Reactor and a
 /// udp::Network, or an asio::Context and an asio::DatagramNetwork); runs doers in real time

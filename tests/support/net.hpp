@@ -30,33 +30,11 @@
 
 namespace hio_test {
 
-/// What a NetRig owns, made before the references to it (hence a base).
-struct NetRigStorage {
-    // Destroyed in reverse order: the network before its loop.
-    std::optional<hio::Reactor> epoll_reactor_;
-    std::optional<hio::tcp::Network> epoll_network_;
 #if defined(HIO_TEST_ASIO)
-    std::optional<hio::asio::Context> context_;
-    std::optional<hio::asio::Network> asio_network_;
+using NetRigStorage = RigStorage<hio::Network, hio::tcp::Network, hio::asio::Network>;
+#else
+using NetRigStorage = RigStorage<hio::Network, hio::tcp::Network, void>;
 #endif
-
-    hio::Waiter& make_waiter(Backend chosen) {
-#if defined(HIO_TEST_ASIO)
-        if (chosen == Backend::asio)
-            return context_.emplace();
-#endif
-        static_cast<void>(chosen);
-        return epoll_reactor_.emplace();
-    }
-    hio::Network& make_network(Backend chosen) {
-#if defined(HIO_TEST_ASIO)
-        if (chosen == Backend::asio)
-            return asio_network_.emplace(*context_);
-#endif
-        static_cast<void>(chosen);
-        return epoll_network_.emplace(*epoll_reactor_);
-    }
-};
 
 /// A socket backend's event loop and TCP network (as HIO_TEST_BACKEND says), and a real-time
 /// Doist runner with a wall-clock bound.

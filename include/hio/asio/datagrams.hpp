@@ -168,7 +168,7 @@ public:
         if (state.closed || state.receiving)
             return;
         if (state.held) {
-            notify_later(state_, true);
+            tell_soon(state_, state.socket.get_executor(), &State::read_posted, &TransportEvents::on_readable);
             return;
         }
         state.receiving = true;
@@ -245,18 +245,6 @@ private:
         datagram.size = length;
         datagram.payload.assign(buffer.data(), std::min(length, limit));
         datagram.peer = to_address(from);
-    }
-
-    static void notify_later(const std::shared_ptr<State>& shared, bool readable) {
-        State& state = *shared;
-        if (state.read_posted)
-            return;
-        state.read_posted = true;
-        ::asio::post(state.socket.get_executor(), [state = shared, readable] {
-            state->read_posted = false;
-            if (!state->closed && state->events != nullptr && readable)
-                state->events->on_readable();
-        });
     }
 
     std::shared_ptr<State> state_;

@@ -73,6 +73,24 @@ inline void classify(const std::error_code& error, IoResult& result) noexcept {
         result.error = normalized(error);
 }
 
+/// Tells `what` (on_readable or on_writable) to the events of `shared` from the io_context
+/// soon, not from inside the caller, with one post at most pending (`posted`). `State` has
+/// `closed` and `events`; the post holds the state, so a transport closed meanwhile is safe.
+template <class State, class Executor>
+void tell_soon(const std::shared_ptr<State>& shared, const Executor& executor, bool State::*posted,
+               void (TransportEvents::*what)() noexcept) {
+    State& state = *shared;
+    if (state.*posted)
+        return;
+    state.*posted = true;
+    ::asio::post(executor, [shared, posted, what] {
+        State& s = *shared;
+        s.*posted = false;
+        if (!s.closed && s.events != nullptr)
+            (s.events->*what)();
+    });
+}
+
 /// A TCP connection on an Asio socket, as a Transport: made connected (by a listener) or
 /// connecting (resolving a name, then trying each address).
 class AsioTransport final : public Transport {
@@ -251,16 +269,8 @@ public:
             state.write_wanted = true;
             return;
         }
-        // Nothing in the way: a send would make progress now (told from the io_context, not
-        // from inside this call).
-        if (state.write_posted)
-            return;
-        state.write_posted = true;
-        ::asio::post(state.socket.get_executor(), [state = state_] {
-            state->write_posted = false;
-            if (!state->closed && state->events != nullptr)
-                state->events->on_writable();
-        });
+        // Nothing in the way: a send would make progress now.
+        tell_soon(state_, state.socket.get_executor(), &State::write_posted, &TransportEvents::on_writable);
     }
 
     std::error_code finish_connect() noexcept override {
@@ -505,14 +515,7 @@ public:
             state.wanted = true;  // told when the next peer is accepted
             return;
         }
-        if (state.posted)
-            return;
-        state.posted = true;
-        ::asio::post(state.acceptor.get_executor(), [state = state_] {
-            state->posted = false;
-            if (!state->closed && state->events != nullptr)
-                state->events->on_readable();
-        });
+        tell_soon(state_, state.acceptor.get_executor(), &State::posted, &TransportEvents::on_readable);
     }
 
     [[nodiscard]] std::string local_endpoint() const override { return endpoint_text(bound_); }
