@@ -61,12 +61,12 @@ public:
     }
 
     /// The value of `--option` as a whole number within [low, high], or `fallback`.
-    [[nodiscard]] long integer(const std::string& name, long fallback, long low, long high) const {
+    [[nodiscard]] long long integer(const std::string& name, long long fallback, long long low, long long high) const {
         const double value = number(name, static_cast<double>(fallback), static_cast<double>(low),
                                     static_cast<double>(high));
-        if (value != static_cast<double>(static_cast<long>(value)))
+        if (value != static_cast<double>(static_cast<long long>(value)))
             fail(name + " needs a whole number, got '" + text(name) + "'");
-        return static_cast<long>(value);
+        return static_cast<long long>(value);
     }
 
     /// Prints `problem` and the usage, and exits 2.

@@ -36,10 +36,13 @@ struct Settings {
     double grace = 5.0;  // a graceful stop: connections get this long to finish
     bool quiet = false;
     bool tls = false;
+#if defined(HIO_EXAMPLE_TLS)
     hio::tls::Config tls_config;
-    std::string backend = "epoll";  // the sockets: hio's epoll Reactor, or Asio's (backend.hpp)
+#endif
+    std::string backend = example::default_backend;  // hio's epoll Reactor, or Asio's (backend.hpp)
 };
 
+#if defined(HIO_EXAMPLE_TLS)  // TLS needs OpenSSL: not in the Windows build (docs/platforms.md)
 volatile std::sig_atomic_t reload_requested = 0;
 extern "C" void on_sighup(int) { reload_requested = 1; }
 
@@ -67,6 +70,7 @@ protected:
 private:
     hio::tls::Context& context_;
 };
+#endif
 
 Settings parse(int argc, char** argv) {
     const example::Arguments args{
@@ -90,6 +94,7 @@ Settings parse(int argc, char** argv) {
     if (settings.backend != "epoll" && settings.backend != "asio")
         args.fail("--backend must be epoll or asio");
     settings.tls = args.flag("--tls");
+#if defined(HIO_EXAMPLE_TLS)
     settings.tls_config.require_client_certificate = args.flag("--require-client-cert");
     settings.tls_config.certificate_file = args.text("--cert");
     settings.tls_config.key_file = args.text("--key");
@@ -98,6 +103,10 @@ Settings parse(int argc, char** argv) {
         args.fail("--tls needs --cert and --key");
     if (settings.tls_config.require_client_certificate && settings.tls_config.ca_file.empty())
         args.fail("--require-client-cert needs --ca");
+#else
+    if (settings.tls)
+        args.fail("--tls: this build has no TLS (no OpenSSL for this platform; docs/platforms.md)");
+#endif
     return settings;
 }
 
@@ -108,16 +117,18 @@ int main(int argc, char** argv) {
     try {
         example::Sockets sockets{settings.backend};   // waits on the sockets between passes
         hio::Network& tcp = sockets.network();         // real TCP, IPv4 and IPv6
+        hio::Network* network = &tcp;
+#if defined(HIO_EXAMPLE_TLS)
         // With --tls the same server runs over TLS: only the Network changes.
         std::optional<hio::tls::Context> tls_context;
         std::optional<hio::tls::Network> tls_network;
-        hio::Network* network = &tcp;
         if (settings.tls) {
             tls_context.emplace(hio::tls::Role::server, settings.tls_config);
             tls_network.emplace(tcp, *tls_context);
             network = &*tls_network;
             std::signal(SIGHUP, on_sighup);
         }
+#endif
         hio::StreamServer server{*network, settings.server};
         if (!settings.quiet) {
             server.on_open([&server](hio::Connection& c) {
@@ -137,12 +148,14 @@ int main(int argc, char** argv) {
         std::printf("listening on %s\n", server.local_endpoint().c_str());
         std::fflush(stdout);
 
-        std::optional<Reloader> reloader;
         std::vector<hio::Doer*> doers{&echo};
+#if defined(HIO_EXAMPLE_TLS)
+        std::optional<Reloader> reloader;
         if (tls_context) {
             reloader.emplace(*tls_context);
             doers.push_back(&*reloader);
         }
+#endif
         hio::Doist doist{{.tock = settings.tock, .real = true, .grace = settings.grace, .waiter = &sockets.waiter()}, doers};
         doist.run();    // until Ctrl-C or SIGTERM: then no new connections, the others drain
         std::printf("stopped: %llu connections served, %llu refused, %llu idle-closed\n",

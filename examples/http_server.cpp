@@ -44,8 +44,10 @@ struct Settings {
     std::string root = ".";
     bool quiet = false;
     bool tls = false;
+#if defined(HIO_EXAMPLE_TLS)
     hio::tls::Config tls_config;
-    std::string backend = "epoll";  // the sockets: hio's epoll Reactor, or Asio's (backend.hpp)
+#endif
+    std::string backend = example::default_backend;  // hio's epoll Reactor, or Asio's (backend.hpp)
 };
 
 Settings parse(int argc, char** argv) {
@@ -76,11 +78,16 @@ Settings parse(int argc, char** argv) {
     if (settings.backend != "epoll" && settings.backend != "asio")
         args.fail("--backend must be epoll or asio");
     settings.tls = args.flag("--tls");
+#if defined(HIO_EXAMPLE_TLS)
     settings.tls_config.certificate_file = args.text("--cert");
     settings.tls_config.key_file = args.text("--key");
     settings.tls_config.alpn = {"http/1.1"};  // say which protocol this TLS carries, as nginx does
     if (settings.tls && (settings.tls_config.certificate_file.empty() || settings.tls_config.key_file.empty()))
         args.fail("--tls needs --cert and --key");
+#else
+    if (settings.tls)
+        args.fail("--tls: this build has no TLS (no OpenSSL for this platform; docs/platforms.md)");
+#endif
     if (!std::filesystem::is_directory(settings.root))
         args.fail("--root " + settings.root + " is not a directory");
     return settings;
@@ -188,14 +195,16 @@ int main(int argc, char** argv) {
     try {
         example::Sockets sockets{settings.backend};  // --backend: hio's epoll Reactor, or Asio
         hio::Network& tcp = sockets.network();
+        hio::Network* network = &tcp;
+#if defined(HIO_EXAMPLE_TLS)  // TLS needs OpenSSL: not in the Windows build (docs/platforms.md)
         std::optional<hio::tls::Context> tls_context;
         std::optional<hio::tls::Network> tls_network;
-        hio::Network* network = &tcp;
         if (settings.tls) {  // https: only the Network changes
             tls_context.emplace(hio::tls::Role::server, settings.tls_config);
             tls_network.emplace(tcp, *tls_context);
             network = &*tls_network;
         }
+#endif
         hio::StreamServer server{*network, settings.server};
 
         const bool quiet = settings.quiet;

@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
     const example::Arguments args{argc, argv,
                                   "sim_echo [--seed S] [--clients N] [--messages M] [--faults on|off]",
                                   {"--seed", "--clients", "--messages", "--faults"}, {}};
-    const auto seed = static_cast<std::uint64_t>(args.integer("--seed", 1, 0, 1L << 52));
+    const auto seed = static_cast<std::uint64_t>(args.integer("--seed", 1, 0, 1LL << 52));
     const auto clients = static_cast<int>(args.integer("--clients", 20, 1, 100000));
     const auto messages = static_cast<int>(args.integer("--messages", 10, 1, 1000000));
     const std::string faults = args.text("--faults", "on");

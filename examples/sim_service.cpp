@@ -236,7 +236,7 @@ private:
 int main(int argc, char** argv) {
     const example::Arguments args{argc, argv, "sim_service [--seed S] [--clients N] [--requests M]",
                                   {"--seed", "--clients", "--requests"}, {}};
-    const auto seed = static_cast<std::uint64_t>(args.integer("--seed", 1, 0, 1L << 52));
+    const auto seed = static_cast<std::uint64_t>(args.integer("--seed", 1, 0, 1LL << 52));
     const auto clients = static_cast<int>(args.integer("--clients", 10, 1, 10000));
     const auto requests = static_cast<int>(args.integer("--requests", 20, 1, 100000));
 

@@ -15,7 +15,13 @@ packages=(
     nlohmann-json3-dev              # the opt-in JSON bodies (hio/http/json.hpp) and their tests
     zlib1g-dev                      # the opt-in gzip compression (hio/http/gzip.hpp) and its tests
     chromium                        # the browser test of examples/web_app (DevTools protocol)
+    g++-mingw-w64-x86-64-posix      # the Windows build: MinGW-w64 with posix threads (std::thread)
+    libz-mingw-w64-dev              # zlib for it (the opt-in gzip component on Windows)
+    wine64                          # runs the Windows tests (Wine 8; its recommends: see below)
 )
+# Installed with their recommended packages: Wine's libraries (GnuTLS, ...) are recommends of
+# libwine, and a Wine without them is not the one the Windows suite was measured on.
+with_recommends=(wine64)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -35,4 +41,17 @@ if ((EUID != 0)); then
 fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -q
-"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+plain=() recommended=()
+for package in "${missing[@]}"; do
+    if [[ " ${with_recommends[*]} " == *" $package "* ]]; then
+        recommended+=("$package")
+    else
+        plain+=("$package")
+    fi
+done
+if ((${#plain[@]} > 0)); then
+    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${plain[@]}"
+fi
+if ((${#recommended[@]} > 0)); then
+    "${sudo[@]}" apt-get install -y -q "${recommended[@]}"
+fi

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Builds and runs hio-cpp's whole test suite twice:
+# Builds and runs hio-cpp's whole test suite three times:
 #   1. gcc, RelWithDebInfo (-O2 -g1; test executables -O1), warnings as errors, with the
 #      benchmarks built;
 #   2. clang, Debug, AddressSanitizer + UndefinedBehaviorSanitizer, with the libFuzzer
 #      targets (each fuzzed for 10 s as a ctest labelled "fuzz"); the header-alone and
-#      consumer-package guards run in suite 1 only (they test includes and packaging).
-# Build trees go to build/test-gcc and build/test-sanitize (kept between runs
+#      consumer-package guards run in suite 1 only (they test includes and packaging);
+#   3. Windows: cross-built with MinGW-w64 (cmake/toolchains/mingw-w64.cmake), its tests and the
+#      echo and HTTP servers run under Wine (tests/windows.cmake). Without MinGW or Wine it
+#      fails, naming what to install; HIO_SKIP_WINDOWS=1 skips it, saying so.
+# Build trees go to build/test-gcc, build/test-sanitize and build/test-windows (kept between runs
 # for speed; CI=true starts them fresh). Uses 2 parallel jobs; override with JOBS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,4 +49,18 @@ run_suite "clang + address,undefined sanitizers" build/test-sanitize \
     -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
     -DCMAKE_BUILD_TYPE=Debug -DHIO_WERROR=ON -DHIO_SANITIZE=address,undefined -DHIO_BUILD_FUZZ=ON \
     -DHIO_FUZZ_SECONDS=10 -DHIO_BUILD_GUARDS=OFF -DHIO_TEST_UNITY=ON  # the include and package guards ran in the gcc suite
+if [[ -n "${HIO_SKIP_WINDOWS:-}" ]]; then
+    echo "=== windows: SKIPPED because HIO_SKIP_WINDOWS is set: the Windows build was NOT tested"
+else
+    for tool in x86_64-w64-mingw32-g++-posix /usr/lib/wine/wine64; do
+        if ! command -v "$tool" >/dev/null; then
+            echo "=== windows: FAILED: $tool is missing (bash scripts/install-deps.sh installs" \
+                 "g++-mingw-w64-x86-64-posix and wine64; HIO_SKIP_WINDOWS=1 skips this suite)" >&2
+            exit 1
+        fi
+    done
+    # -O1 for the test executables (tests/windows.cmake); Release for the library code in them.
+    run_suite "windows (MinGW-w64, under Wine)" build/test-windows \
+        --toolchain cmake/toolchains/mingw-w64.cmake -DCMAKE_BUILD_TYPE=Release -DHIO_WERROR=ON
+fi
 echo "=== all suites passed in $((SECONDS - total)) s"

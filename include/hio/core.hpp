@@ -3,7 +3,8 @@
 /// Umbrella of the core component (CMake target hio::core): the scheduler (Doist, Doer,
 /// DoDoer, CoDoer, Tymist, Tymer, Deck, ...) and the io layer (RingBuffer, the Transport
 /// seam, Connection, StreamServer and StreamClient over any Network, the epoll Reactor).
-/// Standard library and Linux only: no Asio, OpenSSL or llhttp header is reached from here.
+/// The standard library and the operating system only: no Asio, OpenSSL or llhttp header is
+/// reached from here. Builds on Linux and Windows (docs/platforms.md); the Reactor is Linux's.
 
 #include <hio/codoer.hpp>
 #include <hio/deck.hpp>
@@ -25,10 +26,13 @@
 #include <hio/waiter.hpp>
 
 #include <hio/io/connection.hpp>
-#include <hio/io/reactor.hpp>
 #include <hio/io/ring_buffer.hpp>
 #include <hio/io/stream_client.hpp>
 #include <hio/io/stream_server.hpp>
 #include <hio/io/stream_server_doer.hpp>
 #include <hio/io/transport.hpp>
 #include <hio/io/wire_log.hpp>
+
+#if defined(__linux__)
+#include <hio/io/reactor.hpp>  // epoll: Linux only (elsewhere hio::asio::Context is the Waiter)
+#endif

@@ -6,9 +6,14 @@
 
 #include <hio/core.hpp>
 #include <hio/http.hpp>
-#include <hio/serial.hpp>
 #include <hio/sim.hpp>
+
+#if defined(__linux__)  // the epoll sockets, and what sits on them (docs/platforms.md)
+#include <hio/serial.hpp>
 #include <hio/tcp.hpp>
-#include <hio/tls.hpp>
 #include <hio/udp.hpp>
 #include <hio/uxd.hpp>
+#endif
+#if !defined(_WIN32)  // OpenSSL: Debian has no build of it for Windows (docs/platforms.md)
+#include <hio/tls.hpp>
+#endif

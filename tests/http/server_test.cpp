@@ -93,7 +93,7 @@ TEST_CASE("A keep-alive request costs the server one wake pass, not two", "[http
     CHECK(server.rig.wake_passes <= 100 + 5);
 }
 
-TEST_CASE("An idle HTTP server sleeps: a kept-alive connection costs no pass while it waits", "[http][server][idle]") {
+TEST_CASE("An idle HTTP server sleeps: a kept-alive connection costs no pass while it waits", "[http][server][idle][peer]") {
     Http server;
     std::string out;
     const int code = server.python(raw_exchange +
@@ -145,7 +145,7 @@ TEST_CASE("Python's http.client reuses one keep-alive connection for several req
     CHECK(server.tcp.accepted() == 1);  // one connection for all (the 500, last, closes it)
 }
 
-TEST_CASE("Pipelined requests are answered in order, HTTP/1.0 closes, absolute targets work", "[http][server]") {
+TEST_CASE("Pipelined requests are answered in order, HTTP/1.0 closes, absolute targets work", "[http][server][peer]") {
     Http server;
     std::string out;
     const int code = server.python(
@@ -177,7 +177,7 @@ TEST_CASE("Pipelined requests are answered in order, HTTP/1.0 closes, absolute t
 }
 
 TEST_CASE("Hostile and malformed requests get the right status and a close, others are served",
-          "[http][server][hostile]") {
+          "[http][server][hostile][peer]") {
     Http server{{.max_header_bytes = 4096, .max_body_bytes = 1000, .request_timeout = 0.5}};
     std::string out;
     const int code = server.python(
@@ -240,7 +240,7 @@ TEST_CASE("curl's Expect: 100-continue upload gets 100 Continue, then the answer
     CHECK(out.find("POST /echo ? x= body=" + std::string(2000, 'z')) != std::string::npos);
 }
 
-TEST_CASE("An oversized upload with Expect: 100-continue is refused before the body", "[http][server]") {
+TEST_CASE("An oversized upload with Expect: 100-continue is refused before the body", "[http][server][peer]") {
     Http server{{.max_body_bytes = 100}};
     std::string out;
     const int code = server.python(raw_exchange +
@@ -254,7 +254,7 @@ TEST_CASE("An oversized upload with Expect: 100-continue is refused before the b
 }
 
 TEST_CASE("A flood of 2000 silent connections does not lock out a real client of a 1024-connection server",
-          "[http][server][limits]") {
+          "[http][server][limits][peer]") {
     // The server is full after 1024 silent peers; each newcomer makes it close the longest-idle
     // connection that never completed a request, so the real client, which sends at once, is
     // served while the flood goes on. (Without room-making, every real client was refused.)
@@ -284,7 +284,7 @@ TEST_CASE("A flood of 2000 silent connections does not lock out a real client of
     CHECK(server.tcp.refused() == 0);
 }
 
-TEST_CASE("RFC 9112 strictness: Host, request lines, versions, trailers", "[http][server][hostile]") {
+TEST_CASE("RFC 9112 strictness: Host, request lines, versions, trailers", "[http][server][hostile][peer]") {
     Http server;
     std::string out;
     const int code = server.python(
@@ -321,6 +321,7 @@ TEST_CASE("RFC 9112 strictness: Host, request lines, versions, trailers", "[http
     CHECK(code == 0);
 }
 
+#if !defined(_WIN32)  // TLS: no OpenSSL for Windows here
 TEST_CASE("HTTPS: curl talks to the HTTP doer over TLS", "[http][server][tls][peer]") {
     NetRig rig;
     const hio_test::SelfSignedCertificate pem;
@@ -342,6 +343,7 @@ TEST_CASE("HTTPS: curl talks to the HTTP doer over TLS", "[http][server][tls][pe
     CHECK(tcp.accepted() == 1);  // curl reused the TLS connection for the second URL
     std::remove(output.c_str());
 }
+#endif
 
 TEST_CASE("A one-line handler answers curl", "[http][server][peer]") {
     NetRig rig;

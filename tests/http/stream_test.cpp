@@ -175,7 +175,7 @@ TEST_CASE("Python's http.client reads chunked and fixed-length bodies streamed o
 }
 
 TEST_CASE("A streamed answer: HTTP/1.0 gets it until the close, pipelined requests wait their turn",
-          "[http][stream]") {
+          "[http][stream][peer]") {
     StreamServer server;
     std::string out;
     const int code = server.python(
@@ -196,7 +196,7 @@ TEST_CASE("A streamed answer: HTTP/1.0 gets it until the close, pipelined reques
 }
 
 TEST_CASE("A client that stops reading holds a bounded stream, when it leaves, the stream closes",
-          "[http][stream]") {
+          "[http][stream][peer]") {
     StreamServer server{65536};
     server.producer.piece = 65536;  // fits the stream: only a stall makes writes short
     std::string out;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <hio/hio.hpp>
+#include <hio/sockets.hpp>
 #if defined(HIO_README_ASIO)
 #include <chrono>
 #include <csignal>

@@ -21,7 +21,7 @@
 #include <hio/io/stream_server_doer.hpp>
 
 #include "catch.hpp"
-#include "support/process.hpp"
+#include "support/files.hpp"
 #include "support/sim.hpp"
 
 namespace {

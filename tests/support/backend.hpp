@@ -9,7 +9,9 @@
 #include <stdexcept>
 #include <string>
 
+#if defined(__linux__)
 #include <hio/io/reactor.hpp>
+#endif
 #if defined(HIO_TEST_ASIO)
 #include <hio/asio/context.hpp>
 #endif
@@ -19,8 +21,11 @@ namespace hio_test {
 enum class Backend { epoll, asio };
 
 /// The backend HIO_TEST_BACKEND names. Throws std::runtime_error for another value, or for
-/// asio in a program built without it.
+/// asio in a program built without it. Elsewhere than on Linux, always asio.
 inline Backend backend() {
+#if !defined(__linux__)
+    return Backend::asio;
+#endif
     const char* name = std::getenv("HIO_TEST_BACKEND");
     if (name == nullptr || std::string{name}.empty() || std::string{name} == "epoll")
         return Backend::epoll;
@@ -40,8 +45,10 @@ inline Backend backend() {
 /// component). Destroyed in reverse order: the network before its loop.
 template <class Network, class EpollNetwork, class AsioNetwork>
 struct RigStorage {
+#if defined(__linux__)
     std::optional<hio::Reactor> epoll_reactor_;
     std::optional<EpollNetwork> epoll_network_;
+#endif
 #if defined(HIO_TEST_ASIO)
     std::optional<hio::asio::Context> context_;
     std::optional<AsioNetwork> asio_network_;
@@ -53,7 +60,11 @@ struct RigStorage {
             return context_.emplace();
 #endif
         static_cast<void>(chosen);
+#if defined(__linux__)
         return epoll_reactor_.emplace();
+#else
+        return context_.emplace();  // the only backend here
+#endif
     }
     Network& make_network(Backend chosen) {
 #if defined(HIO_TEST_ASIO)
@@ -61,7 +72,11 @@ struct RigStorage {
             return asio_network_.emplace(*context_);
 #endif
         static_cast<void>(chosen);
+#if defined(__linux__)
         return epoll_network_.emplace(*epoll_reactor_);
+#else
+        return asio_network_.emplace(*context_);
+#endif
     }
 };
 

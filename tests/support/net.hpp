@@ -2,13 +2,10 @@
 // doer and a doer that runs a peer program (python3, nc) and finishes when it exits.
 #pragma once
 
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
+#include <hio/detail/platform.hpp>  // the socket headers: Winsock 2 on Windows
+#if !defined(_WIN32)
 #include <unistd.h>
+#endif
 
 #include <chrono>
 #include <cstdlib>
@@ -30,7 +27,9 @@
 
 namespace hio_test {
 
-#if defined(HIO_TEST_ASIO)
+#if !defined(__linux__)
+using NetRigStorage = RigStorage<hio::Network, void, hio::asio::Network>;
+#elif defined(HIO_TEST_ASIO)
 using NetRigStorage = RigStorage<hio::Network, hio::tcp::Network, hio::asio::Network>;
 #else
 using NetRigStorage = RigStorage<hio::Network, hio::tcp::Network, void>;
@@ -75,20 +74,66 @@ inline bool NetRig::run_until(std::vector<hio::Doer*> doers, const std::function
     return outcome.reached;
 }
 
-/// A blocking loopback connect to `port`: the kernel completes it from the listen queue,
-/// before any accept, so the listening socket turns readable. Returns the descriptor (the
-/// caller closes it), or -1.
-inline int connect_loopback(std::uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+/// Plain blocking sockets for tests that play a peer by hand (the kernel's calls, on POSIX and
+/// Winsock alike).
+namespace raw {
+#if defined(_WIN32)
+using Socket = SOCKET;
+inline const Socket invalid = INVALID_SOCKET;
+inline void close(Socket socket) { ::closesocket(socket); }
+#else
+using Socket = int;
+inline const Socket invalid = -1;
+inline void close(Socket socket) { ::close(socket); }
+#endif
+
+inline sockaddr_in loopback(std::uint16_t port) {
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-        ::close(fd);
-        return -1;
+    return address;
+}
+
+/// A listener on 127.0.0.1 and a free port, which it sets; `invalid` on failure.
+inline Socket listen_loopback(std::uint16_t& port) {
+    const Socket listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address = loopback(0);
+    socklen_t length = sizeof address;
+    if (listener == invalid || ::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(listener, 4) != 0 || ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        if (listener != invalid)
+            close(listener);
+        return invalid;
     }
-    return fd;
+    port = ntohs(address.sin_port);
+    return listener;
+}
+
+/// Accepts the next connection (blocking).
+inline Socket accept(Socket listener) { return ::accept(listener, nullptr, nullptr); }
+
+/// Closes `socket` with a reset (SO_LINGER 0): the peer sees ECONNRESET.
+inline void reset(Socket socket) {
+    linger hard{};
+    hard.l_onoff = 1;
+    hard.l_linger = 0;
+    ::setsockopt(socket, SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&hard), sizeof hard);
+    close(socket);
+}
+}  // namespace raw
+
+/// A blocking loopback connect to `port`: the kernel completes it from the listen queue,
+/// before any accept, so the listening socket turns readable. Returns the socket (the caller
+/// closes it with raw::close), or raw::invalid.
+inline raw::Socket connect_loopback(std::uint16_t port) {
+    const raw::Socket socket = ::socket(AF_INET, SOCK_STREAM, 0);
+    const sockaddr_in address = raw::loopback(port);
+    if (socket != raw::invalid && ::connect(socket, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+        raw::close(socket);
+        return raw::invalid;
+    }
+    return socket;
 }
 
 /// Lets `waiter` dispatch what becomes ready for `seconds` of wall time, with no Doist.
@@ -101,14 +146,12 @@ inline void dispatch_for(hio::Waiter& waiter, double seconds) {
 /// A loopback port nobody listens on right now (bound, read back, closed). For tests that
 /// need a refused port or must start a peer program on a port of their choosing.
 inline std::uint16_t unused_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    const raw::Socket socket = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address = raw::loopback(0);
+    ::bind(socket, reinterpret_cast<sockaddr*>(&address), sizeof address);
     socklen_t length = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    ::close(fd);
+    ::getsockname(socket, reinterpret_cast<sockaddr*>(&address), &length);
+    raw::close(socket);
     return ntohs(address.sin_port);
 }
 

@@ -2,11 +2,13 @@
 // a program and finishes when it exits, temporary paths. Core only: no Asio or OpenSSL.
 #pragma once
 
+#if !defined(_WIN32)
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#endif
 
 #include <cstdint>
 #include <cstdlib>
@@ -20,7 +22,11 @@
 
 #include <hio/core.hpp>
 
+#include "support/files.hpp"
+
+#if !defined(_WIN32)
 extern char** environ;
+#endif
 
 namespace hio_test {
 
@@ -84,6 +90,14 @@ public:
     int exit_code() const noexcept { return code_; }
 
 protected:
+#if defined(_WIN32)
+    // The peers (curl, python3, nc, openssl) are Linux programs: the Windows suite does not run
+    // the tests that start them (tagged [peer]); one that does fails here, naming it.
+    void enter() override {
+        throw std::runtime_error{"cannot start " + argv_[0] + " under Windows: tag the test [peer]"};
+    }
+    bool recur(double) override { return true; }
+#else
     void enter() override {
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
@@ -118,6 +132,7 @@ protected:
             pid_ = -1;
         }
     }
+#endif
 
 private:
     std::vector<std::string> argv_;
@@ -126,19 +141,5 @@ private:
     pid_t pid_ = -1;
     int code_ = -1;
 };
-
-/// A file's whole content.
-inline std::string slurp(const std::string& path) {
-    std::ifstream in{path, std::ios::binary};
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
-
-/// A unique path under the temporary directory.
-inline std::string temp_path(const std::string& name) {
-    const char* dir = std::getenv("TMPDIR");
-    return std::string{dir != nullptr ? dir : "/tmp"} + "/hio_test_" + std::to_string(getpid()) + "_" + name;
-}
 
 }  // namespace hio_test

@@ -20,9 +20,9 @@
 #include <array>
 
 #include <asio/posix/stream_descriptor.hpp>
+#endif
 
 #include <hio/detail/signals.hpp>
-#endif
 
 #include <hio/error.hpp>
 #include <hio/waiter.hpp>
@@ -45,7 +45,8 @@ namespace hio::asio {
 /// the mark that the Doist's sockets belong to it (no wait runs in it).
 ///
 /// One thread runs the Doist and the io_context; interrupt() may be called from any. While a
-/// Doist that handles signals waits here, SIGINT and SIGTERM end the wait at once (POSIX).
+/// Doist that handles signals waits here, SIGINT and SIGTERM (Ctrl-C, Ctrl-Break and the console's close on Windows)
+/// end the wait at once.
 class Context final : public hio::Waiter {
 public:
     /// A Context with an io_context of its own (one thread: concurrency hint 1).
@@ -67,6 +68,9 @@ public:
             signal_pipe_->reader.close(ignored);
             ::close(signal_pipe_->write_fd);
         }
+#else
+        if (watching_signals_)
+            detail::remove_signal_waker(&Context::wake_from_signal, this);
 #endif
     }
 
@@ -125,14 +129,25 @@ private:
         if (signal_pipe_)
             return;
         std::array<int, 2> fds{-1, -1};
-        if (::pipe2(fds.data(), O_NONBLOCK | O_CLOEXEC) != 0)
+        if (!detail::make_pipe(fds))
             throw SystemError{last_system_error(), "asio::Context: cannot create the signal pipe"};
         signal_pipe_.emplace(io_, fds[0], fds[1]);
         int none = -1;
         detail::signal_wake_fd.compare_exchange_strong(none, fds[1]);
         arm_signal_reader();
+#else
+        // Windows: the console handler runs on a thread of its own and calls interrupt().
+        if (!watching_signals_) {
+            detail::add_signal_waker(&Context::wake_from_signal, this);
+            watching_signals_ = true;
+        }
 #endif
     }
+
+#if defined(_WIN32)
+    static void wake_from_signal(void* self) noexcept { static_cast<Context*>(self)->interrupt(); }
+    bool watching_signals_ = false;
+#endif
 
 #if !defined(_WIN32)
     void arm_signal_reader() {

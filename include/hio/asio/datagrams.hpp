@@ -31,8 +31,11 @@ namespace detail {
 /// The endpoint of an IP SocketAddress.
 inline ::asio::ip::udp::endpoint to_endpoint(const SocketAddress& address) {
     ::asio::ip::udp::endpoint endpoint;
-    std::memcpy(endpoint.data(), address.get(), address.length);
-    endpoint.resize(address.length);
+    const auto length = static_cast<std::size_t>(address.length > 0 ? address.length : 0);
+    if ((address.family() != AF_INET && address.family() != AF_INET6) || length > endpoint.capacity())
+        return endpoint;  // not an IP address (the caller checked): the unspecified endpoint
+    std::memcpy(endpoint.data(), address.get(), length);
+    endpoint.resize(length);
     return endpoint;
 }
 

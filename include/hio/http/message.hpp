@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include <hio/detail/utc.hpp>
 #include <hio/http/detail/grammar.hpp>
 #include <hio/http/error.hpp>
 #include <hio/http/query.hpp>
@@ -274,8 +275,7 @@ inline std::string http_date(std::time_t when) {
     static constexpr std::string_view days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     static constexpr std::string_view months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    std::tm utc{};
-    gmtime_r(&when, &utc);
+    const std::tm utc = hio::detail::utc_time(when);
     // Written by hand, not with snprintf: servers format one per response (Last-Modified).
     std::string text = "Sun, 00 Jan 0000 00:00:00 GMT";
     const auto digits = [&text](std::size_t at, int value, int width) {

@@ -4,15 +4,8 @@
 /// sendfile over plain TCP, else streamed in chunks through BodyStream), Content-Type by extension, ETag and Last-Modified with 304, single
 /// byte ranges (206, 416), HEAD, a directory's index file, and no way out of the directory.
 
-#include <fcntl.h>
-#include <linux/openat2.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
-#include <climits>
 #include <cstdint>
 #include <cstdlib>
 #include <ctime>
@@ -28,6 +21,7 @@
 
 #include <hio/doer.hpp>
 #include <hio/error.hpp>
+#include <hio/http/detail/file.hpp>
 #include <hio/http/message.hpp>
 #include <hio/http/query.hpp>
 #include <hio/http/stream.hpp>
@@ -75,12 +69,7 @@ inline std::string_view content_type_for(std::string_view name) {
 
 /// Reads an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") as seconds since the epoch.
 inline std::optional<std::time_t> parse_http_date(std::string_view text) {
-    std::tm when{};
-    const std::string copy{text};
-    const char* end = ::strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &when);
-    if (end == nullptr || *end != '\0')
-        return std::nullopt;
-    return ::timegm(&when);
+    return hio::detail::parse_imf_fixdate(text);
 }
 
 /// Serves the files under a directory (hio's examples serve static files by hand; this is the
@@ -103,20 +92,8 @@ class StaticFiles {
 public:
     /// Serves `options.root`. Throws hio::SystemError when it is not a readable directory and
     /// ValidationError for a chunk of 0.
-    explicit StaticFiles(StaticFilesOptions options) : options_{std::move(options)}, doer_{*this} {
-        if (options_.chunk == 0)
-            throw ValidationError{"http::StaticFiles: chunk must be >= 1"};
-        char resolved[PATH_MAX];
-        if (::realpath(options_.root.c_str(), resolved) == nullptr)
-            throw SystemError{{errno, std::system_category()}, "http::StaticFiles: cannot serve " + options_.root};
-        struct ::stat status {};
-        if (::stat(resolved, &status) != 0 || !S_ISDIR(status.st_mode))
-            throw SystemError{std::make_error_code(std::errc::not_a_directory),
-                              "http::StaticFiles: " + options_.root + " is not a directory"};
-        root_ = resolved;
-        root_fd_ = ::open(resolved, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root_fd_ < 0)
-            throw SystemError{{errno, std::system_category()}, "http::StaticFiles: cannot open " + options_.root};
+    explicit StaticFiles(StaticFilesOptions options)
+        : options_{std::move(options)}, root_{check(options_)}, doer_{*this} {
         buffer_.resize(options_.chunk);
     }
 
@@ -126,9 +103,8 @@ public:
         for (Transfer& transfer : transfers_) {
             transfer.stream->on_room({});  // a server that outlives us must not call back
             if (transfer.fd >= 0)
-                ::close(transfer.fd);
+                detail::close_file(transfer.fd);
         }
-        ::close(root_fd_);
     }
 
     /// Answers `request` from the file at its path (a Handler).
@@ -151,34 +127,34 @@ public:
         std::string relative;
         if (!clean(path, relative))
             return plain(response, 403, "403 Forbidden\n");  // a way out of the root
-        struct ::stat status {};
-        int fd = open_beneath(relative);
-        if (fd >= 0 && ::fstat(fd, &status) == 0 && S_ISDIR(status.st_mode)) {
-            ::close(fd);
+        detail::FileStatus status;
+        int fd = root_.open(relative);
+        if (fd >= 0 && detail::file_status(fd, status) && status.directory) {
+            detail::close_file(fd);
             if (options_.index.empty())
                 return plain(response, 404, "404 Not Found\n");
             relative += (relative.back() == '/' ? "" : "/") + options_.index;
-            fd = open_beneath(relative);
+            fd = root_.open(relative);
         }
         if (fd < 0) {
             const bool forbidden = errno == EXDEV || errno == EACCES || errno == ELOOP;  // EXDEV: a way out
             return plain(response, forbidden ? 403 : 404, forbidden ? "403 Forbidden\n" : "404 Not Found\n");
         }
-        if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
-            ::close(fd);
+        if (!detail::file_status(fd, status) || !status.regular) {
+            detail::close_file(fd);
             return plain(response, 404, "404 Not Found\n");
         }
-        const auto size = static_cast<std::uint64_t>(status.st_size);
+        const std::uint64_t size = status.size;
         const std::string etag = entity_tag(status);
         response.headers.set("ETag", etag);
-        response.headers.set("Last-Modified", http_date(status.st_mtime));
+        response.headers.set("Last-Modified", http_date(status.modified));
         response.headers.set("Accept-Ranges", "bytes");
         if (!options_.cache_control.empty())
             response.headers.set("Cache-Control", options_.cache_control);
         // Before the 304 too: middleware (Gzip) then gives it the Vary and validator of a 200.
         response.headers.set("Content-Type", std::string{content_type_for(relative)});
-        if (not_modified(request, etag, status.st_mtime)) {
-            ::close(fd);
+        if (not_modified(request, etag, status.modified)) {
+            detail::close_file(fd);
             response.status = 304;
             return;
         }
@@ -186,7 +162,7 @@ public:
         if (const auto range = request.headers.get("Range"); range && range_applies(request, etag)) {
             const auto wanted = parse_range(*range, size);
             if (wanted && !wanted->second) {
-                ::close(fd);
+                detail::close_file(fd);
                 response.headers.set("Content-Range", "bytes */" + std::to_string(size));
                 return plain(response, 416, "416 Range Not Satisfiable\n");
             }
@@ -200,15 +176,15 @@ public:
         }
         ++served_;
         if (request.method == "HEAD") {  // the length alone: a stream the server closes at once
-            ::close(fd);
+            detail::close_file(fd);
             static_cast<void>(response.stream({.capacity = options_.chunk, .content_length = length}));
             return;
         }
         if (length <= options_.chunk) {  // small: read at once
             response.body.resize(length);
-            const ssize_t got = ::pread(fd, response.body.data(), length, static_cast<off_t>(first));
-            ::close(fd);
-            if (got != static_cast<ssize_t>(length))
+            const long long got = detail::read_at(fd, response.body.data(), length, first);
+            detail::close_file(fd);
+            if (got != static_cast<long long>(length))
                 return plain(response, 500, "500 Internal Server Error\n");
             return;
         }
@@ -230,7 +206,7 @@ public:
                 continue;
             it->stream->on_room({});  // the server may hold the stream longer than we do
             if (it->fd >= 0)
-                ::close(it->fd);
+                detail::close_file(it->fd);
             transfers_.erase(it);
         }
         return !transfers_.empty();
@@ -245,7 +221,7 @@ public:
     /// Bodies handed whole to the kernel (sendfile over plain TCP) rather than read and copied.
     [[nodiscard]] std::uint64_t sent_by_kernel() const noexcept { return sent_by_kernel_; }
     /// The root, resolved.
-    [[nodiscard]] const std::string& root() const noexcept { return root_; }
+    [[nodiscard]] const std::string& root() const noexcept { return root_.path(); }
 
 private:
     struct Transfer {
@@ -275,7 +251,7 @@ private:
             const int fd = std::exchange(t.fd, -1);
             struct Closer {
                 int fd;
-                ~Closer() { ::close(fd); }
+                ~Closer() { detail::close_file(fd); }
             };
             t.stream->write_file({fd, t.offset, t.left, std::shared_ptr<const Closer>{new Closer{fd}}});
             t.left = 0;
@@ -288,7 +264,7 @@ private:
             if (room == 0)
                 return true;
             const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>({room, t.left, buffer_.size()}));
-            const ssize_t got = ::pread(t.fd, buffer_.data(), want, static_cast<off_t>(t.offset));
+            const long long got = detail::read_at(t.fd, buffer_.data(), want, t.offset);
             if (got <= 0) {  // the file shrank or failed under us: the client sees a cut body
                 t.stream->abort();
                 return false;
@@ -326,42 +302,21 @@ private:
         response.body = std::move(text);
     }
 
-    // Opens `relative` ("/a/b", cleaned) for reading, beneath the root. openat2 with
-    // RESOLVE_BENEATH does it in one system call, the kernel refusing any way out; it also
-    // refuses an absolute symbolic link, even one into the root, so that case (EXDEV), and a
-    // kernel without openat2 (before 5.6), get realpath() and a prefix check instead. -1 with
-    // errno on failure (EXDEV: out of the root).
-    int open_beneath(const std::string& relative) {
-        if (openat2_) {
-            ::open_how how{};
-            how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;  // O_NONBLOCK: a FIFO must not block the open
-            how.resolve = RESOLVE_BENEATH;
-            const char* path = relative.size() > 1 ? relative.c_str() + 1 : ".";
-            const long fd = ::syscall(SYS_openat2, root_fd_, path, &how, sizeof how);
-            if (fd >= 0 || (errno != ENOSYS && errno != EPERM && errno != EINVAL && errno != E2BIG && errno != EXDEV))
-                return static_cast<int>(fd);
-            if (errno != EXDEV)
-                openat2_ = false;  // no openat2 here (an old kernel, or a seccomp filter refusing it)
-        }
-        char resolved[PATH_MAX];
-        const std::string file = root_ + relative;
-        if (::realpath(file.c_str(), resolved) == nullptr)
-            return -1;
-        const std::string_view real = resolved;
-        if (real.compare(0, root_.size(), root_) != 0 || (real.size() > root_.size() && real[root_.size()] != '/')) {
-            errno = EXDEV;  // a link out of the root
-            return -1;
-        }
-        return ::open(resolved, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    // The options, checked before the root is opened.
+    static const std::string& check(const StaticFilesOptions& options) {
+        if (options.chunk == 0)
+            throw ValidationError{"http::StaticFiles: chunk must be >= 1"};
+        return options.root;
     }
 
-    // "/a/./b//c" -> "/a/b/c"; false for ".." or a NUL.
+    // "/a/./b//c" -> "/a/b/c"; false for "..", a NUL, or a name the platform reads as
+    // something else (on Windows "a\\..", "a.txt::$DATA", "NUL": detail::segment_refused).
     static bool clean(std::string_view path, std::string& out) {
         out.clear();
         while (!path.empty()) {
             const std::size_t slash = path.find('/');
             const std::string_view segment = path.substr(0, slash);
-            if (segment == ".." || segment.find('\0') != std::string_view::npos)
+            if (segment == ".." || segment.find('\0') != std::string_view::npos || detail::segment_refused(segment))
                 return false;
             if (!segment.empty() && segment != ".") {
                 out += '/';
@@ -377,7 +332,7 @@ private:
     }
 
     // "size-mtime" in hex, the mtime in nanoseconds (nginx's is size and seconds).
-    static std::string entity_tag(const struct ::stat& status) {
+    static std::string entity_tag(const detail::FileStatus& status) {
         const auto hex = [](std::string& out, unsigned long long value) {
             char digits[16];
             int count = 0;
@@ -389,10 +344,9 @@ private:
                 out += digits[--count];
         };
         std::string tag = "\"";
-        hex(tag, static_cast<unsigned long long>(status.st_size));
+        hex(tag, status.size);
         tag += '-';
-        hex(tag, static_cast<unsigned long long>(status.st_mtim.tv_sec) * 1000000000ULL +
-                     static_cast<unsigned long long>(status.st_mtim.tv_nsec));
+        hex(tag, status.modified_ns);
         tag += '"';
         return tag;
     }
@@ -470,10 +424,8 @@ private:
     }
 
     StaticFilesOptions options_;
-    std::string root_;
-    int root_fd_ = -1;     // the root, O_PATH: what openat2 resolves beneath
+    detail::Root root_;
     std::uint64_t sent_by_kernel_ = 0;
-    bool openat2_ = true;  // until the kernel says it has none
     std::vector<char> buffer_;
     Transfers transfers_;
     std::vector<Transfers::iterator> ready_;

@@ -2,10 +2,10 @@
 /// \file
 /// SocketAddress: an IPv4, IPv6 or Unix-domain socket address, as the kernel takes it.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/un.h>
+#include <hio/detail/platform.hpp>
+#if defined(_WIN32)
+#include <afunix.h>  // sockaddr_un (Windows 10 1803 and later)
+#endif
 
 #include <cstddef>
 #include <cstdint>
@@ -115,13 +115,14 @@ struct SocketAddress {
             return {};
         const auto* un = reinterpret_cast<const sockaddr_un*>(&storage);
         const std::size_t offset = offsetof(sockaddr_un, sun_path);
-        if (length <= offset)
+        if (length <= 0 || static_cast<std::size_t>(length) <= offset)
             return {};
         const std::size_t most = static_cast<std::size_t>(length) - offset;
         return std::string{un->sun_path, ::strnlen(un->sun_path, most)};
     }
 
-    /// The peer (`peer` true) or local address of `fd`; empty when it has none.
+#if !defined(_WIN32)
+    /// The peer (`peer` true) or local address of `fd`; empty when it has none (POSIX).
     static SocketAddress of(int fd, bool peer) noexcept {
         SocketAddress out;
         out.length = sizeof out.storage;
@@ -130,10 +131,11 @@ struct SocketAddress {
             out = SocketAddress{};
         return out;
     }
+#endif
 
     /// Same family, address and port (or path).
     friend bool operator==(const SocketAddress& a, const SocketAddress& b) noexcept {
-        return a.length == b.length && std::memcmp(&a.storage, &b.storage, a.length) == 0;
+        return a.length == b.length && std::memcmp(&a.storage, &b.storage, static_cast<std::size_t>(a.length)) == 0;
     }
 };
 

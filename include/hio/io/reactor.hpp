@@ -2,6 +2,10 @@
 /// \file
 /// Reactor: the epoll-based Waiter that lets a Doist sleep on socket readiness.
 
+#if !defined(__linux__)
+#error "hio/io/reactor.hpp: the Reactor is epoll, Linux only; elsewhere a Doist waits in hio::asio::Context (hio/sockets.hpp picks the platform's; docs/platforms.md)"
+#endif
+
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>

@@ -3,6 +3,10 @@
 /// hio::serial::Console (hio: serial.Console): non-blocking line input and output on a
 /// terminal or on the standard streams, with ConsoleDoer and EchoConsoleDoer.
 
+#if defined(_WIN32)
+#error "hio/serial: terminals and serial lines are POSIX (termios) only; there is no Windows form yet (docs/platforms.md)"
+#endif
+
 #include <fcntl.h>
 #include <termios.h>
 #include <unistd.h>

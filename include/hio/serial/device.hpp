@@ -3,6 +3,10 @@
 /// hio::serial::Device (hio: serial.Device and Driver): a termios serial device (baud rate,
 /// 8N1, raw) read and written through ring buffers, and DeviceDoer.
 
+#if defined(_WIN32)
+#error "hio/serial: terminals and serial lines are POSIX (termios) only; there is no Windows form yet (docs/platforms.md)"
+#endif
+
 #include <fcntl.h>
 #include <termios.h>
 #include <unistd.h>

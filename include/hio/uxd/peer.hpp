@@ -3,6 +3,10 @@
 /// hio::uxd::Peer (hio 0.7: uxd.Peer): datagrams over a Unix-domain socket at a file system
 /// path, with the same bounded queues as udp::Peer; uxd::PeerDoer serves one.
 
+#if defined(_WIN32)
+#error "hio/uxd: Unix-domain datagram sockets do not exist on Windows (AF_UNIX there is stream only; docs/platforms.md)"
+#endif
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>

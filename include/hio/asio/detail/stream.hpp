@@ -42,6 +42,7 @@
 #include <asio/socket_base.hpp>
 #include <asio/write.hpp>
 
+#include <hio/asio/detail/windows_error.hpp>
 #include <hio/error.hpp>
 #include <hio/io/transport.hpp>
 
@@ -58,8 +59,14 @@ inline std::string endpoint_text(const ::asio::ip::tcp::endpoint& endpoint) {
 /// reports them: Asio's standalone build has a system category of its own ("asio.system"),
 /// whose codes do not compare equal to std::errc values (connection_refused, ...).
 inline std::error_code normalized(const std::error_code& error) noexcept {
+#if defined(_WIN32)
+    // Winsock's and Windows' codes, with their own messages, equal to the std::errc conditions.
+    if (error && error.category() == ::asio::error::get_system_category())
+        return {error.value(), windows_category()};
+#else
     if (error && error.category() == ::asio::error::get_system_category())
         return {error.value(), std::system_category()};
+#endif
     return error;
 }
 
@@ -461,8 +468,15 @@ public:
         ::asio::ip::tcp::acceptor& acceptor = state_->acceptor;
         std::error_code error;
         acceptor.open(endpoint.protocol(), error);
+#if defined(_WIN32)
+        // Windows' SO_REUSEADDR lets another socket take over a listening port; its exclusive
+        // use is the safe default (Microsoft: "Using SO_REUSEADDR and SO_EXCLUSIVEADDRUSE").
+        if (!error)
+            acceptor.set_option(::asio::detail::socket_option::boolean<SOL_SOCKET, SO_EXCLUSIVEADDRUSE>{true}, error);
+#else
         if (!error)
             acceptor.set_option(::asio::socket_base::reuse_address{true}, error);
+#endif
         if (!error && endpoint.address().is_v6())
             acceptor.set_option(::asio::ip::v6_only{true}, error);  // "::1" means IPv6 only
         if (!error)

@@ -8,6 +8,10 @@
 /// the queues are shared with the Network: when the Network goes away mid-lookup the worker
 /// finishes that lookup on its own and exits, without holding the Network's destruction up.
 
+#if !defined(__linux__)
+#error "hio/tcp: the epoll sockets are Linux only; elsewhere use hio::asio::Network (hio/sockets.hpp picks the platform's; docs/platforms.md)"
+#endif
+
 #include <fcntl.h>
 #include <netdb.h>
 #include <sys/socket.h>

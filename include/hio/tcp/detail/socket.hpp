@@ -10,6 +10,10 @@
 /// on the Network's own threads (resolver.hpp). Sockets through Asio are the asio
 /// component's (hio::asio::Network), for embedding and portability.
 
+#if !defined(__linux__)
+#error "hio/tcp: the epoll sockets are Linux only; elsewhere use hio::asio::Network (hio/sockets.hpp picks the platform's; docs/platforms.md)"
+#endif
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>

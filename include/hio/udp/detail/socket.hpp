@@ -4,6 +4,10 @@
 /// datagrams), read and written several datagrams per system call (recvmmsg, sendmmsg).
 /// Internal: use hio::udp::Network. Readiness comes from hio::Reactor.
 
+#if !defined(__linux__)
+#error "hio/udp: the epoll datagram sockets are Linux only; elsewhere use hio::asio::DatagramNetwork (hio/sockets.hpp picks the platform's; docs/platforms.md)"
+#endif
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
