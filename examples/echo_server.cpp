@@ -9,6 +9,8 @@
 // TLS:   SIGHUP reloads the certificate files for new connections.
 // Stop:  Ctrl-C or SIGTERM: it stops accepting, closes idle connections, gives the others
 //        --grace seconds (5) to finish, and exits 0. A second signal stops at once.
+// Cores: --workers N runs N worker threads, each a Doist with its own echo server, and hands
+//        each connection to the least-loaded one (Linux, epoll).
 //
 // One Doist runs one EchoServerDoer. The Doist is in real time and waits in a Reactor
 // between passes: it sleeps in epoll until a socket is ready or a timeout is due (the server
@@ -40,6 +42,7 @@ struct Settings {
     hio::tls::Config tls_config;
 #endif
     std::string backend = example::default_backend;  // hio's epoll Reactor, or Asio's (backend.hpp)
+    std::size_t workers = 0;  // 0: one Doist on the main thread; N: N worker threads (Linux)
 };
 
 #if defined(HIO_EXAMPLE_TLS)  // TLS needs OpenSSL: not in the Windows build (docs/platforms.md)
@@ -75,10 +78,10 @@ private:
 Settings parse(int argc, char** argv) {
     const example::Arguments args{
         argc, argv,
-        "echo_server [--host H] [--port P] [--backend epoll|asio] [--tock SECONDS] [--max-connections N]\n"
+        "echo_server [--host H] [--port P] [--backend epoll|asio] [--workers N] [--tock SECONDS] [--max-connections N]\n"
         "                   [--idle-timeout SECONDS] [--grace SECONDS] [--quiet]\n"
         "                   [--tls --cert FILE --key FILE [--ca FILE --require-client-cert]]",
-        {"--host", "--port", "--backend", "--tock", "--max-connections", "--idle-timeout", "--grace", "--cert", "--key",
+        {"--host", "--port", "--backend", "--workers", "--tock", "--max-connections", "--idle-timeout", "--grace", "--cert", "--key",
          "--ca"},
         {"--quiet", "--tls", "--require-client-cert"}};
     Settings settings;
@@ -91,6 +94,13 @@ Settings parse(int argc, char** argv) {
     settings.grace = args.number("--grace", settings.grace, 0.0, 3600.0);
     settings.quiet = args.flag("--quiet");
     settings.backend = args.text("--backend", settings.backend);
+    settings.workers = static_cast<std::size_t>(args.integer("--workers", 0, 0, 1024));
+#if !defined(__linux__)
+    if (settings.workers != 0)
+        args.fail("--workers: worker threads are Linux's (the epoll backend) for now");
+#endif
+    if (settings.workers != 0 && settings.backend != "epoll")
+        args.fail("--workers runs on the epoll backend");
     if (settings.backend != "epoll" && settings.backend != "asio")
         args.fail("--backend must be epoll or asio");
     settings.tls = args.flag("--tls");
@@ -110,11 +120,51 @@ Settings parse(int argc, char** argv) {
     return settings;
 }
 
+#if defined(__linux__)
+// --workers N: N threads, each with its own Doist, Reactor and echo server; one listener hands
+// each connection to the worker with the fewest open (hio::tcp::Workers). Ctrl-C or SIGTERM
+// winds every worker down with the grace period.
+int run_workers(const Settings& settings) {
+    hio::tcp::Workers workers{{.workers = settings.workers, .host = settings.server.host, .port = settings.server.port,
+                               .tock = settings.tock, .grace = settings.grace}};
+    workers.open();
+    std::printf("listening on %s\n", workers.local_endpoint().c_str());
+    std::printf("workers: %zu\n", workers.size());
+    std::fflush(stdout);
+    workers.run([&settings](hio::tcp::Worker& worker) {  // on each worker's thread
+        hio::Network* network = &worker.network();
+#if defined(HIO_EXAMPLE_TLS)
+        std::optional<hio::tls::Context> tls_context;  // one per worker: nothing shared
+        std::optional<hio::tls::Network> tls_network;
+        if (settings.tls) {
+            tls_context.emplace(hio::tls::Role::server, settings.tls_config);
+            network = &tls_network.emplace(*network, *tls_context);
+        }
+#endif
+        hio::StreamServer server{*network, settings.server};
+        hio::EchoServerDoer echo{server};
+        worker.run({&echo});
+    });
+    unsigned long long served = 0;
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+        std::printf("worker %zu: %llu connections\n", i, static_cast<unsigned long long>(workers.handed(i)));
+        served += workers.handed(i);
+    }
+    std::printf("stopped: %llu connections served by %zu workers, %llu refused\n", served, workers.size(),
+                static_cast<unsigned long long>(workers.refused()));
+    return 0;
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const Settings settings = parse(argc, argv);
     try {
+#if defined(__linux__)
+        if (settings.workers != 0)
+            return run_workers(settings);
+#endif
         example::Sockets sockets{settings.backend};   // waits on the sockets between passes
         hio::Network& tcp = sockets.network();         // real TCP, IPv4 and IPv6
         hio::Network* network = &tcp;

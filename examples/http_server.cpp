@@ -9,6 +9,8 @@
 //        curl -s http://127.0.0.1:PORT/files/index.html              (from --root)
 //        curl -N http://127.0.0.1:PORT/clock                         (an event a second)
 //        curl -N 'http://127.0.0.1:PORT/drip?lines=8'                (a line every 0.25 s)
+// Cores: --workers N: N worker threads, each a Doist with its own server and doers, one
+//        listener handing each connection to the least-loaded worker (Linux, epoll).
 // Stop:  Ctrl-C or SIGTERM: it stops accepting, closes idle keep-alive connections, ends the
 //        event streams, lets answers in flight finish (--grace seconds, 10), and exits 0.
 //
@@ -18,11 +20,13 @@
 // EventStream the handler hands to the Clock, which pushes an event into every open stream
 // each tock: no thread per client, and a client that reads slowly only misses ticks.
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,17 +52,18 @@ struct Settings {
     hio::tls::Config tls_config;
 #endif
     std::string backend = example::default_backend;  // hio's epoll Reactor, or Asio's (backend.hpp)
+    std::size_t workers = 0;  // 0: one Doist on the main thread; N: N worker threads (Linux)
 };
 
 Settings parse(int argc, char** argv) {
     const example::Arguments args{
         argc, argv,
-        "http_server [--host H] [--port P] [--backend epoll|asio] [--root DIR] [--max-connections N]\n"
+        "http_server [--host H] [--port P] [--backend epoll|asio] [--workers N] [--root DIR] [--max-connections N]\n"
         "                   [--idle-timeout SECONDS]\n"
         "                   [--send-buffer BYTES]\n"
         "                   [--keep-alive-timeout SECONDS] [--grace SECONDS] [--quiet]\n"
         "                   [--tls --cert FILE --key FILE]",
-        {"--host", "--port", "--backend", "--root", "--max-connections", "--idle-timeout", "--send-buffer", "--keep-alive-timeout", "--grace",
+        {"--host", "--port", "--backend", "--workers", "--root", "--max-connections", "--idle-timeout", "--send-buffer", "--keep-alive-timeout", "--grace",
          "--cert", "--key"},
         {"--quiet", "--tls"}};
     Settings settings;
@@ -75,6 +80,13 @@ Settings parse(int argc, char** argv) {
     settings.root = args.text("--root", settings.root);
     settings.quiet = args.flag("--quiet");
     settings.backend = args.text("--backend", settings.backend);
+    settings.workers = static_cast<std::size_t>(args.integer("--workers", 0, 0, 1024));
+#if !defined(__linux__)
+    if (settings.workers != 0)
+        args.fail("--workers: worker threads are Linux's (the epoll backend) for now");
+#endif
+    if (settings.workers != 0 && settings.backend != "epoll")
+        args.fail("--workers runs on the epoll backend");
     if (settings.backend != "epoll" && settings.backend != "asio")
         args.fail("--backend must be epoll or asio");
     settings.tls = args.flag("--tls");
@@ -188,76 +200,111 @@ private:
     bool stopping_ = false;
 };
 
+// Builds the server on `tcp` (TLS over it with --tls), its routes and doers, then calls
+// `run` with the doers; `listening` is told the server once it listens. One Doist runs it, or
+// each worker's (--workers): the objects live on the thread that runs them.
+void serve(hio::Network& tcp, const Settings& settings, const std::function<void(const std::vector<hio::Doer*>&)>& run,
+           const std::function<void(const hio::StreamServer&)>& listening, std::atomic<unsigned long long>& requests,
+           std::atomic<unsigned long long>& refused) {
+    hio::Network* network = &tcp;
+#if defined(HIO_EXAMPLE_TLS)  // TLS needs OpenSSL: not in the Windows build (docs/platforms.md)
+    std::optional<hio::tls::Context> tls_context;
+    std::optional<hio::tls::Network> tls_network;
+    if (settings.tls) {  // https: only the Network changes
+        tls_context.emplace(hio::tls::Role::server, settings.tls_config);
+        tls_network.emplace(tcp, *tls_context);
+        network = &*tls_network;
+    }
+#endif
+    hio::StreamServer server{*network, settings.server};
+
+    const bool quiet = settings.quiet;
+    Clock clock;
+    // Routes (optional: any function from Request to Response is a handler).
+    hio::http::Router router;
+    router.get("/", [](const hio::http::Request&, hio::http::Response& response, const hio::http::RouteMatch&) {
+        response.headers.set("Content-Type", "text/plain; charset=utf-8");
+        response.body = "hello from hio-cpp\n";
+    });
+    router.add("*", "/echo", [](const hio::http::Request& request, hio::http::Response& response,
+                                const hio::http::RouteMatch&) {
+        response.headers.set("Content-Type", "application/json");
+        response.body = request_json(request);
+    });
+    // Files under --root, sent by the kernel (sendfile; over TLS read in 8 KiB chunks): a
+    // 1 GB file costs no more memory than a small one. ETag, ranges and HEAD; nothing
+    // outside the root is reachable.
+    hio::http::StaticFiles files{{.root = settings.root}};
+    router.get("/files/*", [&files](const hio::http::Request& request, hio::http::Response& response,
+                                    const hio::http::RouteMatch& match) {
+        files.serve(request, response, match.value("*"));
+    });
+    router.get("/clock", [&clock](const hio::http::Request& request, hio::http::Response& response,
+                                  const hio::http::RouteMatch&) {
+        clock.subscribe(hio::http::EventStream{request, response});  // kept open; the clock writes
+    });
+    Dripper dripper;
+    router.get("/drip", [&dripper](const hio::http::Request& request, hio::http::Response& response,
+                                   const hio::http::RouteMatch&) {
+        const std::string lines_text = request.query().value("lines", "4");
+        const int lines = std::clamp(std::atoi(lines_text.c_str()), 1, 400);
+        dripper.start(response, lines);
+    });
+    hio::http::ServerDoer http{server,
+                               [&router, quiet](const hio::http::Request& request, hio::http::Response& response) {
+                                   router(request, response);
+                                   if (!quiet) {
+                                       std::printf("%s %s -> %d\n", request.method.c_str(),
+                                                   request.target.c_str(), response.status);
+                                       std::fflush(stdout);
+                                   }
+                               },
+                               settings.http};
+
+    server.open();
+    if (listening)
+        listening(server);
+    run({&http, &clock, &dripper, &files.doer()});  // until Ctrl-C or SIGTERM: answers in flight finish
+    requests += http.requests();
+    refused += http.refused();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const Settings settings = parse(argc, argv);
     try {
-        example::Sockets sockets{settings.backend};  // --backend: hio's epoll Reactor, or Asio
-        hio::Network& tcp = sockets.network();
-        hio::Network* network = &tcp;
-#if defined(HIO_EXAMPLE_TLS)  // TLS needs OpenSSL: not in the Windows build (docs/platforms.md)
-        std::optional<hio::tls::Context> tls_context;
-        std::optional<hio::tls::Network> tls_network;
-        if (settings.tls) {  // https: only the Network changes
-            tls_context.emplace(hio::tls::Role::server, settings.tls_config);
-            tls_network.emplace(tcp, *tls_context);
-            network = &*tls_network;
+        std::atomic<unsigned long long> requests{0}, refused{0};
+#if defined(__linux__)
+        if (settings.workers != 0) {  // --workers N: a Doist per worker thread, one listener
+            hio::tcp::Workers workers{{.workers = settings.workers, .host = settings.server.host,
+                                       .port = settings.server.port, .tock = 0.03125, .grace = settings.grace}};
+            workers.open();
+            std::printf("listening on %s\n", workers.local_endpoint().c_str());
+            std::printf("workers: %zu\n", workers.size());
+            std::fflush(stdout);
+            workers.run([&](hio::tcp::Worker& worker) {
+                serve(worker.network(), settings, [&worker](const std::vector<hio::Doer*>& doers) { worker.run(doers); },
+                      nullptr, requests, refused);
+            });
+            for (std::size_t i = 0; i < workers.size(); ++i)
+                std::printf("worker %zu: %llu connections\n", i, static_cast<unsigned long long>(workers.handed(i)));
+            std::printf("stopped: %llu requests, %llu refused\n", requests.load(), refused.load());
+            return 0;
         }
 #endif
-        hio::StreamServer server{*network, settings.server};
-
-        const bool quiet = settings.quiet;
-        Clock clock;
-        // Routes (optional: any function from Request to Response is a handler).
-        hio::http::Router router;
-        router.get("/", [](const hio::http::Request&, hio::http::Response& response, const hio::http::RouteMatch&) {
-            response.headers.set("Content-Type", "text/plain; charset=utf-8");
-            response.body = "hello from hio-cpp\n";
-        });
-        router.add("*", "/echo", [](const hio::http::Request& request, hio::http::Response& response,
-                                    const hio::http::RouteMatch&) {
-            response.headers.set("Content-Type", "application/json");
-            response.body = request_json(request);
-        });
-        // Files under --root, sent by the kernel (sendfile; over TLS read in 8 KiB chunks): a
-        // 1 GB file costs no more memory than a small one. ETag, ranges and HEAD; nothing
-        // outside the root is reachable.
-        hio::http::StaticFiles files{{.root = settings.root}};
-        router.get("/files/*", [&files](const hio::http::Request& request, hio::http::Response& response,
-                                        const hio::http::RouteMatch& match) {
-            files.serve(request, response, match.value("*"));
-        });
-        router.get("/clock", [&clock](const hio::http::Request& request, hio::http::Response& response,
-                                      const hio::http::RouteMatch&) {
-            clock.subscribe(hio::http::EventStream{request, response});  // kept open; the clock writes
-        });
-        Dripper dripper;
-        router.get("/drip", [&dripper](const hio::http::Request& request, hio::http::Response& response,
-                                       const hio::http::RouteMatch&) {
-            const std::string lines_text = request.query().value("lines", "4");
-            const int lines = std::clamp(std::atoi(lines_text.c_str()), 1, 400);
-            dripper.start(response, lines);
-        });
-        hio::http::ServerDoer http{server,
-                                   [&router, quiet](const hio::http::Request& request, hio::http::Response& response) {
-                                       router(request, response);
-                                       if (!quiet) {
-                                           std::printf("%s %s -> %d\n", request.method.c_str(),
-                                                       request.target.c_str(), response.status);
-                                           std::fflush(stdout);
-                                       }
-                                   },
-                                   settings.http};
-
-        server.open();
-        std::printf("listening on %s\n", server.local_endpoint().c_str());
-        std::fflush(stdout);
-        hio::Doist doist{{.tock = 0.03125, .real = true, .grace = settings.grace, .waiter = &sockets.waiter()},
-                         {&http, &clock, &dripper, &files.doer()}};
-        doist.run();  // until Ctrl-C or SIGTERM: then no new connections, answers in flight finish
-        std::printf("stopped: %llu requests, %llu refused\n", static_cast<unsigned long long>(http.requests()),
-                    static_cast<unsigned long long>(http.refused()));
+        example::Sockets sockets{settings.backend};  // --backend: hio's epoll Reactor, or Asio
+        serve(sockets.network(), settings,
+              [&](const std::vector<hio::Doer*>& doers) {
+                  hio::Doist doist{{.tock = 0.03125, .real = true, .grace = settings.grace, .waiter = &sockets.waiter()}, doers};
+                  doist.run();
+              },
+              [](const hio::StreamServer& server) {
+                  std::printf("listening on %s\n", server.local_endpoint().c_str());
+                  std::fflush(stdout);
+              },
+              requests, refused);
+        std::printf("stopped: %llu requests, %llu refused\n", requests.load(), refused.load());
         return 0;
     } catch (const std::exception& error) {
         std::fprintf(stderr, "http_server: %s\n", error.what());

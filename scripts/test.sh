@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Builds and runs hio-cpp's whole test suite three times:
+# Builds and runs hio-cpp's whole test suite, in four suites:
 #   1. gcc, RelWithDebInfo (-O2 -g1; test executables -O1), warnings as errors, with the
 #      benchmarks built;
 #   2. clang, Debug, AddressSanitizer + UndefinedBehaviorSanitizer, with the libFuzzer
 #      targets (each fuzzed for 10 s as a ctest labelled "fuzz"); the header-alone and
 #      consumer-package guards run in suite 1 only (they test includes and packaging);
-#   3. Windows: cross-built with MinGW-w64 (cmake/toolchains/mingw-w64.cmake), its tests and the
+#   3. threads: clang with ThreadSanitizer, the multi-threaded tests alone (ThreadDeck,
+#      Offload, tcp::Workers: HIO_THREAD_TESTS_ONLY);
+#   4. Windows: cross-built with MinGW-w64 (cmake/toolchains/mingw-w64.cmake), its tests and the
 #      echo and HTTP servers run under Wine (tests/windows.cmake). Without MinGW or Wine it
 #      fails, naming what to install; HIO_SKIP_WINDOWS=1 skips it, saying so.
-# Build trees go to build/test-gcc, build/test-sanitize and build/test-windows (kept between runs
+# Build trees go to build/test-gcc, build/test-sanitize, build/test-threads and build/test-windows (kept between runs
 # for speed; CI=true starts them fresh). Uses 2 parallel jobs; override with JOBS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +51,11 @@ run_suite "clang + address,undefined sanitizers" build/test-sanitize \
     -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
     -DCMAKE_BUILD_TYPE=Debug -DHIO_WERROR=ON -DHIO_SANITIZE=address,undefined -DHIO_BUILD_FUZZ=ON \
     -DHIO_FUZZ_SECONDS=10 -DHIO_BUILD_GUARDS=OFF -DHIO_TEST_UNITY=ON  # the include and package guards ran in the gcc suite
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+run_suite "clang + thread sanitizer (the multi-threaded tests)" build/test-threads \
+    -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+    -DCMAKE_BUILD_TYPE=Debug -DHIO_WERROR=ON -DHIO_SANITIZE=thread -DHIO_TEST_OPTIMIZE=-O1 \
+    -DHIO_THREAD_TESTS_ONLY=ON -DHIO_BUILD_EXAMPLES=OFF -DHIO_BUILD_GUARDS=OFF
 if [[ -n "${HIO_SKIP_WINDOWS:-}" ]]; then
     echo "=== windows: SKIPPED because HIO_SKIP_WINDOWS is set: the Windows build was NOT tested"
 else

@@ -39,6 +39,8 @@ endfunction()
 
 # The scheduler: the hio scenarios and the differential test, same tymes and order as on Linux.
 hio_windows_tests(hio_windows_core_tests hio::core
+    offload_test.cpp
+    thread_deck_test.cpp
     codoer_test.cpp
     deck_test.cpp
     dodoer_of_test.cpp

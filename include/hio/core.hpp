@@ -13,10 +13,13 @@
 #include <hio/doer.hpp>
 #include <hio/doist.hpp>
 #include <hio/doist_of.hpp>
+#include <hio/doorbell.hpp>
 #include <hio/error.hpp>
+#include <hio/offload.hpp>
 #include <hio/random.hpp>
 #include <hio/static_doer.hpp>
 #include <hio/stepper.hpp>
+#include <hio/thread_deck.hpp>
 #include <hio/trace.hpp>
 #include <hio/tymee.hpp>
 #include <hio/timing.hpp>

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include <hio/doorbell.hpp>
 #include <hio/detail/scheduler.hpp>
 #include <hio/detail/signals.hpp>
 #include <hio/detail/validate.hpp>
@@ -96,6 +97,7 @@ public:
         : Tymist{options.tyme, options.tock}, real_{options.real},
           handle_signals_{options.handle_signals}, fixed_epoch_{options.epoch.has_value()},
           waiter_{options.waiter} {
+        doorbells_ = std::make_shared<detail::DoorbellHub>([this] { request_wake(); });
         scheduler_.wake_sink(this);
         random().seed(options.seed.value_or(0));
         if (options.epoch)
@@ -108,6 +110,11 @@ public:
         grace(options.grace);
         scheduler_.extend(doers);
     }
+
+    Doist(const Doist&) = delete;
+    Doist& operator=(const Doist&) = delete;
+    /// Doorbells of its doers rung later, from other threads, wake nobody.
+    ~Doist() override { doorbells_->close(); }
 
     /// hio: do(). Enters every listed doer, runs passes, then closes what still runs.
     /// `done()` is true when every doer finished on its own. An exception from a doer aborts
@@ -129,6 +136,7 @@ public:
             for (;;) {
                 if (waiter_ != nullptr)
                     waiter_->poll();
+                doorbells_->deliver();
                 const double now = tyme();
                 trace_pass(now);
                 const bool empty = scheduler_.pass(now, tock(), now + tock());
@@ -318,7 +326,23 @@ public:
     /// The Waiter that dispatches I/O, or nullptr.
     [[nodiscard]] Waiter* waiter() const noexcept override { return waiter_; }
 
+    /// True in real time (DoistOptions::real).
+    [[nodiscard]] bool real_time() const noexcept override { return real_; }
+
+    /// Where threads ring this Doist's doers awake (hio::Doorbell).
+    [[nodiscard]] std::shared_ptr<detail::DoorbellHub> doorbell_hub() const noexcept override { return doorbells_; }
+
 private:
+    // A Doorbell rang on another thread: end the wait so that the Doist delivers it.
+    void request_wake() noexcept {
+        if (waiter_ != nullptr)
+            waiter_->interrupt();
+        else
+            sleeper_.wake();
+        if (wake_hook_)
+            wake_hook_();
+    }
+
     void on_wake() noexcept override {
         if (wake_hook_)
             wake_hook_();
@@ -354,6 +378,7 @@ private:
     // time) the wait, in which woken doers run in wake passes, then the tick and the checks.
     Step external_step() {
         using clock = std::chrono::steady_clock;
+        doorbells_->deliver();
         const auto step_length = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>{tock()});
         const auto now_wall = clock::now();
         if (!pass_due_) {
@@ -443,6 +468,7 @@ private:
     void wait_between_passes(std::chrono::steady_clock::time_point& deadline, const Tymer& limiter) {
         using clock = std::chrono::steady_clock;
         const auto stop_or_wake = [this] {
+            doorbells_->deliver();  // bells rung by other threads wake their doers, here
             return scheduler_.has_woken() || stop_requests() > handled_requests_;
         };
         const auto step = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>{tock()});
@@ -600,6 +626,7 @@ private:
     Tymer limiter_{};
     std::chrono::steady_clock::time_point deadline_{};
     std::function<void()> wake_hook_{};
+    std::shared_ptr<detail::DoorbellHub> doorbells_;  // rings from other threads (Doorbell)
     detail::Sleeper sleeper_;  // real time without a Waiter: the sleep between passes
 };
 

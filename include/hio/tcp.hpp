@@ -8,3 +8,4 @@
 
 #include <hio/tcp/network.hpp>
 #include <hio/tcp/resolve.hpp>
+#include <hio/tcp/workers.hpp>

@@ -3,6 +3,7 @@
 /// Tymist: the virtual clock every doer reads (hio: base.tyming.Tymist).
 
 #include <cstdint>
+#include <memory>
 #include <unordered_map>
 
 #include <hio/detail/validate.hpp>
@@ -10,6 +11,9 @@
 
 namespace hio {
 
+namespace detail {
+class DoorbellHub;
+}  // namespace detail
 class Tracer;
 class Waiter;
 
@@ -106,6 +110,13 @@ public:
     /// The Waiter that dispatches I/O for doers on this clock (a Doist's DoistOptions::waiter),
     /// or nullptr. I/O doers check at enter that it is their network's.
     [[nodiscard]] virtual Waiter* waiter() const noexcept { return nullptr; }
+
+    /// True when tymes follow the wall clock (a Doist with DoistOptions::real); false for a
+    /// virtual clock, whose runs must replay (hio::Offload then runs jobs inline).
+    [[nodiscard]] virtual bool real_time() const noexcept { return false; }
+
+    /// Where threads ring this clock's doers awake (hio::Doorbell): a Doist's, or nullptr.
+    [[nodiscard]] virtual std::shared_ptr<detail::DoorbellHub> doorbell_hub() const noexcept { return nullptr; }
 
 private:
     double tyme_;

@@ -62,8 +62,7 @@ public:
     ~Context() override {
 #if !defined(_WIN32)
         if (signal_pipe_) {
-            int mine = signal_pipe_->write_fd;
-            detail::signal_wake_fd.compare_exchange_strong(mine, -1);
+            detail::remove_signal_wake_fd(signal_pipe_->write_fd);
             std::error_code ignored;
             signal_pipe_->reader.close(ignored);
             ::close(signal_pipe_->write_fd);
@@ -120,7 +119,7 @@ private:
     std::unique_ptr<::asio::io_context> owned_;
     ::asio::io_context& io_;
 
-    // POSIX: the Doist's signal handler writes to a pipe (detail::signal_wake_fd) that a
+    // POSIX: the Doist's signal handler writes to a pipe (detail::signal_wake_fds) that a
     // handler here reads, so a signal ends a wait at once (Asio's own wait retries on EINTR).
     // Made at the first wait: a Context whose io_context the application runs itself
     // (async_run) keeps no operation pending, so the application's run() can return.
@@ -132,8 +131,7 @@ private:
         if (!detail::make_pipe(fds))
             throw SystemError{last_system_error(), "asio::Context: cannot create the signal pipe"};
         signal_pipe_.emplace(io_, fds[0], fds[1]);
-        int none = -1;
-        detail::signal_wake_fd.compare_exchange_strong(none, fds[1]);
+        detail::add_signal_wake_fd(fds[1]);
         arm_signal_reader();
 #else
         // Windows: the console handler runs on a thread of its own and calls interrupt().

@@ -157,9 +157,33 @@ private:
 
 #else
 
-/// The write end of a pipe that the signal handler pokes, so that a Waiter blocked on I/O
-/// (hio::Reactor) wakes up; -1 when none listens.
-inline std::atomic<int> signal_wake_fd{-1};
+/// The write ends of the pipes that the signal handler pokes, one per Waiter that may block
+/// in the kernel (a Reactor, an asio::Context): every waiting Doist of the process wakes, one
+/// per worker thread included. -1: a free slot.
+struct SignalWakeSlot {
+    std::atomic<int> fd{-1};
+};
+inline std::array<SignalWakeSlot, 64> signal_wake_fds{};
+
+/// Registers `fd` to be poked at each stop signal; false when all 64 slots are taken (that
+/// Waiter then hears a signal only at its next timed wake-up).
+inline bool add_signal_wake_fd(int fd) noexcept {
+    for (auto& slot : signal_wake_fds) {
+        int none = -1;
+        if (slot.fd.compare_exchange_strong(none, fd))
+            return true;
+    }
+    return false;
+}
+
+/// Unregisters `fd`.
+inline void remove_signal_wake_fd(int fd) noexcept {
+    for (auto& slot : signal_wake_fds) {
+        int mine = fd;
+        if (slot.fd.compare_exchange_strong(mine, -1))
+            return;
+    }
+}
 
 /// A pipe whose both ends are non-blocking and close on exec (pipe2 on Linux; pipe and fcntl
 /// where there is no pipe2, as on macOS). False with errno on failure.
@@ -179,13 +203,15 @@ inline bool make_pipe(std::array<int, 2>& fds) noexcept {
 
 inline void count_stop_signal(int) noexcept {
     stop_signals.fetch_add(1, std::memory_order_relaxed);
-    const int fd = signal_wake_fd.load(std::memory_order_relaxed);
-    if (fd >= 0) {
-        const int saved = errno;  // a handler must leave errno as it found it
-        const char byte = 1;
-        [[maybe_unused]] const auto ignored = ::write(fd, &byte, 1);  // async-signal-safe
-        errno = saved;
+    const int saved = errno;  // a handler must leave errno as it found it
+    for (const auto& slot : signal_wake_fds) {
+        const int fd = slot.fd.load(std::memory_order_relaxed);
+        if (fd >= 0) {
+            const char byte = 1;
+            [[maybe_unused]] const auto ignored = ::write(fd, &byte, 1);  // async-signal-safe
+        }
     }
+    errno = saved;
 }
 
 /// Installs the counting handler for SIGINT and SIGTERM while alive and restores the previous

@@ -131,8 +131,7 @@ public:
         ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_read_fd_, &event);
         event.data.ptr = &timer_fd_;  // the deadline timer
         ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, timer_fd_, &event);
-        int none = -1;
-        owns_signal_fd_ = detail::signal_wake_fd.compare_exchange_strong(none, wake_write_fd_);
+        owns_signal_fd_ = detail::add_signal_wake_fd(wake_write_fd_);
     }
 
     Reactor(const Reactor&) = delete;
@@ -140,7 +139,7 @@ public:
 
     ~Reactor() override {
         if (owns_signal_fd_)
-            detail::signal_wake_fd.store(-1);
+            detail::remove_signal_wake_fd(wake_write_fd_);
         ::close(timer_fd_);
         ::close(wake_read_fd_);
         ::close(wake_write_fd_);
