@@ -9,6 +9,7 @@
 //        curl -s http://127.0.0.1:PORT/files/index.html              (from --root)
 //        curl -N http://127.0.0.1:PORT/clock                         (an event a second)
 //        curl -N 'http://127.0.0.1:PORT/drip?lines=8'                (a line every 0.25 s)
+//        curl -s http://127.0.0.1:PORT/digest/NAME                   (a file's checksum, off the Doist)
 // Cores: --workers N: N worker threads, each a Doist with its own server and doers, one
 //        listener handing each connection to the least-loaded worker (Linux, epoll).
 // Stop:  Ctrl-C or SIGTERM: it stops accepting, closes idle keep-alive connections, ends the
@@ -21,13 +22,16 @@
 // each tock: no thread per client, and a client that reads slowly only misses ticks.
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -152,6 +156,95 @@ private:
     unsigned long count_ = 0;
 };
 
+// /digest/NAME: the FNV-1a 64-bit checksum and size of the file NAME in --root, computed on a
+// pool thread (hio::Offload): reading a large file is a blocking call, and the other
+// connections of the Doist must not wait for it. The answer is a streamed body that this doer
+// ends when the job does (the job's completion wakes it).
+class Digester : public hio::Doer {
+public:
+    Digester(hio::Offload& pool, std::filesystem::path root) : pool_{pool}, root_{std::move(root)} {}
+
+    void start(hio::http::Response& response, const std::string& name) {
+        // A name in the root itself: no separator, no "..", nothing hidden.
+        if (name.empty() || name.front() == '.' || name.find_first_of("/\\") != std::string::npos) {
+            response.status = 400;
+            response.body = "a file name in the root, please\n";
+            return;
+        }
+        std::error_code error;
+        if (!std::filesystem::is_regular_file(root_ / name, error)) {
+            response.status = 404;
+            response.body = "no such file\n";
+            return;
+        }
+        response.headers.set("Content-Type", "text/plain; charset=utf-8");
+        jobs_.push_back({response.stream({}), root_ / name, std::nullopt});
+        wake();
+    }
+
+    // A graceful stop: the digests in progress finish first.
+    bool wind_down(double) override {
+        stopping_ = true;
+        return !jobs_.empty();
+    }
+
+protected:
+    bool recur(double) override {
+        for (Job& job : jobs_) {
+            if (!job.pending) {
+                job.pending = pool_.submit(*this, [path = job.path] { return digest(path); });
+                if (!job.pending) {  // the pool's queue is full: say so rather than wait
+                    static_cast<void>(job.stream->write("busy, try again\n"));
+                    job.stream->end();
+                }
+            } else if (job.pending->ready()) {
+                try {
+                    static_cast<void>(job.stream->write(job.pending->get()));
+                } catch (const std::exception& failure) {
+                    static_cast<void>(job.stream->write(std::string{"error: "} + failure.what() + "\n"));
+                }
+                job.stream->end();
+            }
+        }
+        std::erase_if(jobs_, [](const Job& job) { return job.stream->ended() || job.stream->closed(); });
+        if (jobs_.empty() && stopping_)
+            return true;
+        idle();  // until a request starts a job or a job's completion wakes it
+        return false;
+    }
+
+private:
+    struct Job {
+        std::shared_ptr<hio::http::BodyStream> stream;
+        std::filesystem::path path;
+        std::optional<hio::Pending<std::string>> pending;
+    };
+
+    // On a pool thread: reads the whole file (blocking) and hashes it.
+    static std::string digest(const std::filesystem::path& path) {
+        std::ifstream in{path, std::ios::binary};
+        if (!in)
+            throw std::runtime_error{"cannot read " + path.filename().string()};
+        std::uint64_t hash = 14695981039346656037ULL;
+        std::uint64_t size = 0;
+        std::vector<char> buffer(1 << 16);
+        while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
+            const auto got = static_cast<std::size_t>(in.gcount());
+            for (std::size_t i = 0; i < got; ++i)
+                hash = (hash ^ static_cast<unsigned char>(buffer[i])) * 1099511628211ULL;
+            size += got;
+        }
+        char hex[17];
+        std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+        return std::string{"fnv1a64 "} + hex + " " + std::to_string(size) + "\n";
+    }
+
+    hio::Offload& pool_;
+    std::filesystem::path root_;
+    std::vector<Job> jobs_;
+    bool stopping_ = false;
+};
+
 // /drip?lines=N: a body that takes time, one line every quarter second (a streamed response
 // of known length, written by a doer over later passes). Idles while there is none.
 class Dripper : public hio::Doer {
@@ -203,7 +296,8 @@ private:
 // Builds the server on `tcp` (TLS over it with --tls), its routes and doers, then calls
 // `run` with the doers; `listening` is told the server once it listens. One Doist runs it, or
 // each worker's (--workers): the objects live on the thread that runs them.
-void serve(hio::Network& tcp, const Settings& settings, const std::function<void(const std::vector<hio::Doer*>&)>& run,
+void serve(hio::Network& tcp, const Settings& settings, hio::Offload& pool,
+           const std::function<void(const std::vector<hio::Doer*>&)>& run,
            const std::function<void(const hio::StreamServer&)>& listening, std::atomic<unsigned long long>& requests,
            std::atomic<unsigned long long>& refused) {
     hio::Network* network = &tcp;
@@ -243,6 +337,11 @@ void serve(hio::Network& tcp, const Settings& settings, const std::function<void
                                   const hio::http::RouteMatch&) {
         clock.subscribe(hio::http::EventStream{request, response});  // kept open; the clock writes
     });
+    Digester digester{pool, settings.root};
+    router.get("/digest/*", [&digester](const hio::http::Request&, hio::http::Response& response,
+                                        const hio::http::RouteMatch& match) {
+        digester.start(response, match.value("*"));
+    });
     Dripper dripper;
     router.get("/drip", [&dripper](const hio::http::Request& request, hio::http::Response& response,
                                    const hio::http::RouteMatch&) {
@@ -264,7 +363,7 @@ void serve(hio::Network& tcp, const Settings& settings, const std::function<void
     server.open();
     if (listening)
         listening(server);
-    run({&http, &clock, &dripper, &files.doer()});  // until Ctrl-C or SIGTERM: answers in flight finish
+    run({&http, &clock, &dripper, &digester, &files.doer()});  // until Ctrl-C or SIGTERM: answers in flight finish
     requests += http.requests();
     refused += http.refused();
 }
@@ -275,6 +374,7 @@ int main(int argc, char** argv) {
     const Settings settings = parse(argc, argv);
     try {
         std::atomic<unsigned long long> requests{0}, refused{0};
+        hio::Offload pool{{.threads = 2, .queue = 64}};  // blocking calls (/digest), shared by the workers
 #if defined(__linux__)
         if (settings.workers != 0) {  // --workers N: a Doist per worker thread, one listener
             hio::tcp::Workers workers{{.workers = settings.workers, .host = settings.server.host,
@@ -284,7 +384,7 @@ int main(int argc, char** argv) {
             std::printf("workers: %zu\n", workers.size());
             std::fflush(stdout);
             workers.run([&](hio::tcp::Worker& worker) {
-                serve(worker.network(), settings, [&worker](const std::vector<hio::Doer*>& doers) { worker.run(doers); },
+                serve(worker.network(), settings, pool, [&worker](const std::vector<hio::Doer*>& doers) { worker.run(doers); },
                       nullptr, requests, refused);
             });
             for (std::size_t i = 0; i < workers.size(); ++i)
@@ -294,7 +394,7 @@ int main(int argc, char** argv) {
         }
 #endif
         example::Sockets sockets{settings.backend};  // --backend: hio's epoll Reactor, or Asio
-        serve(sockets.network(), settings,
+        serve(sockets.network(), settings, pool,
               [&](const std::vector<hio::Doer*>& doers) {
                   hio::Doist doist{{.tock = 0.03125, .real = true, .grace = settings.grace, .waiter = &sockets.waiter()}, doers};
                   doist.run();

@@ -24,6 +24,7 @@ fail() { echo "http_server_test: $*"; cat "$log"; exit 1; }
 mkdir -p "$root/pub"
 printf '<h1>hi</h1>\n' >"$root/pub/index.html"
 printf 'secret\n' >"$root/secret.txt"
+head -c 2000000 /dev/urandom >"$root/pub/big.bin"
 "$build/examples/http_server" --port 0 "${backend[@]}" --root "$root/pub" >"$log" 2>&1 &
 server_pid=$!
 port=
@@ -79,6 +80,22 @@ set +e
 status=$?
 set -e
 [[ $status == 2 ]] || fail "an unknown option exited $status, not 2"
+
+# /digest/NAME: a blocking read and hash on the Offload pool; the answer matches Python's
+# FNV-1a over the same bytes. A bad name is 400, a missing file 404.
+want=$(python3 -c "
+import sys
+h = 14695981039346656037
+data = open(sys.argv[1], 'rb').read()
+for b in data:
+    h = ((h ^ b) * 1099511628211) & 0xffffffffffffffff
+print('fnv1a64 %016x %d' % (h, len(data)))" "$root/pub/big.bin")
+got=$(curl -sS -m 10 "$base/digest/big.bin")
+[[ "$got" == "$want" ]] || fail "digest: got '$got', want '$want'"
+code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$base/digest/nothing.bin")
+[[ $code == 404 ]] || fail "digest of a missing file gave $code"
+code=$(curl -s -m 10 --path-as-is -o /dev/null -w '%{http_code}' "$base/digest/..%2fsecret.txt")
+[[ $code == 400 ]] || fail "digest of ../secret.txt gave $code"
 
 # A graceful stop: SIGTERM while a streamed answer is half sent. The answer completes, a new
 # connection is refused, and the server exits 0 well within its grace period.
