@@ -1,11 +1,14 @@
 // The HTTP/1.1 server doer against clients we did not write: curl, Python's http.client, and
 // raw sockets for pipelining and hostile requests. Loopback only, port 0, bounded.
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <hio/hio.hpp>
@@ -506,4 +509,87 @@ TEST_CASE("A BodySink whose body never ends (the client leaves) is told so by ab
     CHECK(bytes == 1500);
     CHECK(ends == 1);    // the whole one
     CHECK(aborts == 1);  // the one cut short
+}
+
+namespace server_test {
+
+// /slow: a 200 ms blocking call, made in the handler itself (inline) or on an Offload pool
+// thread whose completion ends a streamed answer.
+class SlowAnswers : public hio::Doer {
+public:
+    SlowAnswers(hio::Offload& pool, bool pooled) : pool_{pool}, pooled_{pooled} {}
+
+    void start(hio::http::Response& response) {
+        if (!pooled_) {
+            std::this_thread::sleep_for(std::chrono::milliseconds{200});  // stalls the Doist
+            response.body = "slow\n";
+            return;
+        }
+        jobs_.push_back({response.stream({}), std::nullopt});
+        wake();
+    }
+
+protected:
+    bool recur(double) override {
+        for (Job& job : jobs_) {
+            if (!job.pending)
+                job.pending = pool_.submit(*this, [] {
+                    std::this_thread::sleep_for(std::chrono::milliseconds{200});
+                    return 1;
+                });
+            else if (job.pending->ready()) {
+                static_cast<void>(job.stream->write("slow\n"));
+                job.stream->end();
+            }
+        }
+        std::erase_if(jobs_, [](const Job& job) { return job.stream->ended() || job.stream->closed(); });
+        idle();
+        return false;
+    }
+
+private:
+    struct Job {
+        std::shared_ptr<hio::http::BodyStream> stream;
+        std::optional<hio::Pending<int>> pending;
+    };
+    hio::Offload& pool_;
+    bool pooled_;
+    std::vector<Job> jobs_;
+};
+
+}  // namespace server_test
+
+TEST_CASE("A 200 ms blocking call through an Offload holds up no other connection, made inline it holds them all",
+          "[http][server][offload][peer]") {
+    double fast_latency[2] = {0.0, 0.0};
+    for (const bool pooled : {false, true}) {
+        hio::Offload pool;
+        server_test::SlowAnswers slow{pool, pooled};
+        hio_test::HttpRig server{[&slow](const hio::http::Request& request, hio::http::Response& response) {
+            if (request.path == "/slow")
+                slow.start(response);
+            else
+                response.body = "fast\n";
+        }};
+        // Python: /slow on one connection, then 50 ms later /fast on another, timed.
+        std::string out;
+        const int code = server.python(
+            "a = http.client.HTTPConnection('127.0.0.1', PORT, timeout=10)\n"
+            "a.request('GET', '/slow')\n"
+            "time.sleep(0.05)\n"
+            "b = http.client.HTTPConnection('127.0.0.1', PORT, timeout=10)\n"
+            "start = time.monotonic()\n"
+            "b.request('GET', '/fast')\n"
+            "assert b.getresponse().read() == b'fast\\n'\n"
+            "took = time.monotonic() - start\n"
+            "assert a.getresponse().read() == b'slow\\n'\n"
+            "print('%.4f' % took)\n",
+            out, 20.0, {&slow});
+        INFO(out);
+        REQUIRE(code == 0);
+        fast_latency[pooled ? 1 : 0] = std::stod(out);
+    }
+    INFO("/fast while /slow runs: inline " << fast_latency[0] << " s, through the pool " << fast_latency[1] << " s");
+    CHECK(fast_latency[0] >= 0.12);  // it waited for most of the 200 ms call
+    CHECK(fast_latency[1] < 0.08);   // it did not
 }
