@@ -40,6 +40,7 @@ endfunction()
 # The scheduler: the hio scenarios and the differential test, same tymes and order as on Linux.
 hio_windows_tests(hio_windows_core_tests hio::core
     offload_test.cpp
+    ogler_test.cpp
     thread_deck_test.cpp
     codoer_test.cpp
     deck_test.cpp

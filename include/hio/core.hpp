@@ -16,6 +16,7 @@
 #include <hio/doorbell.hpp>
 #include <hio/error.hpp>
 #include <hio/offload.hpp>
+#include <hio/ogler.hpp>
 #include <hio/random.hpp>
 #include <hio/static_doer.hpp>
 #include <hio/stepper.hpp>
