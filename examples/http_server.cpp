@@ -162,7 +162,7 @@ private:
 // ends when the job does (the job's completion wakes it).
 class Digester : public hio::Doer {
 public:
-    Digester(hio::Offload& pool, std::filesystem::path root) : pool_{pool}, root_{std::move(root)} {}
+    Digester(hio::Offload& pool, const std::filesystem::path& root) : pool_{pool}, root_{std::filesystem::canonical(root)} {}
 
     void start(hio::http::Response& response, const std::string& name) {
         // A name in the root itself: no separator, no "..", nothing hidden.
@@ -171,14 +171,21 @@ public:
             response.body = "a file name in the root, please\n";
             return;
         }
+        if (name.find(':') != std::string::npos) {  // a drive ("D:x") or a data stream on Windows
+            response.status = 400;
+            response.body = "a file name in the root, please\n";
+            return;
+        }
+        // The file itself, links followed, must be in the root (as StaticFiles checks).
         std::error_code error;
-        if (!std::filesystem::is_regular_file(root_ / name, error)) {
+        const std::filesystem::path real = std::filesystem::canonical(root_ / name, error);
+        if (error || !std::filesystem::is_regular_file(real, error) || real.parent_path() != root_) {
             response.status = 404;
             response.body = "no such file\n";
             return;
         }
         response.headers.set("Content-Type", "text/plain; charset=utf-8");
-        jobs_.push_back({response.stream({}), root_ / name, std::nullopt});
+        jobs_.push_back({response.stream({}), real, std::nullopt});
         wake();
     }
 

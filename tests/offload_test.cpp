@@ -309,3 +309,34 @@ TEST_CASE("In virtual time a job runs inline, in order, and a run replays exactl
     CHECK(first.front().second == 0);
     CHECK(first.back().second == 16);
 }
+
+TEST_CASE("In virtual time a doer that idles after its submit runs again in the next pass, not at the limit", "[offload]") {
+    hio::Offload pool{{.threads = 1}};
+    class SubmitThenIdle : public hio::Doer {
+    public:
+        explicit SubmitThenIdle(hio::Offload& pool) : pool_{pool} {}
+        std::optional<int> value;
+        double read_at = -1.0;
+
+    protected:
+        bool recur(double tyme) override {
+            if (!pending_) {
+                pending_ = pool_.submit(*this, [] { return 5; });
+                idle();  // woken by the job's completion
+                return false;
+            }
+            value = pending_->get();
+            read_at = tyme;
+            return true;
+        }
+
+    private:
+        hio::Offload& pool_;
+        std::optional<hio::Pending<int>> pending_;
+    } doer{pool};
+    hio::Doist doist{{.tock = 0.125, .limit = 10.0}};
+    doist.run({&doer});
+    CHECK(doer.value == std::optional<int>{5});
+    CHECK(doer.read_at == 0.125);  // idle passes are skipped in virtual time: not past a rung bell
+    CHECK(doist.done());
+}

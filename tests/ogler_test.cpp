@@ -57,7 +57,7 @@ std::vector<std::string> lines_of(const std::string& text) {
 TEST_CASE("Loggers write hio's '<prefix>: <message>' lines with the tyme, at their level or above", "[ogler]") {
     using namespace ogler_test;
     const std::string console_path = hio_test::temp_path("ogler_console.txt");
-    std::FILE* console = std::fopen(console_path.c_str(), "w+");
+    std::FILE* console = std::fopen(console_path.c_str(), "wb+");  // binary: no CR on Windows
     REQUIRE(console != nullptr);
     std::string file_text;
     {
@@ -72,8 +72,7 @@ TEST_CASE("Loggers write hio's '<prefix>: <message>' lines with the tyme, at the
         Talker talker{log};
         doist.run({&talker});
         ogler.logger("app").warning("braces {{kept}} and {} and extra", "one", 2, 3.5);
-        std::ifstream in{ogler.path()};
-        file_text.assign(std::istreambuf_iterator<char>{in}, {});
+        file_text = hio_test::slurp(ogler.path().string());
         const std::filesystem::path dir = ogler.dir_path();
         ogler.close(true);
         CHECK_FALSE(std::filesystem::exists(dir));  // a temp log directory goes with close

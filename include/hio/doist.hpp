@@ -504,6 +504,7 @@ private:
     // Nothing is skipped when the tock is 0, when nothing will ever be due and no limit would
     // end the run, or when the waiter cannot say (real sockets: readiness may come any time).
     void skip_idle_passes(const Tymer& limiter) {
+        doorbells_->deliver();  // a bell rung in this pass (an inline Offload job) makes its doer due
         if (tock() <= 0.0)
             return;
         double end = scheduler_.next_due(true);

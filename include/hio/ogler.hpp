@@ -391,7 +391,7 @@ public:
         }
         path_ = dir_ / (options_.name + ".log");
         std::lock_guard lock{core_->mutex};
-        core_->file.open(path_, std::ios::app);
+        core_->file.open(path_, std::ios::app | std::ios::binary);  // "\n" everywhere: a log replays byte for byte
         if (!core_->file)
             throw SystemError{std::make_error_code(std::errc::permission_denied), "Ogler: cannot open " + path_.string()};
     }

@@ -129,3 +129,19 @@ TEST_CASE("Workers refuse a host that is not a numeric address, naming it", "[wo
     CHECK_THROWS_WITH(hio::tcp::Workers({.host = "localhost"}), Catch::Contains("\"localhost\""));
     CHECK_THROWS_AS(hio::tcp::Workers({.queue = 0}), hio::ValidationError);
 }
+
+TEST_CASE("Connections go only to workers that take them: none to one whose function ended", "[workers][threads][peer][epoll]") {
+    using namespace workers_test;
+    hio::tcp::Workers workers{{.workers = 2}};
+    Running running{workers, [](hio::tcp::Worker& worker) {
+        if (worker.index() == 0)
+            echo_body(worker);  // worker 1 returns at once: it takes no connection
+    }};
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});  // worker 1 has ended
+    CHECK(python_clients(workers.port(), 10) == 0);
+    running.stop();
+    CHECK_FALSE(running.failure);
+    CHECK(workers.handed(0) == 10);
+    CHECK(workers.handed(1) == 0);
+    CHECK(workers.refused() == 0);  // before the fix, half went to worker 1 and were never answered
+}

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -124,23 +125,27 @@ struct Handoff {
         return fd;
     }
 
-    // Whether the worker takes connections (its server listens); closing drops the waiting ones.
-    void set_open(bool value) {
+    // Whether the worker takes connections (its server listens); closing drops the waiting
+    // ones. Returns how many it dropped.
+    std::size_t set_open(bool value) {
         std::deque<int> dropped;
         {
             std::lock_guard lock{mutex};
             open = value;
+            accepting.store(value, std::memory_order_relaxed);
             if (!value)
                 dropped.swap(queue);
         }
         for (const int fd : dropped)
             ::close(fd);
+        return dropped.size();
     }
 
     std::mutex mutex;
     std::deque<int> queue;  // guarded by mutex
     bool open = true;       // guarded by mutex: false while the worker's listener is closed
     int event_fd;
+    std::atomic<bool> accepting{true};         // `open`, for the acceptor's choice without the lock
     std::atomic<std::size_t> connections{0};  // open on this worker (the least-loaded choice)
     std::atomic<std::uint64_t> handed{0};     // handed to it in all
 };
@@ -217,14 +222,10 @@ public:
             return;
         closed_ = true;
         watch_.remove();
-        // Connections handed but not accepted yet: closed (their clients see a reset).
-        std::size_t dropped = 0;
-        for (int fd = handoff_->pop(); fd >= 0; fd = handoff_->pop()) {
-            ::close(fd);
-            ++dropped;
-        }
+        // Closed first, so the acceptor hands it nothing more; the connections handed but not
+        // accepted yet are closed (their clients see a reset) and leave the count.
+        const std::size_t dropped = handoff_->set_open(false);
         handoff_->connections.fetch_sub(dropped, std::memory_order_relaxed);
-        handoff_->set_open(false);
     }
 
 private:
@@ -257,7 +258,9 @@ public:
     [[nodiscard]] Reactor& reactor() noexcept { return reactor_; }
     /// The worker's Network. listen() (of any host and port: a StreamServer's options) gives
     /// the connections the Workers' listener hands this worker, once; connect() makes the
-    /// worker's own outgoing connections.
+    /// worker's own outgoing connections. Connections wait in the worker's queue until its
+    /// server listens; while its listener is closed (a restart) or after its function ended,
+    /// the other workers get them.
     [[nodiscard]] hio::Network& network() noexcept { return network_; }
     /// Connections open on this worker now.
     [[nodiscard]] std::size_t connections() const noexcept { return handoff_->connections.load(); }
@@ -403,36 +406,61 @@ public:
         std::exception_ptr failure;
         std::mutex failure_mutex;
         std::vector<std::thread> threads;
-        for (auto& worker : workers) {
-            threads.emplace_back([this, &body, &failure, &failure_mutex, &finished, &worker_ref = *worker] {
-                struct Finished {
-                    std::atomic<std::size_t>& count;
-                    ~Finished() { count.fetch_add(1); }
-                } mark{finished};
-                for (;;) {
-                    try {
-                        body(worker_ref);
-                    } catch (...) {
-                        restarts_.fetch_add(1);
-                        if (options_.on_failure == WorkerFailure::stop_all) {
-                            {
-                                std::lock_guard lock{failure_mutex};
-                                if (!failure)
-                                    failure = std::current_exception();
-                            }
-                            request_stop();
-                            return;
+        const auto abandon = [&] {  // a thread could not start: stop and join those that did
+            stop_requested_.store(true);
+            {
+                std::lock_guard lock{doist_mutex_};
+                workers_ = &workers;
+                stop_workers_locked();
+            }
+            while (finished.load() < threads.size())
+                std::this_thread::sleep_for(std::chrono::milliseconds{5});
+            for (std::thread& thread : threads)
+                thread.join();
+            std::lock_guard lock{doist_mutex_};
+            workers_ = nullptr;
+        };
+        // Each worker's thread: its function, again after a failure (WorkerFailure::restart).
+        const auto worker_main = [this, &body, &failure, &failure_mutex, &finished](Worker& worker_ref) {
+            struct Finished {
+                std::atomic<std::size_t>& count;
+                detail::Handoff& handoff;
+                ~Finished() {
+                    handoff.connections.fetch_sub(handoff.set_open(false));  // it takes no more
+                    count.fetch_add(1);
+                }
+            } mark{finished, *worker_ref.handoff_};
+            for (;;) {
+                try {
+                    body(worker_ref);
+                } catch (...) {
+                    restarts_.fetch_add(1);
+                    if (options_.on_failure == WorkerFailure::stop_all) {
+                        {
+                            std::lock_guard lock{failure_mutex};
+                            if (!failure)
+                                failure = std::current_exception();
                         }
-                        if (!stop_requested_.load()) {
-                            std::this_thread::sleep_for(std::chrono::duration<double>{options_.restart_delay});
-                            if (!stop_requested_.load())
-                                continue;  // the worker's function again: a new Doist, new doers
-                        }
+                        request_stop();
                         return;
                     }
-                    return;  // ended on its own or by a stop
+                    if (!stop_requested_.load()) {
+                        std::this_thread::sleep_for(std::chrono::duration<double>{options_.restart_delay});
+                        if (!stop_requested_.load())
+                            continue;  // the worker's function again: a new Doist, new doers
+                    }
+                    return;
                 }
-            });
+                return;  // ended on its own or by a stop
+            }
+        };
+        for (auto& worker : workers) {
+            try {
+                threads.emplace_back(worker_main, std::ref(*worker));
+            } catch (...) {
+                abandon();
+                throw;
+            }
         }
         {
             std::lock_guard lock{doist_mutex_};
@@ -509,7 +537,7 @@ private:
     // Accepts on the calling thread's own Doist until a stop; hands each connection on.
     class Acceptor final : public Doer, private TransportEvents {
     public:
-        explicit Acceptor(Workers& workers) : workers_{workers} {}
+        explicit Acceptor(Workers& workers) : workers_{workers}, reactor_{workers.acceptor_reactor_} {}
 
     protected:
         void enter() override {
@@ -517,10 +545,12 @@ private:
             watch_.events(this);
             watch_.arm_read();
         }
-        bool recur(double) override {
-            workers_.accept_ready();
+        bool recur(double tyme) override {
             watch_.arm_read();
-            idle();
+            if (workers_.accept_ready())
+                idle();
+            else
+                idle_until(tyme + 0.1);  // out of descriptors: the backlog is tried again soon
             return false;
         }
         void exit() noexcept override { watch_.remove(); }
@@ -531,7 +561,7 @@ private:
         void on_writable() noexcept override {}
 
         Workers& workers_;
-        Reactor reactor_;
+        Reactor& reactor_;
         hio::detail::Watch watch_;
     };
 
@@ -554,23 +584,37 @@ private:
         doist.run({&acceptor});
     }
 
-    // Accepts what is waiting; each connection to the least-loaded worker (ties: the next in
-    // turn after the last chosen), or closed when that worker cannot take it.
-    void accept_ready() {
+    // Accepts what is waiting; each connection to the least-loaded worker that takes
+    // connections (ties: the next in turn after the last chosen), or closed when none can.
+    // Returns false when accepting must pause (out of descriptors or memory).
+    bool accept_ready() {
         for (;;) {
             const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-            if (fd < 0)
-                return;  // EAGAIN, or a peer gone before we got to it: the next edge brings more
+            if (fd < 0) {
+                const int code = errno;
+                if (code == EAGAIN || code == EWOULDBLOCK)
+                    return true;  // drained: the next edge brings more
+                if (code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM)
+                    return false;  // the backlog waits; the acceptor tries again shortly
+                continue;          // a peer gone before we got to it (ECONNABORTED, EPROTO, ...), EINTR
+            }
             const std::size_t count = handoffs_.size();
-            std::size_t best = next_ % count;
-            std::size_t least = handoffs_[best]->connections.load(std::memory_order_relaxed);
-            for (std::size_t step = 1; step < count; ++step) {
+            std::size_t best = count;
+            std::size_t least = 0;
+            for (std::size_t step = 0; step < count; ++step) {
                 const std::size_t i = (next_ + step) % count;
+                if (!handoffs_[i]->accepting.load(std::memory_order_relaxed))
+                    continue;  // its listener is closed (a worker restarting, or ended)
                 const std::size_t load = handoffs_[i]->connections.load(std::memory_order_relaxed);
-                if (load < least) {
+                if (best == count || load < least) {
                     least = load;
                     best = i;
                 }
+            }
+            if (best == count) {
+                ::close(fd);
+                refused_.fetch_add(1);
+                continue;
             }
             next_ = best + 1;
             detail::Handoff& chosen = *handoffs_[best];
@@ -586,6 +630,9 @@ private:
     }
 
     WorkersOptions options_;
+    // The acceptor's Reactor, made before any worker's: the one whose Doist hears the signals
+    // gets a signal wake-up slot first (there are 64).
+    Reactor acceptor_reactor_;
     detail::SocketAddress address_;
     hio::SocketAddress bound_;
     int listen_fd_ = -1;

@@ -60,7 +60,7 @@ inline bool segment_refused(std::string_view segment) noexcept {
     while (!stem.empty() && stem.back() == ' ')
         stem.remove_suffix(1);
     char upper[8] = {};
-    if (stem.size() > 6)
+    if (stem.size() > 7)  // "CONOUT$"
         return false;
     for (std::size_t i = 0; i < stem.size(); ++i)
         upper[i] = (stem[i] >= 'a' && stem[i] <= 'z') ? static_cast<char>(stem[i] - 32) : stem[i];
@@ -219,7 +219,8 @@ public:
                 errno = ENOENT;  // not UTF-8: no such name
                 return -1;
             }
-            path += L'\\';
+            if (path.empty() || path.back() != L'\\')  // a drive root (C:) ends in one already
+                path += L'\\';
             for (const wchar_t c : rest)
                 path += c == L'/' ? L'\\' : c;
         }
