@@ -41,6 +41,7 @@ endfunction()
 hio_windows_tests(hio_windows_core_tests hio::core
     offload_test.cpp
     ogler_test.cpp
+    filer_test.cpp
     thread_deck_test.cpp
     codoer_test.cpp
     deck_test.cpp

@@ -15,6 +15,7 @@
 #include <hio/doist_of.hpp>
 #include <hio/doorbell.hpp>
 #include <hio/error.hpp>
+#include <hio/filer.hpp>
 #include <hio/offload.hpp>
 #include <hio/ogler.hpp>
 #include <hio/random.hpp>
