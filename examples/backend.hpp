@@ -6,9 +6,12 @@
 // (hio/sockets.hpp).
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <stdexcept>
 #include <string>
+
+#include "arguments.hpp"
 
 #if defined(__linux__)
 #include <hio/tcp.hpp>
@@ -21,6 +24,19 @@
 #endif
 
 namespace example {
+
+/// --workers N: worker threads, each a Doist of its own (hio::tcp::Workers: Linux, epoll);
+/// 0 (the default): one Doist on the main thread. Fails the arguments elsewhere.
+inline std::size_t workers_option(const Arguments& args, const std::string& backend) {
+    const auto workers = static_cast<std::size_t>(args.integer("--workers", 0, 0, 1024));
+#if !defined(__linux__)
+    if (workers != 0)
+        args.fail("--workers: worker threads are Linux's (the epoll backend) for now");
+#endif
+    if (workers != 0 && backend != "epoll")
+        args.fail("--workers runs on the epoll backend");
+    return workers;
+}
 
 #if defined(__linux__)
 inline const std::string default_backend = "epoll";

@@ -94,13 +94,7 @@ Settings parse(int argc, char** argv) {
     settings.grace = args.number("--grace", settings.grace, 0.0, 3600.0);
     settings.quiet = args.flag("--quiet");
     settings.backend = args.text("--backend", settings.backend);
-    settings.workers = static_cast<std::size_t>(args.integer("--workers", 0, 0, 1024));
-#if !defined(__linux__)
-    if (settings.workers != 0)
-        args.fail("--workers: worker threads are Linux's (the epoll backend) for now");
-#endif
-    if (settings.workers != 0 && settings.backend != "epoll")
-        args.fail("--workers runs on the epoll backend");
+    settings.workers = example::workers_option(args, settings.backend);
     if (settings.backend != "epoll" && settings.backend != "asio")
         args.fail("--backend must be epoll or asio");
     settings.tls = args.flag("--tls");

@@ -31,13 +31,11 @@ public:
 
     int received = 0;
     bool in_order = true;
-    int runs = 0;
     std::thread::id thread;
 
 protected:
     void enter() override { deck_.wake_on_push(*this); }
     bool recur(double) override {
-        ++runs;
         thread = std::this_thread::get_id();
         while (const std::optional<Item> item = deck_.pull()) {
             int& next = next_[static_cast<std::size_t>(item->producer)];
@@ -69,34 +67,29 @@ void produce(hio::ThreadDeck<Item>& deck, int producer, int count) {
 TEST_CASE("Four threads push into a ThreadDeck, its idle doer wakes and gets every item in each thread's order",
           "[thread_deck][threads]") {
     using namespace thread_deck_test;
-    for (const bool with_waiter : {false, true}) {
-        INFO("with a Reactor-like Waiter: " << with_waiter);
-        hio::ThreadDeck<Item> deck{64};  // small: the producers meet back pressure
-        Consumer consumer{deck, 4, 4 * 5000};
-        // A tock of 10 s: without a wake the doer would run once per 10 s and the run would
-        // hit its limit with almost nothing received.
-        hio::Doist doist{{.tock = 10.0, .limit = 30.0, .real = true}};
-        std::vector<std::thread> producers;
-        std::atomic<bool> go{false};
-        for (int p = 0; p < 4; ++p)
-            producers.emplace_back([&deck, &go, p] {
-                while (!go.load())
-                    std::this_thread::yield();
-                produce(deck, p, 5000);
-            });
-        const auto start = std::chrono::steady_clock::now();
-        go.store(true);
-        doist.run({&consumer});
-        for (std::thread& t : producers)
-            t.join();
-        CHECK(consumer.received == 20000);
-        CHECK(consumer.in_order);
-        CHECK(consumer.thread == std::this_thread::get_id());  // pulled on the Doist's thread
-        CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds{10});
-        CHECK(doist.done());
-        if (with_waiter)
-            break;  // the Sleeper path above; a Waiter path runs in the Workers' tests
-    }
+    hio::ThreadDeck<Item> deck{64};  // small: the producers meet back pressure
+    Consumer consumer{deck, 4, 4 * 5000};
+    // A tock of 10 s: without a wake the doer would run once per 10 s and the run would
+    // hit its limit with almost nothing received.
+    hio::Doist doist{{.tock = 10.0, .limit = 30.0, .real = true}};
+    std::vector<std::thread> producers;
+    std::atomic<bool> go{false};
+    for (int p = 0; p < 4; ++p)
+        producers.emplace_back([&deck, &go, p] {
+            while (!go.load())
+                std::this_thread::yield();
+            produce(deck, p, 5000);
+        });
+    const auto start = std::chrono::steady_clock::now();
+    go.store(true);
+    doist.run({&consumer});
+    for (std::thread& t : producers)
+        t.join();
+    CHECK(consumer.received == 20000);
+    CHECK(consumer.in_order);
+    CHECK(consumer.thread == std::this_thread::get_id());  // pulled on the Doist's thread
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds{10});
+    CHECK(doist.done());
 }
 
 TEST_CASE("A full ThreadDeck refuses a push and takes nothing", "[thread_deck]") {

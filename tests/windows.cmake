@@ -38,44 +38,10 @@ function(hio_windows_tests name layer)
 endfunction()
 
 # The scheduler: the hio scenarios and the differential test, same tymes and order as on Linux.
-hio_windows_tests(hio_windows_core_tests hio::core
-    offload_test.cpp
-    ogler_test.cpp
-    filer_test.cpp
-    thread_deck_test.cpp
-    codoer_test.cpp
-    deck_test.cpp
-    dodoer_of_test.cpp
-    dodoer_test.cpp
-    doer_test.cpp
-    doist_test.cpp
-    random_test.cpp
-    scheduler_test.cpp
-    stepper_test.cpp
-    timing_test.cpp
-    trace_test.cpp
-    tymer_test.cpp
-    tymist_test.cpp
-    detail/slab_test.cpp
-    detail/timed_heap_test.cpp
-    io/address_test.cpp
-    io/connection_test.cpp
-    io/ring_buffer_test.cpp)
+hio_windows_tests(hio_windows_core_tests hio::core ${hio_core_test_sources})
 
 # The simulation (it makes no system call), and HTTP's grammar and messages.
-hio_windows_tests(hio_windows_sim_tests hio::sim
-    detail/utc_test.cpp
-    io/stream_client_policy_test.cpp
-    io/wire_log_test.cpp
-    sim/calendar_test.cpp
-    sim/disk_test.cpp
-    sim/faults_test.cpp
-    sim/http_test.cpp
-    sim/options_test.cpp
-    sim/streams_test.cpp
-    sim/sweep_test.cpp
-    sim/trace_test.cpp
-    sim/world_test.cpp
+hio_windows_tests(hio_windows_sim_tests hio::sim ${hio_sim_test_sources}
     http/auth_test.cpp
     http/grammar_test.cpp
     http/message_test.cpp

@@ -16,6 +16,7 @@
 #include <utility>
 
 #include <hio/doer.hpp>
+#include <hio/detail/paths.hpp>
 #include <hio/error.hpp>
 
 namespace hio {
@@ -71,30 +72,21 @@ public:
         namespace fs = std::filesystem;
         close(options_.clear);
         std::error_code error;
-        const fs::path tail = options_.clean ? fs::path{"hio"} / "clean" : fs::path{"hio"};
-        const fs::path alt_tail = options_.clean ? fs::path{".hio"} / "clean" : fs::path{".hio"};
-        const fs::path leaf = fs::path{options_.base} / file_name();
         if (options_.temp) {
             const fs::path tmp = fs::temp_directory_path(error);
             for (int attempt = 0; attempt < 100 && temp_head_.empty(); ++attempt) {
-                const fs::path candidate = tmp / ("hio_" + random_suffix() + "_test");
+                const fs::path candidate = tmp / detail::unique_name("hio_", "_test");
                 if (fs::create_directory(candidate, error))
                     temp_head_ = candidate;
             }
             if (temp_head_.empty())
                 throw SystemError{error, "Filer: cannot make a temporary directory in " + tmp.string()};
-            path_ = temp_head_ / tail / leaf;
+            path_ = temp_head_ / tail("hio") / leaf();
             make(path_);
         } else {
-            const fs::path head = options_.head_dir.empty() ? fs::path{"/usr/local/var"} : fs::path{options_.head_dir};
-            path_ = head / tail / leaf;
+            path_ = primary();
             if (!(options_.reuse && usable(path_)) && !try_make(path_)) {
-                const char* home = std::getenv("HOME");
-#if defined(_WIN32)
-                if (home == nullptr)
-                    home = std::getenv("USERPROFILE");
-#endif
-                const fs::path fallback = fs::path{home != nullptr ? home : "."} / alt_tail / leaf;
+                const fs::path fallback = fallback_path();
                 if (!(options_.reuse && usable(fallback)) && !try_make(fallback))
                     throw SystemError{std::make_error_code(std::errc::permission_denied),
                                       "Filer: cannot make " + path_.string() + " nor " + fallback.string()};
@@ -126,15 +118,7 @@ public:
 
     /// True when the path exists as a usable directory (or file, when filed), at the head's
     /// path or the home fallback (hio: exists; temp is not considered).
-    [[nodiscard]] bool exists() const {
-        namespace fs = std::filesystem;
-        const fs::path tail = options_.clean ? fs::path{"hio"} / "clean" : fs::path{"hio"};
-        const fs::path alt_tail = options_.clean ? fs::path{".hio"} / "clean" : fs::path{".hio"};
-        const fs::path leaf = fs::path{options_.base} / file_name();
-        const fs::path head = options_.head_dir.empty() ? fs::path{"/usr/local/var"} : fs::path{options_.head_dir};
-        const char* home = std::getenv("HOME");
-        return usable(head / tail / leaf) || (home != nullptr && usable(fs::path{home} / alt_tail / leaf));
-    }
+    [[nodiscard]] bool exists() const { return usable(primary()) || usable(fallback_path()); }
 
     /// The path in use ("" before the first open).
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
@@ -146,6 +130,20 @@ public:
     [[nodiscard]] const FilerOptions& options() const noexcept { return options_; }
 
 private:
+    // "hio" or "hio/clean" (".hio", ".hio/clean" at home).
+    std::filesystem::path tail(const char* top) const {
+        return options_.clean ? std::filesystem::path{top} / "clean" : std::filesystem::path{top};
+    }
+    // <base>/<name>[.<fext>]
+    std::filesystem::path leaf() const { return std::filesystem::path{options_.base} / file_name(); }
+    // <head>/hio[/clean]/<base>/<name>
+    std::filesystem::path primary() const {
+        const std::filesystem::path head = options_.head_dir.empty() ? "/usr/local/var" : options_.head_dir;
+        return head / tail("hio") / leaf();
+    }
+    // ~/.hio[/clean]/<base>/<name>
+    std::filesystem::path fallback_path() const { return detail::home_directory() / tail(".hio") / leaf(); }
+
     std::string file_name() const {
         if (options_.filed && !std::filesystem::path{options_.name}.has_extension())
             return options_.name + "." + options_.fext;
@@ -196,16 +194,6 @@ private:
         const fs::perms perm = options_.perm.value_or(options_.filed ? fs::perms{0600} : fs::perms{01700});
         fs::permissions(path, perm, error);
 #endif
-    }
-
-    static std::string random_suffix() {
-        static std::atomic<std::uint64_t> counter{0};
-        std::uint64_t x = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
-                          (counter.fetch_add(1) * 0x9E3779B97F4A7C15ULL);
-        std::string out;
-        for (int i = 0; i < 8; ++i, x /= 36)
-            out += "abcdefghijklmnopqrstuvwxyz0123456789"[x % 36];
-        return out;
     }
 
     FilerOptions options_;

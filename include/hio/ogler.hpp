@@ -29,6 +29,7 @@
 #include <utility>
 
 #include <hio/detail/utc.hpp>
+#include <hio/detail/paths.hpp>
 #include <hio/error.hpp>
 #include <hio/tymist.hpp>
 
@@ -367,7 +368,7 @@ public:
             const fs::path base = fs::temp_directory_path(error) / "hio" / "logs";
             fs::create_directories(base, error);
             for (int attempt = 0; attempt < 100 && dir_.empty(); ++attempt) {
-                const fs::path candidate = base / ("test_" + random_suffix() + "_temp");
+                const fs::path candidate = base / detail::unique_name("test_", "_temp");
                 if (fs::create_directory(candidate, error))
                     dir_ = candidate;
             }
@@ -376,12 +377,7 @@ public:
         } else {
             dir_ = fs::path{options_.head_dir} / options_.prefix / "logs";
             if (!usable(dir_)) {
-                const char* home = std::getenv("HOME");
-#if defined(_WIN32)
-                if (home == nullptr)
-                    home = std::getenv("USERPROFILE");
-#endif
-                const fs::path fallback = fs::path{home != nullptr ? home : "."} / ("." + options_.prefix) / "logs";
+                const fs::path fallback = detail::home_directory() / ("." + options_.prefix) / "logs";
                 if (!usable(fallback))
                     throw SystemError{std::make_error_code(std::errc::permission_denied),
                                       "Ogler: cannot make the log directory " + dir_.string() + " nor " +
@@ -430,16 +426,6 @@ private:
         out.close();
         std::filesystem::remove(probe, error);
         return writable;
-    }
-
-    static std::string random_suffix() {
-        static std::atomic<std::uint64_t> counter{0};
-        const auto now = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-        std::uint64_t x = now ^ (counter.fetch_add(1) * 0x9E3779B97F4A7C15ULL);
-        std::string out;
-        for (int i = 0; i < 8; ++i, x /= 36)
-            out += "abcdefghijklmnopqrstuvwxyz0123456789"[x % 36];
-        return out;
     }
 
     OglerOptions options_;

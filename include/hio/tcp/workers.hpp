@@ -95,7 +95,7 @@ struct Handoff {
     bool push(int fd, std::size_t limit) {
         {
             std::lock_guard lock{mutex};
-            if (!open || queue.size() >= limit)
+            if (!accepting.load(std::memory_order_relaxed) || queue.size() >= limit)
                 return false;
             queue.push_back(fd);
         }
@@ -131,7 +131,6 @@ struct Handoff {
         std::deque<int> dropped;
         {
             std::lock_guard lock{mutex};
-            open = value;
             accepting.store(value, std::memory_order_relaxed);
             if (!value)
                 dropped.swap(queue);
@@ -143,9 +142,8 @@ struct Handoff {
 
     std::mutex mutex;
     std::deque<int> queue;  // guarded by mutex
-    bool open = true;       // guarded by mutex: false while the worker's listener is closed
     int event_fd;
-    std::atomic<bool> accepting{true};         // `open`, for the acceptor's choice without the lock
+    std::atomic<bool> accepting{true};         // false while the worker's listener is closed (set under mutex)
     std::atomic<std::size_t> connections{0};  // open on this worker (the least-loaded choice)
     std::atomic<std::uint64_t> handed{0};     // handed to it in all
 };
